@@ -1,0 +1,1 @@
+"""Channel adapters: raw provider input ↔ `Inbound`, `Reply` → provider call."""

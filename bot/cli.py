@@ -1,0 +1,254 @@
+"""The `siaga` command (init, console, run, office, invite, reports); parses arguments, calls functions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.channels import console
+from bot.config import Settings
+from bot.runner import Runner, utcnow
+from handlers.texts import t
+from storage import incidents, migrations, people, regions, seed
+from storage.db import Session, make_engine, make_sessions
+from storage.models import IncidentReport, Role
+
+DEMO_ADDRESS = "demo"
+DEMO_REGION = "63.71"
+
+
+class CliError(Exception):
+    """A command that cannot proceed; its message is printed and the exit status is 2."""
+
+
+def _sessions(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    if require_schema and migrations.current_revision(engine) != migrations.head_revision(engine):
+        raise CliError("The database is not initialised or is out of date: run `siaga init` first.")
+    return make_sessions(engine)
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
+    engine = make_engine(settings.database_url)
+    changed = migrations.upgrade(engine)
+    with make_sessions(engine).begin() as session:
+        found = seed.load_kalimantan(session)
+        cats = seed.load_categories(session)
+    print(f"schema: {'upgraded to' if changed else 'already at'} revision {migrations.head_revision(engine)}")
+    print(f"regions: {found.added} added, {found.updated} updated, {found.unchanged} unchanged")
+    print(f"incident categories: {cats.added} added, {cats.unchanged} unchanged")
+
+
+def cmd_regions_import(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        try:
+            result = seed.import_regions(session, Path(args.file))
+        except (OSError, seed.RegionFileError) as exc:
+            raise CliError(f"{args.file}: {exc}") from exc
+    print(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+def _office(session: Session, code: str) -> Any:
+    office = people.get_office_by_region(session, code)
+    if office is None:
+        raise CliError(f"No office for region {code}; create it with `siaga office add --region {code}`.")
+    return office
+
+
+def cmd_office_add(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        region = regions.get_region(session, args.region)
+        if region is None or region.level.value == "district":
+            raise CliError(f"{args.region} is not a known province or kabupaten/kota code.")
+        if people.get_office_by_region(session, args.region):
+            raise CliError(f"Region {args.region} already has an office.")
+        province = regions.get_region(session, region.province_code)
+        tz = province.tz if province and province.tz else "Asia/Jakarta"
+        name = args.name or f"Kesbangpol {region.name}"
+        hour, minute = (int(x) for x in args.digest_time.split(":"))
+        office = people.add_office(session, region.code, name, tz, utcnow(), digest_time=time(hour, minute))
+        print(f"office {office.region_code}: {office.name} ({tz}, digest {office.digest_time:%H:%M})")
+
+
+def cmd_office_list(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        for office in people.list_offices(session):
+            print(f"{office.region_code}\t{office.name}\t{office.tz}\t{office.digest_time:%H:%M}")
+
+
+def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        kecamatan = args.kecamatan or []
+        for code in kecamatan:
+            matches = regions.find_kecamatan(session, [office.region_code], code=code, limit=1)
+            if not matches:
+                raise CliError(f"{code} is not a kecamatan within {office.region_code}.")
+        invite = people.add_invite(session, office, Role(args.role), utcnow(), ttl=timedelta(days=args.days),
+                                   name=args.name, kecamatan=kecamatan)
+        local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
+        print(invite.code)
+        print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); the officer sends: daftar {invite.code}",
+              file=sys.stderr)
+
+
+def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        office_id = _office(session, args.office).id if args.office else None
+        for o in people.list_officers(session, office_id):
+            channels = ",".join(sorted(i.channel for i in o.identities))
+            areas = ",".join(k.region_code for k in o.kecamatan) or o.office.region_code
+            print(f"{o.id}\t{o.name or '-'}\t{o.role.value}\t{o.office.region_code}\t{areas}\t{channels}")
+
+
+REPORT_COLUMNS = (
+    "number", "created_at", "occurred_at", "office", "category", "kecamatan_code", "kecamatan", "place",
+    "severity", "status", "crowd_size", "latitude", "longitude", "description", "actors", "action_taken",
+    "reporter_id", "channel", "attachments",
+)
+
+
+def report_row(r: IncidentReport) -> dict[str, Any]:
+    """Flatten a report for export; times in the office's local zone, ISO 8601 with offset."""
+    tz = ZoneInfo(r.office.tz)
+    return {
+        "number": r.number, "created_at": r.created_at.astimezone(tz).isoformat(timespec="minutes"),
+        "occurred_at": r.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
+        "office": r.office.region_code, "category": r.category.name_id, "kecamatan_code": r.kecamatan_code,
+        "kecamatan": r.kecamatan.name, "place": r.place, "severity": r.severity.value, "status": r.status.value,
+        "crowd_size": r.crowd_size, "latitude": r.latitude, "longitude": r.longitude,
+        "description": r.description, "actors": r.actors, "action_taken": r.action_taken,
+        "reporter_id": r.reporter_id, "channel": r.channel, "attachments": len(r.attachments),
+    }
+
+
+def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        if args.office and regions.get_region(session, args.office) is None:
+            raise CliError(f"{args.office} is not a known region code.")
+        rows = [report_row(r) for r in incidents.list_reports(session, region_code=args.office, limit=args.limit)]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
+        table = [short] + [tuple(str(row[c]) for c in short) for row in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(len(short))]
+        for line in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
+    runner = Runner(sessions, settings)
+    record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
+    try:
+        console.run_console(runner.run_turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
+                            lang=settings.language, interactive=sys.stdin.isatty(), record=record_file)
+    except KeyboardInterrupt:
+        print()
+    finally:
+        if record_file:
+            record_file.close()
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> None:
+    _open_console(settings, _sessions(settings), args.address, args.record)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    cmd_init(settings, args)
+    sessions = _sessions(settings)
+    with sessions.begin() as session:
+        office = people.get_office_by_region(session, DEMO_REGION)
+        if office is None:
+            office = people.add_office(session, DEMO_REGION, "Kesbangpol Kota Banjarmasin", "Asia/Makassar", utcnow())
+        if people.get_identity(session, console.CHANNEL, DEMO_ADDRESS) is None:
+            invite = people.add_invite(session, office, Role.OFFICER, utcnow(), name="Petugas Demo")
+            people.redeem_invite(session, invite.code, console.CHANNEL, DEMO_ADDRESS, utcnow())
+    print(f"demo: you are 'Petugas Demo' of {office.name}. {t('engine.idle', settings.language)}\n")
+    _open_console(settings, sessions, DEMO_ADDRESS, args.record)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", help="create or upgrade the schema and load reference data").set_defaults(func=cmd_init)
+
+    demo = sub.add_parser("demo", help="initialise, create a demo officer and open the console as them")
+    demo.add_argument("--record", metavar="FILE", help="write the session as a transcript")
+    demo.set_defaults(func=cmd_demo)
+
+    con = sub.add_parser("console", help="chat with Siaga in this terminal")
+    con.add_argument("--as", dest="address", required=True, metavar="ADDRESS", help="the console address to use")
+    con.add_argument("--record", metavar="FILE", help="write the session as a transcript")
+    con.set_defaults(func=cmd_console)
+
+    reg = sub.add_parser("regions", help="region reference data").add_subparsers(dest="action", required=True)
+    imp = reg.add_parser("import", help="load regions from a CSV (code,name,level,parent_code,province_code)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_regions_import)
+
+    off = sub.add_parser("office", help="offices").add_subparsers(dest="action", required=True)
+    add = off.add_parser("add", help="create the office of a province or kabupaten/kota")
+    add.add_argument("--region", required=True, metavar="CODE", help="region code, e.g. 63 or 63.71")
+    add.add_argument("--name", help="default: Kesbangpol <region name>")
+    add.add_argument("--digest-time", default="07:00", metavar="HH:MM", help="local time of the daily digest")
+    add.set_defaults(func=cmd_office_add)
+    off.add_parser("list", help="list offices").set_defaults(func=cmd_office_list)
+
+    inv = sub.add_parser("invite", help="invite codes").add_subparsers(dest="action", required=True)
+    create = inv.add_parser("create", help="print a one-time invite code")
+    create.add_argument("--office", required=True, metavar="CODE", help="the office's region code")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--kecamatan", nargs="*", metavar="CODE", help="limit the officer to these kecamatan")
+    create.add_argument("--name", help="the officer's name (asked in chat when omitted)")
+    create.add_argument("--days", type=int, default=7, help="days until the code expires (default 7)")
+    create.set_defaults(func=cmd_invite_create)
+
+    ofc = sub.add_parser("officer", help="officers").add_subparsers(dest="action", required=True)
+    lst = ofc.add_parser("list", help="list officers")
+    lst.add_argument("--office", metavar="CODE")
+    lst.set_defaults(func=cmd_officer_list)
+
+    rep = sub.add_parser("reports", help="incident reports").add_subparsers(dest="action", required=True)
+    rl = rep.add_parser("list", help="print stored reports, newest first")
+    rl.add_argument("--office", metavar="CODE", help="a region code: its offices and those below it")
+    rl.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    rl.add_argument("--limit", type=int)
+    rl.set_defaults(func=cmd_reports_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `siaga` command."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.func in (cmd_console, cmd_demo):
+        # The chat itself is the interface; per-turn logs would interleave with it.
+        logging.getLogger("bot.runner").setLevel(logging.WARNING)
+    try:
+        args.func(settings, args)
+    except CliError as exc:
+        print(f"siaga: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

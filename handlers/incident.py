@@ -1,0 +1,122 @@
+"""The incident report flow (`/lapor`) and its submit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers import parse
+from handlers.engine import zone_name
+from handlers.flow import Answers, Flow, Step
+from handlers.parse import Invalid
+from handlers.texts import t
+from handlers.types import Choice, Ctx, Reply
+from storage import incidents, people, regions
+from storage.models import Severity
+
+NUMBER_PREFIX = "KJD"
+_KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+# A kecamatan search shows at most this many matches; more means "type more of the name".
+MAX_MATCHES = 12
+
+
+def category_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer the active categories in the sender's language."""
+    return tuple(
+        Choice(str(c.id), c.name_en if ctx.lang == "en" else c.name_id)
+        for c in incidents.list_categories(ctx.session)
+    )
+
+
+def severity_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer rendah / sedang / tinggi."""
+    return tuple(Choice(s.value, t(f"severity.{s.value}", ctx.lang)) for s in Severity)
+
+
+def _kecamatan_label(name: str, regency: str, scopes: Sequence[str]) -> str:
+    # Names repeat across kabupaten (Sungai Raya, Batu Ampar...): name the kabupaten when the area spans several.
+    single_regency = all(s.count(".") >= 1 for s in scopes) and len({s[:5] for s in scopes}) == 1
+    return name if single_regency else f"{name} ({regency})"
+
+
+def find_kecamatan(query: str, ctx: Ctx) -> Sequence[Choice]:
+    """Match typed text (part of a name, or a code) against kecamatan inside the officer's jurisdiction."""
+    assert ctx.officer is not None
+    scopes = people.officer_scopes(ctx.officer)
+    by_code = _KECAMATAN_CODE.fullmatch(query) is not None
+    matches = regions.find_kecamatan(ctx.session, scopes, code=query if by_code else None,
+                                     query=None if by_code else query, limit=MAX_MATCHES + 1)
+    if not matches:
+        anywhere = regions.find_kecamatan(ctx.session, None, code=query if by_code else None,
+                                          query=None if by_code else query, limit=1)
+        raise Invalid("incident.kecamatan.outside" if anywhere else "incident.kecamatan.none", query=query)
+    exact = [(r, p) for r, p in matches if r.name.casefold() == query.casefold()]
+    chosen = exact if len(exact) == 1 else matches[:MAX_MATCHES]
+    return [Choice(r.code, _kecamatan_label(r.name, p, scopes)) for r, p in chosen]
+
+
+def show_when(value: str, ctx: Ctx) -> str:
+    """Render a stored moment in the office's local time, e.g. `21/11/2026 08:30 WITA`."""
+    return f"{parse.to_local(value, ctx.tz):%d/%m/%Y %H:%M} {zone_name(ctx)}"
+
+
+def show_location(value: dict[str, float], ctx: Ctx) -> str:
+    """Render coordinates."""
+    return f"{value['latitude']:.5f}, {value['longitude']:.5f}"
+
+
+def show_media(value: list[dict[str, Any]], ctx: Ctx) -> str:
+    """Render the number of attachments."""
+    return t("incident.photo.count", ctx.lang, count=len(value))
+
+
+def report_number(office_region: str, year: int, sequence: int) -> str:
+    """Format a readable report number.
+
+    >>> report_number("63.71", 2026, 123)
+    'KJD-6371-2026-000123'
+    """
+    return f"{NUMBER_PREFIX}-{office_region.replace('.', '')}-{year}-{sequence:06d}"
+
+
+def submit_incident(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Store the report under the next number of the officer's office."""
+    officer = ctx.officer
+    assert officer is not None
+    office = officer.office
+    year = ctx.now.astimezone(ctx.tz).year
+    number = report_number(office.region_code, year, incidents.next_report_sequence(ctx.session, office.id, year))
+    location = answers.get("location") or {}
+    incidents.add_report(
+        ctx.session,
+        attachments=[{**a, "channel": ctx.channel} for a in answers.get("photo") or []],
+        number=number, office_id=office.id, category_id=int(answers["category"]),
+        kecamatan_code=answers["kecamatan"], place=answers["place"],
+        occurred_at=datetime.fromisoformat(answers["occurred_at"]), description=answers["description"],
+        actors=answers["actors"], crowd_size=answers.get("crowd_size"), severity=Severity(answers["severity"]),
+        action_taken=answers["action_taken"], latitude=location.get("latitude"),
+        longitude=location.get("longitude"), reporter_id=officer.id, channel=ctx.channel, created_at=ctx.now,
+    )
+    return [Reply(t("incident.saved", ctx.lang, number=number))]
+
+
+INCIDENT = Flow(
+    name="incident",
+    commands=("lapor", "report", "laporan"),
+    steps=(
+        Step("category", choices=category_choices),
+        Step("kecamatan", search=find_kecamatan),
+        Step("place", parse=parse.text(min_len=3, max_len=300)),
+        Step("occurred_at", parse=parse.when(max_future=timedelta(minutes=5)), show=show_when),
+        Step("description", parse=parse.text(min_len=10, max_len=4000)),
+        Step("actors", parse=parse.text(min_len=2, max_len=2000)),
+        Step("crowd_size", parse=parse.integer(), optional=True),
+        Step("severity", choices=severity_choices),
+        Step("action_taken", parse=parse.text(min_len=2, max_len=2000)),
+        Step("location", parse=parse.location, optional=True, ask_location=True, show=show_location),
+        Step("photo", parse=parse.media, optional=True, show=show_media),
+    ),
+    submit=submit_incident,
+)

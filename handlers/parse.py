@@ -1,0 +1,237 @@
+"""Field parsers (`text`, `integer`, `choice`, `when`, `location`, `media`); raise `Invalid(key, **params)`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.types import Choice, Ctx, Inbound
+
+
+class Invalid(Exception):
+    """The answer cannot be used: re-ask with the hint `key`."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class Refused(Exception):
+    """One polite refusal that reveals no data (unknown sender, outside jurisdiction)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def required_text(inbound: Inbound) -> str:
+    """Return the message text, stripped; a message without text is invalid.
+
+    >>> required_text(Inbound("console", "a", text="  halo "))
+    'halo'
+    """
+    text = (inbound.text or "").strip()
+    if not text:
+        raise Invalid("error.text_required")
+    return text
+
+
+def text(min_len: int = 2, max_len: int = 2000) -> Callable[[Inbound, Ctx], str]:
+    """Accept free text of a bounded length.
+
+    >>> text(min_len=3)(Inbound("console", "a", text="Pasar Lama"), None)
+    'Pasar Lama'
+    """
+
+    def parse_text(inbound: Inbound, ctx: Ctx) -> str:
+        value = required_text(inbound)
+        if len(value) < min_len:
+            raise Invalid("error.too_short", min=min_len)
+        if len(value) > max_len:
+            raise Invalid("error.too_long", max=max_len)
+        return value
+
+    return parse_text
+
+
+_APPROX = re.compile(r"^(?:sekitar|kurang lebih|kira-kira|kira2|kurleb|approx\.?|about|around|±|~|\+-)\s*")
+_UNIT = re.compile(r"\s*(?:orang|org|people|persons?|an|-an|\+)$")
+_THOUSANDS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:ribu|rb|k)$")
+_GROUPED = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
+
+
+def integer(min_value: int = 0, max_value: int = 10_000_000) -> Callable[[Inbound, Ctx], int]:
+    """Accept a whole number, allowing `sekitar 200`, `1.500 orang`, `2 ribu`, `300an`.
+
+    >>> integer()(Inbound("console", "a", text="sekitar 1.500 orang"), None)
+    1500
+    """
+
+    def parse_integer(inbound: Inbound, ctx: Ctx) -> int:
+        value = _UNIT.sub("", _APPROX.sub("", required_text(inbound).lower())).strip()
+        if m := _THOUSANDS.match(value):
+            number = round(float(m.group(1).replace(",", ".")) * 1000)
+        elif value.isdigit():
+            number = int(value)
+        elif _GROUPED.match(value):
+            number = int(re.sub(r"\D", "", value))
+        else:
+            raise Invalid("error.not_a_number")
+        if not min_value <= number <= max_value:
+            raise Invalid("error.number_range", min=min_value, max=f"{max_value:,}".replace(",", "."))
+        return number
+
+    return parse_integer
+
+
+def match_choice(inbound: Inbound, choices: Sequence[Choice]) -> Choice | None:
+    """Find the choice a message picks: a button payload, its number, its label or id, or a unique prefix.
+
+    >>> opts = (Choice("rendah", "Rendah"), Choice("tinggi", "Tinggi"))
+    >>> match_choice(Inbound("console", "a", text="2"), opts).id
+    'tinggi'
+    """
+    if inbound.choice is not None:
+        return next((c for c in choices if c.id == inbound.choice), None)
+    typed = (inbound.text or "").strip().casefold()
+    if not typed:
+        return None
+    if typed.isdigit():
+        index = int(typed) - 1
+        return choices[index] if 0 <= index < len(choices) else None
+    for c in choices:
+        if typed in (c.label.casefold(), c.id.casefold()):
+            return c
+    if len(typed) >= 3:
+        starts = [c for c in choices if c.label.casefold().startswith(typed)]
+        if len(starts) == 1:
+            return starts[0]
+    return None
+
+
+_NOW_WORDS = {"sekarang", "now", "baru saja", "barusan", "just now", "saat ini", "right now"}
+_AGO = re.compile(
+    r"^(\d+)\s*(menit|mnt|minutes?|mins?|jam|hours?|hrs?|hari|days?)\s*(?:yang\s*)?(?:lalu|ago|yg lalu)$"
+)
+_AGO_UNITS = {
+    **dict.fromkeys(("menit", "mnt", "minute", "minutes", "min", "mins"), "minutes"),
+    **dict.fromkeys(("jam", "hour", "hours", "hr", "hrs"), "hours"),
+    **dict.fromkeys(("hari", "day", "days"), "days"),
+}
+_TIME = r"(?:(?:jam|pukul|pkl\.?|at)\s*(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})[:.](\d{2}))"
+_RELATIVE_DAY = re.compile(
+    r"^(hari ini|today|tadi|kemarin|yesterday|kemarin lusa)?\s*(?:pagi|siang|sore|malam)?\s*" + _TIME + "$"
+)
+_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?(?:\s*,?\s*" + _TIME + ")?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ t]" + _TIME + ")?$")
+_DAY_ONLY = {"hari ini": 0, "today": 0, "tadi": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2}
+_ZONE_SUFFIX = re.compile(r"\s*(?:wib|wita|wit)$")
+# "01/01 08:00" typed on 31 December means next year's date is impossible: it was last year's.
+_YEAR_ROLLBACK = timedelta(days=180)
+
+
+def _clock(groups: Sequence[str | None]) -> tuple[int, int]:
+    hour, minute, hour2, minute2 = groups
+    return int(hour or hour2 or 0), int(minute or minute2 or 0)
+
+
+def parse_when_text(raw: str, now_local: datetime) -> datetime:
+    """Read an Indonesian or English time expression relative to a local `now`.
+
+    >>> now = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Makassar"))
+    >>> parse_when_text("kemarin 14.30", now).isoformat()
+    '2026-11-22T14:30:00+08:00'
+    """
+    text = _ZONE_SUFFIX.sub("", " ".join(raw.lower().split()))
+    if text in _NOW_WORDS:
+        return now_local
+    if m := _AGO.match(text):
+        amount, unit = int(m.group(1)), m.group(2)
+        return now_local - timedelta(**{_AGO_UNITS[unit]: amount})
+    example = f"{now_local:%d/%m} 14:00"
+    if text in _DAY_ONLY:
+        raise Invalid("error.when_time_missing", example=f"{text} 14:00")
+    try:
+        if m := _RELATIVE_DAY.match(text):
+            day = now_local.date() - timedelta(days=_DAY_ONLY.get(m.group(1) or "", 0))
+            hour, minute = _clock(m.groups()[1:])
+            return now_local.replace(year=day.year, month=day.month, day=day.day, hour=hour, minute=minute,
+                                     second=0, microsecond=0)
+        if m := _DATE.match(text):
+            day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+            if m.group(4) is None and m.group(6) is None:
+                raise Invalid("error.when_time_missing", example=example)
+            hour, minute = _clock(m.groups()[3:])
+            full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else now_local.year
+            value = now_local.replace(year=full_year, month=month, day=day, hour=hour, minute=minute,
+                                      second=0, microsecond=0)
+            if not year and value - now_local > _YEAR_ROLLBACK:
+                value = value.replace(year=full_year - 1)
+            return value
+        if m := _ISO.match(text):
+            if m.group(4) is None and m.group(6) is None:
+                raise Invalid("error.when_time_missing", example=example)
+            hour, minute = _clock(m.groups()[3:])
+            return now_local.replace(year=int(m.group(1)), month=int(m.group(2)), day=int(m.group(3)),
+                                     hour=hour, minute=minute, second=0, microsecond=0)
+    except ValueError as exc:  # 31/02, 25:00
+        raise Invalid("error.when") from exc
+    raise Invalid("error.when")
+
+
+def when(
+    max_future: timedelta = timedelta(minutes=5), max_past: timedelta = timedelta(days=365)
+) -> Callable[[Inbound, Ctx], str]:
+    """Accept a moment in the sender's office time zone; return it as an ISO UTC string."""
+
+    def parse_when(inbound: Inbound, ctx: Ctx) -> str:
+        value = parse_when_text(required_text(inbound), ctx.now.astimezone(ctx.tz))
+        if value > ctx.now + max_future:
+            raise Invalid("error.when_future")
+        if value < ctx.now - max_past:
+            raise Invalid("error.when_too_old", days=max_past.days)
+        return value.astimezone(UTC).isoformat()
+
+    return parse_when
+
+
+_COORDS = re.compile(r"(-?\d{1,2}(?:\.\d+)?)\s*[,;]\s*(-?\d{1,3}(?:\.\d+)?)|(-?\d{1,2}\.\d+)\s+(-?\d{1,3}\.\d+)")
+# Indonesia's extent with a margin: Sabang to Merauke, Miangas to Rote.
+_LAT_RANGE, _LON_RANGE = (-11.5, 6.5), (94.0, 141.5)
+
+
+def location(inbound: Inbound, ctx: Ctx) -> dict[str, float]:
+    """Accept a shared location or typed coordinates (also inside a maps link).
+
+    >>> location(Inbound("console", "a", text="-3.3194, 114.5908"), None)
+    {'latitude': -3.3194, 'longitude': 114.5908}
+    """
+    if inbound.location is not None:
+        lat, lon = inbound.location.latitude, inbound.location.longitude
+    else:
+        m = _COORDS.search(required_text(inbound))
+        if m is None:
+            raise Invalid("error.location")
+        lat, lon = (float(g) for g in (m.group(1, 2) if m.group(1) else m.group(3, 4)))
+    if not (_LAT_RANGE[0] <= lat <= _LAT_RANGE[1] and _LON_RANGE[0] <= lon <= _LON_RANGE[1]):
+        raise Invalid("error.location_range")
+    return {"latitude": lat, "longitude": lon}
+
+
+def media(inbound: Inbound, ctx: Ctx) -> list[dict[str, Any]]:
+    """Accept the photos and documents attached to a message."""
+    if not inbound.media:
+        raise Invalid("error.media")
+    return [
+        {"kind": m.kind, "ref": m.ref, "content_type": m.content_type, "stored_path": m.stored_path}
+        for m in inbound.media
+    ]
+
+
+def to_local(iso_utc: str, tz: ZoneInfo) -> datetime:
+    """Turn a stored ISO UTC answer back into local time."""
+    return datetime.fromisoformat(iso_utc).astimezone(tz)

@@ -1,0 +1,274 @@
+"""The message catalogue `{key: {"id": …, "en": …}}` and `t(key, lang, **params)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("id", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # Engine: the behaviour every flow shares.
+    "engine.cancelled": {
+        "id": "Dibatalkan. Draf tidak disimpan.",
+        "en": "Cancelled. The draft was not saved.",
+    },
+    "engine.nothing_to_cancel": {
+        "id": "Tidak ada yang sedang diisi. Ketik /bantuan untuk melihat perintah.",
+        "en": "Nothing is in progress. Send /help to see the commands.",
+    },
+    "engine.at_first_step": {
+        "id": "Ini sudah pertanyaan pertama.",
+        "en": "This is already the first question.",
+    },
+    "engine.optional_hint": {
+        "id": "(boleh dilewati: ketik 'lewati')",
+        "en": "(optional: send 'skip')",
+    },
+    "engine.pick_one": {
+        "id": "Ada beberapa yang cocok. Pilih satu, atau ketik nama yang lebih lengkap:",
+        "en": "Several match. Pick one, or type more of the name:",
+    },
+    "engine.review.title": {"id": "Periksa kembali sebelum dikirim:", "en": "Check before sending:"},
+    "engine.review.ask": {
+        "id": "Kirim sekarang, ubah salah satu isian, atau batalkan?",
+        "en": "Send now, change one of the answers, or cancel?",
+    },
+    "engine.review.submit": {"id": "Kirim", "en": "Send"},
+    "engine.review.edit": {"id": "Ubah", "en": "Change"},
+    "engine.review.cancel": {"id": "Batal", "en": "Cancel"},
+    "engine.edit.ask": {"id": "Isian mana yang ingin diubah?", "en": "Which answer do you want to change?"},
+    "engine.empty": {"id": "-", "en": "-"},
+    "engine.expired": {
+        "id": "Draf {flow} Anda tidak dilanjutkan lebih dari {hours} jam, jadi sudah dihapus.",
+        "en": "Your {flow} draft was idle for more than {hours} hours, so it was discarded.",
+    },
+    "engine.busy": {
+        "id": "Anda sedang mengisi {flow}. Jawab pertanyaan di bawah, atau ketik 'batal' untuk membatalkan.",
+        "en": "You are filling in a {flow}. Answer the question below, or send 'cancel' to stop.",
+    },
+    "engine.unknown_command": {
+        "id": "Perintah tidak dikenal. Ketik /bantuan untuk melihat perintah.",
+        "en": "Unknown command. Send /help to see the commands.",
+    },
+    "engine.idle": {
+        "id": "Ketik /lapor untuk melaporkan kejadian, atau /bantuan untuk melihat semua perintah.",
+        "en": "Send /report to report an incident, or /help to see all commands.",
+    },
+    "engine.error": {
+        "id": "Maaf, terjadi gangguan di sistem. Jawaban terakhir Anda belum tersimpan; silakan kirim ulang.",
+        "en": "Sorry, something went wrong on our side. Your last answer was not saved; please send it again.",
+    },
+    # Channel adapters' own words.
+    "channel.location_button": {"id": "Kirim lokasi saya", "en": "Send my location"},
+    "console.location_hint": {
+        "id": "(di konsol: !lokasi LINTANG,BUJUR, misalnya !lokasi -3.3194,114.5908)",
+        "en": "(in the console: !location LAT,LON, for example !location -3.3194,114.5908)",
+    },
+    "console.banner": {
+        "id": "Konsol Siaga. Ketik /bantuan untuk perintah; lampirkan foto dengan !foto BERKAS. Ctrl-D untuk keluar.",
+        "en": "Siaga console. Send /help for commands; attach a photo with !photo FILE. Ctrl-D to quit.",
+    },
+    "console.no_file": {"id": "Berkas tidak ditemukan: {path}", "en": "File not found: {path}"},
+    # Parser errors: the engine puts the question again below them.
+    "error.choice": {
+        "id": "Pilihan tidak dikenali. Balas dengan nomor atau nama pilihan.",
+        "en": "That is not one of the options. Reply with its number or its name.",
+    },
+    "error.not_optional": {
+        "id": "Pertanyaan ini wajib dijawab.",
+        "en": "This question cannot be skipped.",
+    },
+    "error.text_required": {"id": "Mohon jawab dengan teks.", "en": "Please answer in text."},
+    "error.too_short": {
+        "id": "Terlalu singkat: tulis minimal {min} huruf.",
+        "en": "Too short: write at least {min} characters.",
+    },
+    "error.too_long": {
+        "id": "Terlalu panjang: maksimal {max} huruf.",
+        "en": "Too long: at most {max} characters.",
+    },
+    "error.not_a_number": {
+        "id": "Tulis sebuah angka, misalnya 150.",
+        "en": "Write a number, for example 150.",
+    },
+    "error.number_range": {
+        "id": "Angka harus antara {min} dan {max}.",
+        "en": "The number must be between {min} and {max}.",
+    },
+    "error.when": {
+        "id": "Waktu tidak dikenali. Contoh: sekarang, 2 jam lalu, kemarin 14:00, 21/11 08.30.",
+        "en": "I could not read that time. Examples: now, 2 hours ago, yesterday 14:00, 21/11 08.30.",
+    },
+    "error.when_time_missing": {
+        "id": "Sebutkan juga jamnya, misalnya {example}.",
+        "en": "Please add the time of day, for example {example}.",
+    },
+    "error.when_future": {
+        "id": "Waktu itu belum terjadi. Laporkan kejadian yang sudah atau sedang berlangsung.",
+        "en": "That time is in the future. Report something that has happened or is happening.",
+    },
+    "error.when_too_old": {
+        "id": "Waktu itu lebih dari {days} hari yang lalu. Periksa tanggalnya.",
+        "en": "That is more than {days} days ago. Please check the date.",
+    },
+    "error.location": {
+        "id": "Kirim lokasi lewat tombol/lampiran, atau tulis koordinat seperti -3.3194, 114.5908.",
+        "en": "Share a location with the button/attachment, or type coordinates like -3.3194, 114.5908.",
+    },
+    "error.location_range": {
+        "id": "Koordinat itu di luar wilayah Indonesia. Periksa kembali.",
+        "en": "Those coordinates are outside Indonesia. Please check them.",
+    },
+    "error.media": {
+        "id": "Kirim foto atau dokumen sebagai lampiran, atau ketik 'lewati'.",
+        "en": "Send a photo or document as an attachment, or send 'skip'.",
+    },
+    # Flow names, as used inside other sentences.
+    "flow.incident": {"id": "laporan kejadian", "en": "incident report"},
+    "flow.profile": {"id": "profil", "en": "profile"},
+    # Incident report flow.
+    "incident.category.ask": {"id": "Jenis kejadian apa?", "en": "What kind of incident?"},
+    "incident.category.field": {"id": "Kategori", "en": "Category"},
+    "incident.kecamatan.ask": {
+        "id": "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh).",
+        "en": "In which kecamatan? Type its name (part of it is fine).",
+    },
+    "incident.kecamatan.field": {"id": "Kecamatan", "en": "Kecamatan"},
+    "incident.kecamatan.none": {
+        "id": "Tidak ada kecamatan di wilayah tugas Anda yang cocok dengan \"{query}\".",
+        "en": "No kecamatan in your area matches \"{query}\".",
+    },
+    "incident.kecamatan.outside": {
+        "id": "Kecamatan itu di luar wilayah tugas Anda. Laporkan hanya kejadian di wilayah Anda.",
+        "en": "That kecamatan is outside your area. Report only incidents in your own area.",
+    },
+    "incident.place.ask": {
+        "id": "Di desa/kelurahan atau tempat mana tepatnya?",
+        "en": "Which desa/kelurahan or place exactly?",
+    },
+    "incident.place.field": {"id": "Tempat", "en": "Place"},
+    "incident.occurred_at.ask": {
+        "id": "Kapan terjadinya? Contoh: sekarang, 2 jam lalu, kemarin 14:00, 21/11 08.30 ({zone}).",
+        "en": "When did it happen? Examples: now, 2 hours ago, yesterday 14:00, 21/11 08.30 ({zone}).",
+    },
+    "incident.occurred_at.field": {"id": "Waktu", "en": "Time"},
+    "incident.description.ask": {
+        "id": "Apa yang terjadi? Ceritakan singkat.",
+        "en": "What happened? Describe it briefly.",
+    },
+    "incident.description.field": {"id": "Uraian", "en": "Description"},
+    "incident.actors.ask": {
+        "id": "Siapa pihak atau kelompok yang terlibat?",
+        "en": "Which people or groups are involved?",
+    },
+    "incident.actors.field": {"id": "Pihak terlibat", "en": "Involved"},
+    "incident.crowd_size.ask": {
+        "id": "Perkiraan jumlah massa (orang)?",
+        "en": "Estimated crowd size (people)?",
+    },
+    "incident.crowd_size.field": {"id": "Jumlah massa", "en": "Crowd size"},
+    "incident.severity.ask": {"id": "Seberapa serius?", "en": "How serious is it?"},
+    "incident.severity.field": {"id": "Tingkat", "en": "Severity"},
+    "incident.action_taken.ask": {
+        "id": "Tindakan apa yang sudah diambil?",
+        "en": "What action has been taken?",
+    },
+    "incident.action_taken.field": {"id": "Tindakan", "en": "Action taken"},
+    "incident.location.ask": {
+        "id": "Bagikan lokasi kejadian, atau tulis koordinatnya.",
+        "en": "Share the incident's location, or type its coordinates.",
+    },
+    "incident.location.field": {"id": "Lokasi", "en": "Location"},
+    "incident.photo.ask": {"id": "Kirim foto kejadian, bila ada.", "en": "Send a photo of the incident, if any."},
+    "incident.photo.field": {"id": "Foto", "en": "Photo"},
+    "incident.photo.count": {"id": "{count} lampiran", "en": "{count} attachment(s)"},
+    "incident.saved": {
+        "id": "Laporan {number} tersimpan. Terima kasih.",
+        "en": "Report {number} is saved. Thank you.",
+    },
+    "severity.rendah": {"id": "Rendah", "en": "Low"},
+    "severity.sedang": {"id": "Sedang", "en": "Medium"},
+    "severity.tinggi": {"id": "Tinggi", "en": "High"},
+    "status.baru": {"id": "baru", "en": "new"},
+    "status.terverifikasi": {"id": "terverifikasi", "en": "verified"},
+    "status.ditangani": {"id": "ditangani", "en": "being handled"},
+    "status.selesai": {"id": "selesai", "en": "closed"},
+    "status.ditolak": {"id": "ditolak", "en": "rejected"},
+    # Profile flow: asked once after joining when the invite carried no name.
+    "profile.name.ask": {"id": "Siapa nama lengkap Anda?", "en": "What is your full name?"},
+    "profile.name.field": {"id": "Nama", "en": "Name"},
+    "profile.saved": {"id": "Terima kasih, {name}. Profil tersimpan.", "en": "Thank you, {name}. Profile saved."},
+    # Joining.
+    "onboarding.unknown_sender": {
+        "id": (
+            "Nomor/akun ini belum terdaftar di Siaga. Minta kode undangan kepada admin "
+            "Kesbangpol Anda, lalu kirim: daftar KODE"
+        ),
+        "en": (
+            "This number/account is not registered with Siaga. Ask your Kesbangpol admin "
+            "for an invite code, then send: join CODE"
+        ),
+    },
+    "onboarding.invite_unknown": {
+        "id": "Kode undangan tidak dikenal. Periksa kembali kodenya atau minta kode baru kepada admin.",
+        "en": "That invite code is not known. Check it, or ask your admin for a new one.",
+    },
+    "onboarding.invite_used": {
+        "id": "Kode undangan itu sudah dipakai. Minta kode baru kepada admin.",
+        "en": "That invite code has already been used. Ask your admin for a new one.",
+    },
+    "onboarding.invite_expired": {
+        "id": "Kode undangan itu sudah kedaluwarsa. Minta kode baru kepada admin.",
+        "en": "That invite code has expired. Ask your admin for a new one.",
+    },
+    "onboarding.welcome": {
+        "id": "Selamat datang di Siaga. Anda terdaftar sebagai {role} di {office}.",
+        "en": "Welcome to Siaga. You are registered as {role} at {office}.",
+    },
+    "onboarding.already": {
+        "id": "Anda sudah terdaftar di {office}.",
+        "en": "You are already registered at {office}.",
+    },
+    "role.officer": {"id": "petugas", "en": "officer"},
+    "role.head": {"id": "kepala kantor", "en": "head of office"},
+    "role.admin": {"id": "admin", "en": "admin"},
+    # One-shot commands.
+    "help.text": {
+        "id": (
+            "Perintah Siaga:\n"
+            "/lapor - laporkan kejadian\n"
+            "/laporanku - laporan terakhir Anda\n"
+            "/bahasa en - ganti bahasa ke Inggris\n"
+            "/bantuan - pesan ini\n"
+            "Saat mengisi: 'kembali' ke pertanyaan sebelumnya, 'lewati' untuk isian opsional, "
+            "'batal' untuk membatalkan."
+        ),
+        "en": (
+            "Siaga commands:\n"
+            "/report - report an incident\n"
+            "/myreports - your latest reports\n"
+            "/language id - switch to Indonesian\n"
+            "/help - this message\n"
+            "While answering: 'back' to the previous question, 'skip' for optional answers, "
+            "'cancel' to stop."
+        ),
+    },
+    "myreports.none": {"id": "Anda belum pernah mengirim laporan.", "en": "You have not sent any reports yet."},
+    "myreports.title": {"id": "Laporan terakhir Anda:", "en": "Your latest reports:"},
+    "myreports.line": {
+        "id": "{number} | {when} | {category} | {kecamatan} | {status}",
+        "en": "{number} | {when} | {category} | {kecamatan} | {status}",
+    },
+    "language.set": {"id": "Bahasa: Indonesia.", "en": "Language: English."},
+    "language.usage": {
+        "id": "Pilih bahasa: /bahasa id (Indonesia) atau /bahasa en (English).",
+        "en": "Choose a language: /language id (Indonesian) or /language en (English).",
+    },
+}
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """Render a catalogue entry in a language, falling back to Indonesian."""
+    entry = CATALOGUE[key]
+    text = entry.get(lang) or entry["id"]
+    return text.format(**params) if params else text

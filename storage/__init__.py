@@ -1,0 +1,1 @@
+"""Siaga's data layer: typed models, query functions, migrations and reference data."""

@@ -1,0 +1,42 @@
+"""Alembic environment and versions; `upgrade(engine)` brings a database to the newest schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, inspect
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic config that runs this package's migrations on `engine`."""
+    config = Config()
+    config.set_main_option("script_location", "storage:migrations")
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision(engine: Engine) -> str | None:
+    """Return the newest revision the code knows."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> bool:
+    """Migrate the database to head; tell whether anything had to change."""
+    if current_revision(engine) == head_revision(engine):
+        return False
+    command.upgrade(alembic_config(engine), "head")
+    return True
+
+
+def table_names(engine: Engine) -> set[str]:
+    """Return the tables present in the database."""
+    return set(inspect(engine).get_table_names())

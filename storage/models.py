@@ -1,0 +1,284 @@
+"""`Base` (naming convention, type map) and every typed model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
+    }
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings with a CHECK-free VARCHAR so adding a value needs no migration.
+    return Enum(cls, native_enum=False, create_constraint=False, length=20,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class RegionLevel(enum.StrEnum):
+    PROVINCE = "province"
+    REGENCY = "regency"
+    DISTRICT = "district"
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    HEAD = "head"
+    ADMIN = "admin"
+
+
+class Severity(enum.StrEnum):
+    RENDAH = "rendah"
+    SEDANG = "sedang"
+    TINGGI = "tinggi"
+
+
+class ReportStatus(enum.StrEnum):
+    BARU = "baru"
+    TERVERIFIKASI = "terverifikasi"
+    DITANGANI = "ditangani"
+    SELESAI = "selesai"
+    DITOLAK = "ditolak"
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[RegionLevel] = mapped_column(_enum(RegionLevel))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    # IANA zone; set on provinces, which is where Indonesia's zone boundaries run.
+    tz: Mapped[str | None] = mapped_column(String(40))
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(40))
+    digest_time: Mapped[time] = mapped_column(Time(), default=time(7, 0))
+    created_at: Mapped[datetime]
+
+    region: Mapped[Region] = relationship(lazy="joined")
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    kecamatan: Mapped[list[OfficerKecamatan]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="officer")
+
+
+class OfficerKecamatan(Base):
+    """A kecamatan an officer is assigned to; none means the office's whole jurisdiction."""
+
+    __tablename__ = "officer_kecamatan"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+
+
+class ChannelIdentity(Base):
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    # WhatsApp's 24-hour customer-service window opens at the contact's last message.
+    last_inbound_at: Mapped[datetime | None]
+
+    officer: Mapped[Officer] = relationship(back_populates="identities", lazy="joined")
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    name: Mapped[str | None] = mapped_column(String(200))
+    kecamatan: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    used_at: Mapped[datetime | None]
+
+    office: Mapped[Office] = relationship(lazy="joined")
+
+
+class IncidentCategory(Base):
+    __tablename__ = "incident_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class ReportCounter(Base):
+    """The last report number handed out per office and year; one row locked per submit."""
+
+    __tablename__ = "report_counters"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class IncidentReport(Base):
+    __tablename__ = "incident_reports"
+    __table_args__ = (Index("ix_incident_reports_office_created", "office_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("incident_categories.id"))
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    place: Mapped[str] = mapped_column(String(300))
+    occurred_at: Mapped[datetime]
+    description: Mapped[str] = mapped_column(Text)
+    actors: Mapped[str] = mapped_column(Text)
+    crowd_size: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[Severity] = mapped_column(_enum(Severity))
+    action_taken: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.BARU)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    category: Mapped[IncidentCategory] = relationship(lazy="joined")
+    kecamatan: Mapped[Region] = relationship(lazy="joined")
+    reporter: Mapped[Officer] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
+    )
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("incident_reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    # The provider's handle (Telegram file_id, Twilio media URL) and our stored copy, if any.
+    ref: Mapped[str] = mapped_column(String(500))
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))
+    flow: Mapped[str | None] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime]
+
+    # Two workers stepping the same chat at once: the second commit fails and its turn is retried.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InboundMessage(Base):
+    """Provider message ids already handled, so a redelivered update is not processed twice."""
+
+    __tablename__ = "inbound_messages"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

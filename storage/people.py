@@ -1,0 +1,132 @@
+"""Offices, officers, channel identities and invites."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ChannelIdentity, Invite, Office, Officer, OfficerKecamatan, Role
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+
+
+class RedeemError(enum.StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+def add_office(
+    session: Session, region_code: str, name: str, tz: str, now: datetime,
+    digest_time: time = time(7, 0),
+) -> Office:
+    """Create an office for a region."""
+    office = Office(region_code=region_code, name=name, tz=tz, digest_time=digest_time, created_at=now)
+    session.add(office)
+    session.flush()
+    return office
+
+
+def get_office_by_region(session: Session, region_code: str) -> Office | None:
+    """Return the office that covers exactly this region."""
+    return session.scalar(select(Office).where(Office.region_code == region_code))
+
+
+def list_offices(session: Session) -> list[Office]:
+    """Return every office, ordered by region code."""
+    return list(session.scalars(select(Office).order_by(Office.region_code)))
+
+
+def add_invite(
+    session: Session, office: Office, role: Role, now: datetime, *,
+    ttl: timedelta = timedelta(days=7), name: str | None = None,
+    kecamatan: Sequence[str] = (),
+) -> Invite:
+    """Create a one-time invite code for an office."""
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    invite = Invite(
+        code=code, office_id=office.id, role=role, name=name, kecamatan=list(kecamatan),
+        created_at=now, expires_at=now + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def normalise_invite_code(code: str) -> str:
+    """Uppercase a typed code and drop spaces and dashes people add when copying it."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def redeem_invite(session: Session, code: str, channel: str, address: str, now: datetime) -> Officer | RedeemError:
+    """Turn a valid invite into an officer linked to this chat address, once."""
+    invite = session.get(Invite, normalise_invite_code(code))
+    if invite is None:
+        return RedeemError.UNKNOWN
+    if invite.used_by is not None:
+        return RedeemError.USED
+    if invite.expires_at <= now:
+        return RedeemError.EXPIRED
+    officer = Officer(
+        name=invite.name or "", role=invite.role, office_id=invite.office_id,
+        created_at=now, kecamatan=[OfficerKecamatan(region_code=c) for c in invite.kecamatan],
+    )
+    session.add(officer)
+    session.flush()
+    # Conditional update: of two chats redeeming the same code at once, only one wins.
+    claimed = session.execute(
+        update(Invite).where(Invite.code == invite.code, Invite.used_by.is_(None))
+        .values(used_by=officer.id, used_at=now)
+    ).rowcount
+    if claimed != 1:
+        session.delete(officer)
+        return RedeemError.USED
+    add_identity(session, officer, channel, address, now)
+    return officer
+
+
+def add_identity(session: Session, officer: Officer, channel: str, address: str, now: datetime) -> ChannelIdentity:
+    """Link a chat address to an officer."""
+    identity = ChannelIdentity(officer_id=officer.id, channel=channel, address=address, created_at=now)
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+def get_identity(session: Session, channel: str, address: str) -> ChannelIdentity | None:
+    """Return the identity for a chat address, with its officer and office loaded."""
+    return session.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.address == address)
+    )
+
+
+def list_officers(session: Session, office_id: int | None = None) -> list[Officer]:
+    """Return officers, optionally of one office."""
+    stmt = select(Officer).order_by(Officer.office_id, Officer.id)
+    if office_id is not None:
+        stmt = stmt.where(Officer.office_id == office_id)
+    return list(session.scalars(stmt))
+
+
+def officer_scopes(officer: Officer) -> list[str]:
+    """Return the region codes an officer may report on: assigned kecamatan, else the office's region."""
+    return [k.region_code for k in officer.kecamatan] or [officer.office.region_code]
+
+
+def rename_officer(session: Session, officer: Officer, name: str) -> None:
+    """Change an officer's display name."""
+    officer.name = name
+    session.flush()
+
+
+def set_language(session: Session, officer: Officer, language: str) -> None:
+    """Store an officer's preferred language."""
+    officer.language = language
+    session.flush()

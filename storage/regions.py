@@ -1,0 +1,50 @@
+"""Region queries: the Kemendagri tree, jurisdictions and kecamatan search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import Region, RegionLevel
+
+
+def get_region(session: Session, code: str) -> Region | None:
+    """Return the region with this code."""
+    return session.get(Region, code)
+
+
+def count_regions(session: Session) -> int:
+    """Count stored regions."""
+    return session.scalar(select(func.count()).select_from(Region)) or 0
+
+
+def _within(scopes: Sequence[str]):  # type: ignore[no-untyped-def]
+    return or_(*(or_(Region.code == s, Region.code.startswith(s + ".")) for s in scopes))
+
+
+def find_kecamatan(
+    session: Session, scopes: Sequence[str] | None, *, query: str | None = None, code: str | None = None,
+    limit: int = 50,
+) -> list[tuple[Region, str]]:
+    """Find kecamatan inside any of `scopes` (None: anywhere) by code or by part of the name.
+
+    Returns (kecamatan, kabupaten/kota name) pairs ordered by name.
+    """
+    parent = aliased(Region)
+    stmt = (
+        select(Region, parent.name)
+        .join(parent, Region.parent_code == parent.code)
+        .where(Region.level == RegionLevel.DISTRICT)
+        .order_by(Region.name, Region.code)
+        .limit(limit)
+    )
+    if scopes is not None:
+        stmt = stmt.where(_within(scopes))
+    if code:
+        stmt = stmt.where(Region.code == code)
+    if query:
+        stmt = stmt.where(func.lower(Region.name).contains(query.lower(), autoescape=True))
+    return [(r, p) for r, p in session.execute(stmt)]
+

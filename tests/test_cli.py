@@ -1,0 +1,108 @@
+"""The `siaga` command as a user runs it: a child process, a fresh database, stdin as a pipe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.subprocess
+
+SIAGA = str(Path(sys.executable).parent / "siaga")
+REPORT = [
+    "/lapor", "Unjuk rasa", "Banjarmasin Utara", "Kel. Sungai Jingah", "sekarang",
+    "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
+    "Koordinasi dengan Polresta", "!lokasi -3.30,114.59", "!foto bukti.jpg", "kirim",
+]
+
+
+@pytest.fixture
+def siaga(database_factory, tmp_path):
+    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id"}
+    env.pop("SIAGA_ATTACHMENTS_DIR", None)
+
+    def run(*args: str, stdin: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
+                                cwd=tmp_path, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    run("init")
+    return run
+
+
+def test_init_twice_changes_nothing_the_second_time(siaga):
+    again = siaga("init").stdout
+    assert "schema: already at revision" in again
+    assert "regions: 0 added, 0 updated, 687 unchanged" in again
+    assert "incident categories: 0 added, 9 unchanged" in again
+
+
+def test_an_invited_officer_files_a_report_from_a_piped_console(siaga, tmp_path):
+    (tmp_path / "bukti.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    siaga("office", "add", "--region", "63.71")
+    code = siaga("invite", "create", "--office", "63.71", "--role", "officer").stdout.strip()
+    assert len(code) == 8
+    chat = siaga("console", "--as", "0812-demo", stdin="\n".join([f"daftar {code}", "Budi Santoso", *REPORT]) + "\n")
+    assert "Selamat datang di Siaga" in chat.stdout
+    assert "Laporan KJD-6371-2026-000001 tersimpan. Terima kasih." in chat.stdout
+
+    rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["number"], row["kecamatan_code"], row["severity"], row["attachments"]) == (
+        "KJD-6371-2026-000001", "63.71.04", "tinggi", "1")
+    assert row["occurred_at"].endswith("+08:00")
+    stored = list((tmp_path / "attachments").rglob("*.jpg"))
+    assert len(stored) == 1 and stored[0].read_bytes().startswith(b"\xff\xd8")
+
+    as_json = json.loads(siaga("reports", "list", "--format", "json", "--office", "63").stdout)
+    assert [r["number"] for r in as_json] == ["KJD-6371-2026-000001"]
+    assert "KJD-6371-2026-000001" in siaga("reports", "list").stdout
+    officers = siaga("officer", "list", "--office", "63.71").stdout
+    assert "Budi Santoso\tofficer\t63.71" in officers and "0812" not in officers
+
+
+def test_a_restart_mid_conversation_resumes_at_the_same_step(siaga, tmp_path):
+    (tmp_path / "bukti.jpg").write_bytes(b"\xff\xd8\xff\xe0")
+    siaga("office", "add", "--region", "63.71")
+    code = siaga("invite", "create", "--office", "63.71", "--role", "officer", "--name", "Budi").stdout.strip()
+    first = siaga("console", "--as", "budi", stdin="\n".join([f"daftar {code}", *REPORT[:5]]) + "\n")
+    assert first.stdout.rstrip().endswith("Apa yang terjadi? Ceritakan singkat.")
+    second = siaga("console", "--as", "budi", stdin="\n".join(REPORT[5:]) + "\n")
+    assert second.stdout.startswith("Siapa pihak atau kelompok yang terlibat?")
+    assert "Laporan KJD-6371-2026-000001 tersimpan." in second.stdout
+
+
+def test_an_unknown_console_sender_cannot_file_anything(siaga):
+    siaga("office", "add", "--region", "63.71")
+    chat = siaga("console", "--as", "stranger", stdin="\n".join(REPORT) + "\n")
+    assert "Laporan" not in chat.stdout and "belum terdaftar" in chat.stdout
+    assert siaga("reports", "list", "--format", "json").stdout.strip() == "[]"
+
+
+def test_admin_commands_refuse_bad_input_clearly(siaga, tmp_path):
+    assert "not a known province" in siaga("office", "add", "--region", "99.99", check=False).stderr
+    siaga("office", "add", "--region", "61", "--name", "Kesbangpol Provinsi Kalimantan Barat")
+    assert "already has an office" in siaga("office", "add", "--region", "61", check=False).stderr
+    assert "Asia/Pontianak" in siaga("office", "list").stdout
+    bad = siaga("invite", "create", "--office", "61", "--role", "officer", "--kecamatan", "63.71.01", check=False)
+    assert bad.returncode == 2 and "not a kecamatan within 61" in bad.stderr
+    assert "No office for region 63" in siaga("invite", "create", "--office", "63", "--role", "head",
+                                              check=False).stderr
+    regions = tmp_path / "bali.csv"
+    regions.write_text("code,name,level,parent_code,province_code\n51,Bali,province,,51\n", encoding="utf-8")
+    assert "regions: 1 added" in siaga("regions", "import", str(regions)).stdout
+
+
+def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    result = subprocess.run([SIAGA, "office", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "run `siaga init` first" in result.stderr

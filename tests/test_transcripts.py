@@ -1,0 +1,47 @@
+"""Replays every transcript through the console channel and the real runner.
+
+A transcript is a golden chat: `> ` lines are what the user types, `< ` lines what Siaga answers.
+`# as: ADDRESS` chooses the sender (default `officer-1`, an officer of Kota Banjarmasin).
+Set SIAGA_UPDATE_TRANSCRIPTS=1 to rewrite them from the current behaviour, then read the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.channels import console
+from bot.runner import Runner
+from tests.conftest import add_officer
+
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
+
+
+def replay(runner: Runner, path: Path, attachments: Path) -> tuple[str, str]:
+    header, inputs, address = [], [], "officer-1"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            header.append(line)
+            if line.startswith("# as:"):
+                address = line.split(":", 1)[1].strip()
+        elif line.startswith(">"):
+            inputs.append(line[2:])
+    record = io.StringIO()
+    console.run_console(runner.run_turn, address, attachments, io.StringIO("\n".join(inputs) + "\n"),
+                        io.StringIO(), lang="id", record=record)
+    expected = path.read_text(encoding="utf-8")
+    actual = "\n".join(header) + "\n" + record.getvalue()
+    return expected, actual
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+def test_transcript(path, runner, sessions, tmp_path):
+    with sessions.begin() as s:
+        add_officer(s, "officer-1")
+    expected, actual = replay(runner, path, tmp_path)
+    if os.environ.get("SIAGA_UPDATE_TRANSCRIPTS"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == expected
