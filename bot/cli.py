@@ -181,11 +181,25 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     _open_console(settings, sessions, DEMO_ADDRESS, args.record)
 
 
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    import asyncio
+
+    from bot import app
+
+    _sessions(settings)  # refuse to start on a database that is not initialised
+    try:
+        asyncio.run(app.run(settings))
+    except app.ConfigError as exc:
+        raise CliError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init", help="create or upgrade the schema and load reference data").set_defaults(func=cmd_init)
+
+    sub.add_parser("run", help="serve the configured chat channels until SIGTERM/SIGINT").set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="initialise, create a demo officer and open the console as them")
     demo.add_argument("--record", metavar="FILE", help="write the session as a transcript")

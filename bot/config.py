@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,15 @@ class Settings(BaseSettings):
     draft_ttl_hours: float = Field(24.0, gt=0, validation_alias="SIAGA_DRAFT_TTL_HOURS")
     attachments_dir: Path = Field(Path("attachments"), validation_alias="SIAGA_ATTACHMENTS_DIR")
     log_level: str = Field("INFO", validation_alias="SIAGA_LOG_LEVEL")
+
+    # The web server that hosts webhooks (Telegram in webhook mode, WhatsApp) and /healthz.
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = Field(8080, validation_alias="PORT")
+    # The address the outside world reaches this server at, e.g. https://siaga.kesbangpol.example.go.id
+    public_base_url: str | None = Field(None, validation_alias="PUBLIC_BASE_URL")
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
 
     @property
     def draft_ttl(self) -> timedelta:

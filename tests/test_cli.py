@@ -25,7 +25,8 @@ REPORT = [
 @pytest.fixture
 def siaga(database_factory, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id"}
-    env.pop("SIAGA_ATTACHMENTS_DIR", None)
+    for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
+        env.pop(name, None)
 
     def run(*args: str, stdin: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
@@ -106,3 +107,9 @@ def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     result = subprocess.run([SIAGA, "office", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 2 and "run `siaga init` first" in result.stderr
+
+
+def test_run_without_any_channel_says_what_is_missing(siaga):
+    result = siaga("run", check=False)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr

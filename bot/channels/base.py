@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from starlette.routing import BaseRoute
+
 from handlers.types import Reply
 
 
@@ -21,3 +23,16 @@ class Channel(Protocol):
 
     async def send(self, address: str, reply: Reply) -> None:
         """Deliver one reply to a chat address, or raise `SendError`."""
+
+
+class ChannelService(Channel, Protocol):
+    """A channel that `siaga run` hosts: its web routes (if any) and its start/stop."""
+
+    def routes(self) -> list[BaseRoute]:
+        """Return the web routes this channel needs on the shared server (none in polling mode)."""
+
+    async def start(self) -> None:
+        """Begin taking input."""
+
+    async def stop(self) -> None:
+        """Stop taking input and let in-flight turns finish."""

@@ -1,0 +1,88 @@
+"""`build(settings)`: the engine, sessions, channels, web and scheduler, wired together; start/stop in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from bot.channels.base import ChannelService
+from bot.config import Settings
+from bot.runner import Runner
+from bot.web import Server, build_web, make_server
+from storage.db import make_sessions
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """`siaga run` cannot start with this configuration; the message says what is missing."""
+
+
+@dataclass
+class App:
+    settings: Settings
+    runner: Runner
+    channels: list[ChannelService] = field(default_factory=list)
+    server: Server | None = None
+
+    async def start(self) -> None:
+        """Start every channel, then the web server if any channel needs routes."""
+        for channel in self.channels:
+            await channel.start()
+            log.info("channel started: %s", channel.name)
+
+    async def stop(self) -> None:
+        """Stop taking input, let in-flight turns finish, then close the channels."""
+        for channel in reversed(self.channels):
+            await channel.stop()
+            log.info("channel stopped: %s", channel.name)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set, then shut down in order."""
+        await self.start()
+        serving = asyncio.create_task(self.server.serve()) if self.server else None
+        if self.server is not None:
+            log.info("web server on %s:%s", self.settings.host, self.settings.port)
+        try:
+            waiting = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({waiting} | ({serving} if serving else set()),
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if serving in done:
+                serving.result()  # the server died (port taken...): surface it
+            waiting.cancel()
+        finally:
+            if self.server is not None and serving is not None:
+                self.server.should_exit = True
+                await serving
+            await self.stop()
+
+
+def build(settings: Settings) -> App:
+    """Wire the configured channels to one runner over one session factory."""
+    runner = Runner(make_sessions(settings.database_url), settings)
+    app = App(settings, runner)
+    if settings.telegram_bot_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        app.channels.append(TelegramChannel(settings, runner))
+    if not app.channels:
+        raise ConfigError(
+            "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram) in the environment or .env. "
+            "See .env.example."
+        )
+    routes = [route for channel in app.channels for route in channel.routes()]
+    if routes:
+        app.server = make_server(build_web(routes), settings.host, settings.port)
+    return app
+
+
+async def run(settings: Settings) -> None:
+    """Build the app and serve until SIGTERM or SIGINT."""
+    app = build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.serve(stop)
