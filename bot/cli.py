@@ -17,7 +17,7 @@ from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, utcnow
 from handlers.texts import t
-from storage import incidents, migrations, people, regions, seed
+from storage import audit, incidents, migrations, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
 from storage.models import IncidentReport, Role
 
@@ -75,6 +75,7 @@ def cmd_office_add(settings: Settings, args: argparse.Namespace) -> None:
         name = args.name or f"Kesbangpol {region.name}"
         hour, minute = (int(x) for x in args.digest_time.split(":"))
         office = people.add_office(session, region.code, name, tz, utcnow(), digest_time=time(hour, minute))
+        audit.add_audit(session, utcnow(), "office.created", subject=f"office:{office.id}", region=region.code)
         print(f"office {office.region_code}: {office.name} ({tz}, digest {office.digest_time:%H:%M})")
 
 
@@ -94,6 +95,8 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
                 raise CliError(f"{code} is not a kecamatan within {office.region_code}.")
         invite = people.add_invite(session, office, Role(args.role), utcnow(), ttl=timedelta(days=args.days),
                                    name=args.name, kecamatan=kecamatan)
+        audit.add_audit(session, utcnow(), "invite.created", subject=f"office:{office.id}", role=args.role,
+                        kecamatan=kecamatan, days=args.days)
         local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
         print(invite.code)
         print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); the officer sends: daftar {invite.code}",
@@ -135,6 +138,8 @@ def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
         if args.office and regions.get_region(session, args.office) is None:
             raise CliError(f"{args.office} is not a known region code.")
         rows = [report_row(r) for r in incidents.list_reports(session, region_code=args.office, limit=args.limit)]
+        audit.add_audit(session, utcnow(), "reports.exported", subject=args.office, format=args.format,
+                        count=len(rows))
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -148,6 +153,13 @@ def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
         widths = [max(len(line[i]) for line in table) for i in range(len(short))]
         for line in table:
             print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        for e in audit.list_audit(session, args.filter_action, limit=args.limit):
+            detail = json.dumps(e.detail, ensure_ascii=False, sort_keys=True)
+            print(f"{e.at.isoformat(timespec='seconds')}\t{e.action}\t{e.actor_id or '-'}\t{e.subject or '-'}\t{detail}")
 
 
 def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
@@ -243,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--format", choices=("table", "csv", "json"), default="table")
     rl.add_argument("--limit", type=int)
     rl.set_defaults(func=cmd_reports_list)
+
+    aud = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    al = aud.add_parser("list", help="print the newest audit entries")
+    al.add_argument("--action", dest="filter_action", metavar="ACTION", help="e.g. officer.joined, sender.refused")
+    al.add_argument("--limit", type=int, default=50)
+    al.set_defaults(func=cmd_audit_list)
     return parser
 
 

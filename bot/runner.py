@@ -43,7 +43,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     )
     lang = (officer.language if officer else None) or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
-              officer=officer, draft_ttl=settings.draft_ttl, default_lang=settings.language)
+              officer=officer, draft_ttl=settings.draft_ttl)
     new_state, replies = handlers.dispatch(state, inbound, ctx)
     # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
     if conversation is not None or new_state.flow is not None:

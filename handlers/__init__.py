@@ -25,12 +25,14 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
     """
     if inbound.choice is not None or not inbound.text:
         return None
-    text = inbound.text.strip()
-    head, _, rest = text.partition(" ") if " " in text else text.partition("\n")
+    words = inbound.text.split(maxsplit=1)
+    if not words:
+        return None
+    head, rest = words[0], (words[1].strip() if len(words) > 1 else "")
     if head.startswith("/"):
-        return head[1:].split("@", 1)[0].lower(), rest.strip()
+        return head[1:].split("@", 1)[0].lower(), rest
     if bare and head.lower() in _BARE_WORDS:
-        return head.lower(), rest.strip()
+        return head.lower(), rest
     return None
 
 

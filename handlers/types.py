@@ -104,7 +104,6 @@ class Ctx:
     address: str
     officer: Officer | None = None
     draft_ttl: timedelta = timedelta(hours=24)
-    default_lang: str = "id"
 
     @property
     def tz(self) -> ZoneInfo:

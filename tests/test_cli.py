@@ -69,6 +69,11 @@ def test_an_invited_officer_files_a_report_from_a_piped_console(siaga, tmp_path)
     assert "KJD-6371-2026-000001" in siaga("reports", "list").stdout
     officers = siaga("officer", "list", "--office", "63.71").stdout
     assert "Budi Santoso\tofficer\t63.71" in officers and "0812" not in officers
+    trail = siaga("audit", "list").stdout
+    for action in ("office.created", "invite.created", "officer.joined", "reports.exported"):
+        assert f"\t{action}\t" in trail
+    assert "0812" not in trail and "Budi" not in trail
+    assert siaga("audit", "list", "--action", "officer.joined").stdout.count("\n") == 1
 
 
 def test_a_restart_mid_conversation_resumes_at_the_same_step(siaga, tmp_path):
