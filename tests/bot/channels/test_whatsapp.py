@@ -326,3 +326,18 @@ def test_twilio_errors_are_retried_or_failed(runner, wa_settings, whatsapp_offic
         (row,) = outbox.list_messages(s)
     assert row.status == (OutboxStatus.SENT if wait else OutboxStatus.FAILED)
     assert len(fake.messages) == (1 if wait else 0)
+
+
+# -- wiring -------------------------------------------------------------------------------------------
+
+def test_siaga_run_serves_whatsapp_when_twilio_is_configured_and_needs_the_public_url(wa_settings):
+    from bot import app
+
+    built = app.build(wa_settings)
+    assert [c.name for c in built.channels] == ["whatsapp"] and built.server is not None
+    paths = {route.path for route in built.server.config.app.routes}
+    assert {"/whatsapp/inbound", "/whatsapp/status", "/healthz"} <= paths
+    with pytest.raises(app.ConfigError, match="PUBLIC_BASE_URL"):
+        app.build(wa_settings.model_copy(update={"public_base_url": None}))
+    with pytest.raises(app.ConfigError, match="TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"):
+        app.build(wa_settings.model_copy(update={"twilio_whatsapp_from": None}))
