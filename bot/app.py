@@ -67,9 +67,16 @@ def build(settings: Settings) -> App:
         from bot.channels.telegram import TelegramChannel
 
         app.channels.append(TelegramChannel(settings, runner))
+    if settings.whatsapp_enabled:
+        if not settings.public_base_url:
+            raise ConfigError("WhatsApp needs PUBLIC_BASE_URL: Twilio signs the public URL it calls. See .env.example.")
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        app.channels.append(WhatsAppChannel(settings, runner))
     if not app.channels:
         raise ConfigError(
-            "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram) in the environment or .env. "
+            "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram), or TWILIO_ACCOUNT_SID, "
+            "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (WhatsApp), in the environment or .env. "
             "See .env.example."
         )
     routes = [route for channel in app.channels for route in channel.routes()]

@@ -1,4 +1,4 @@
-"""The `siaga` command (init, console, run, office, invite, reports); parses arguments, calls functions."""
+"""The `siaga` command (init, console, run, office, invite, reports, outbox); parses arguments, calls functions."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, utcnow
 from handlers.texts import t
-from storage import audit, incidents, migrations, people, regions, seed
+from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, Role
+from storage.models import IncidentReport, OutboxStatus, Role
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -162,6 +162,33 @@ def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
             print(f"{e.at.isoformat(timespec='seconds')}\t{e.action}\t{e.actor_id or '-'}\t{e.subject or '-'}\t{detail}")
 
 
+def mask_address(address: str) -> str:
+    """Hide most of a chat address (personal data): keep the channel prefix and the last three characters.
+
+    >>> mask_address("whatsapp:+6281234567890")
+    'whatsapp:+**********890'
+    """
+    prefix, _, rest = address.rpartition(":")
+    head = f"{prefix}:" if prefix else ""
+    keep = 3 if len(rest) > 6 else 1
+    hidden = "".join("*" if ch.isalnum() else ch for ch in rest[:-keep])
+    return head + hidden + rest[-keep:]
+
+
+def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
+    status = OutboxStatus(args.status) if args.status else None
+    with _sessions(settings).begin() as session:
+        rows = outbox.list_messages(session, status, limit=args.limit)
+        table = [("id", "created_at", "channel", "to", "status", "delivery", "attempts", "error")] + [
+            (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M}Z", m.channel, mask_address(m.address), m.status.value,
+             m.delivery_status or "-", str(m.attempts), m.error or "-")
+            for m in rows
+        ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1])
+
+
 def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
     runner = Runner(sessions, settings)
     record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
@@ -261,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--action", dest="filter_action", metavar="ACTION", help="e.g. officer.joined, sender.refused")
     al.add_argument("--limit", type=int, default=50)
     al.set_defaults(func=cmd_audit_list)
+    out = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="action", required=True)
+    ol = out.add_parser("list", help="print outgoing messages, newest first (addresses masked)")
+    ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
+    ol.add_argument("--limit", type=int, default=50)
+    ol.set_defaults(func=cmd_outbox_list)
     return parser
 
 

@@ -28,6 +28,23 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
 
+    # WhatsApp through Twilio: enabled when the account SID, auth token and sender are all set.
+    twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_whatsapp_from: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
+    # None: the real api.twilio.com; tests point it at a local fake.
+    twilio_api_base_url: str | None = Field(None, validation_alias="TWILIO_API_BASE_URL")
+    # Approved templates by name, e.g. {"alert": "HX…"}: used outside WhatsApp's 24-hour window.
+    twilio_templates: dict[str, str] = Field(default_factory=dict, validation_alias="TWILIO_TEMPLATES")
+    # Messages per second the sender may send (Twilio default 80; the sandbox allows about 0.33).
+    twilio_mps: float = Field(80.0, gt=0, validation_alias="TWILIO_MPS")
+    twilio_media_max_bytes: int = Field(16 * 1024 * 1024, gt=0, validation_alias="TWILIO_MEDIA_MAX_BYTES")
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Tell whether the Twilio WhatsApp channel is configured."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
     @property
     def draft_ttl(self) -> timedelta:
         """How long an untouched draft lives."""

@@ -20,6 +20,8 @@ from storage.db import Session
 
 log = logging.getLogger(__name__)
 
+OnReplies = Callable[[Session, Inbound, list[Reply]], None]
+
 # Two updates of one chat racing on two workers: the loser's transaction rolls back and runs again.
 MAX_ATTEMPTS = 5
 
@@ -45,6 +47,10 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
               officer=officer, draft_ttl=settings.draft_ttl)
     new_state, replies = handlers.dispatch(state, inbound, ctx)
+    # The sender's last message opens WhatsApp's 24-hour window; joining may have created the identity.
+    identity = identity or people.get_identity(session, inbound.channel, inbound.address)
+    if identity is not None:
+        identity.last_inbound_at = now
     # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
     if conversation is not None or new_state.flow is not None:
         conversations.save_conversation(session, conversation, inbound.channel, inbound.address,
@@ -65,12 +71,19 @@ class Runner:
         self.settings = settings
         self.clock = clock
 
-    def run_turn(self, inbound: Inbound) -> list[Reply]:
-        """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won."""
+    def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
+        """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.
+
+        `on_replies(session, inbound, replies)` runs inside that transaction, e.g. to write the
+        replies to the outbox so they commit together with the new state.
+        """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.sessions.begin() as session:
-                    return turn(session, inbound, self.clock(), self.settings)
+                    replies = turn(session, inbound, self.clock(), self.settings)
+                    if on_replies is not None:
+                        on_replies(session, inbound, replies)
+                    return replies
             except (StaleDataError, IntegrityError):
                 if attempt == MAX_ATTEMPTS:
                     raise

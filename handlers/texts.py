@@ -69,6 +69,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Siaga console. Send /help for commands; attach a photo with !photo FILE. Ctrl-D to quit.",
     },
     "console.no_file": {"id": "Berkas tidak ditemukan: {path}", "en": "File not found: {path}"},
+    "whatsapp.location_hint": {
+        "id": "(bagikan lokasi: tekan 📎 lalu Lokasi, atau ketik LINTANG,BUJUR, misalnya -3.3194,114.5908)",
+        "en": "(share a location: tap 📎 then Location, or type LAT,LON, for example -3.3194,114.5908)",
+    },
     # Parser errors: the engine puts the question again below them.
     "error.choice": {
         "id": "Pilihan tidak dikenali. Balas dengan nomor atau nama pilihan.",

@@ -96,6 +96,15 @@ class ReportStatus(enum.StrEnum):
     DITOLAK = "ditolak"
 
 
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    # Outside the provider's window with no approved template to fall back on.
+    UNDELIVERABLE = "undeliverable"
+
+
 class Region(Base):
     __tablename__ = "regions"
 
@@ -282,3 +291,29 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str | None] = mapped_column(String(120))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxMessage(Base):
+    """One outgoing message, written in the transaction that decided to send it; sent once per key."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_channel_address", "channel", "address"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    # When pending: not before this time; when sending: the claim's lease runs out.
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+    # The provider's id for the sent message (Twilio MessageSid) and its delivery status callbacks.
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))

@@ -1,0 +1,314 @@
+"""WhatsApp adapter (Twilio): signed webhook → `Inbound`, `Reply` → numbered text or template, failures → `SendError`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from twilio.base.exceptions import TwilioRestException
+from twilio.http import AsyncHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.attachments import store_bytes
+from bot.channels.base import SendError
+from bot.config import Settings
+from bot.outbox import Outbox, Outgoing, enqueue_replies
+from bot.runner import Runner
+from handlers.texts import t
+from handlers.types import Inbound, Location, Media, Reply
+
+CHANNEL = "whatsapp"
+# Twilio refuses a Body longer than this (error 21617/21658), WhatsApp or not.
+BODY_LIMIT = 1600
+# Free-form messages only within 24 hours of the contact's last message (error 63016); else a template.
+WINDOW = timedelta(hours=24)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+HTTP_TIMEOUT = 15.0
+
+log = logging.getLogger(__name__)
+
+
+# -- inbound ---------------------------------------------------------------------------------------
+
+def public_url(public_base_url: str, path: str, query: str) -> str:
+    """Return the URL Twilio called (and signed): the public base, not the Host behind the proxy.
+
+    >>> public_url("https://siaga.example.go.id/", "/whatsapp/inbound", "")
+    'https://siaga.example.go.id/whatsapp/inbound'
+    """
+    return public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
+
+
+def to_inbound(form: Mapping[str, Any]) -> Inbound | None:
+    """Translate Twilio's inbound message fields; None when it is not a WhatsApp message."""
+    sender = str(form.get("From") or "")
+    sid = str(form.get("MessageSid") or form.get("SmsMessageSid") or "")
+    if not sender.startswith("whatsapp:") or not sid:
+        return None
+    location = None
+    if form.get("Latitude") and form.get("Longitude"):
+        try:
+            location = Location(float(form["Latitude"]), float(form["Longitude"]))
+        except ValueError:
+            location = None
+    media = []
+    for n in range(_int(form.get("NumMedia"))):
+        url = form.get(f"MediaUrl{n}")
+        if url:
+            content_type = form.get(f"MediaContentType{n}") or None
+            kind = "photo" if (content_type or "").startswith("image/") else "document"
+            media.append(Media(kind, str(url), content_type))
+    payload = form.get("ButtonPayload") or None
+    text = form.get("ButtonText") if payload else form.get("Body")
+    return Inbound(CHANNEL, sender, text=(str(text) if text else None) if not location else None,
+                   choice=payload, location=location, media=tuple(media), message_id=sid,
+                   display_name=form.get("ProfileName") or None)
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(0, min(int(value or 0), 10))  # WhatsApp sends at most 10 media per message
+    except ValueError:
+        return 0
+
+
+# -- outbound --------------------------------------------------------------------------------------
+
+def render(reply: Reply) -> str:
+    """Render a reply as text with numbered choices ("1. Label") and, when asked, the location hint."""
+    lines = [reply.text]
+    if reply.choices:
+        lines += [""] + [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
+    if reply.ask_location:
+        lines.append(t("whatsapp.location_hint", reply.lang))
+    return "\n".join(lines)
+
+
+def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
+    """Cut a long text into bodies Twilio accepts, at a line break or a space where possible.
+
+    >>> [len(p) for p in split_body("a" * 10 + "\\n" + "b" * 10, limit=12)]
+    [10, 10]
+    """
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    parts.append(rest)
+    return [p for p in parts if p] or [""]
+
+
+class HttpxTwilioClient(AsyncHttpClient):
+    """The twilio client's transport over httpx: a configurable base URL, and 429 Retry-After kept."""
+
+    def __init__(self, base_url: str | None = None, timeout: float = HTTP_TIMEOUT) -> None:
+        super().__init__(logger=logging.getLogger("twilio.http_client"), is_async=True, timeout=timeout)
+        self._base = httpx.URL(base_url) if base_url else None
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def request(self, method: str, url: str, params: Any = None, data: Any = None, headers: Any = None,
+                      auth: Any = None, timeout: float | None = None, allow_redirects: bool = False
+                      ) -> TwilioResponse:
+        target = httpx.URL(url)
+        if self._base is not None:
+            target = target.copy_with(scheme=self._base.scheme, host=self._base.host, port=self._base.port)
+        response = await self._client.request(method, target, params=params, data=data, headers=headers, auth=auth,
+                                              timeout=timeout or self.timeout, follow_redirects=allow_redirects)
+        if response.status_code == 429:
+            # twilio's exception drops the headers, so the wait Twilio asks for is read here.
+            raise SendError("twilio 429 too many requests", retryable=True,
+                            retry_after=_seconds(response.headers.get("Retry-After")))
+        return TwilioResponse(response.status_code, response.text, response.headers)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+# -- the channel -----------------------------------------------------------------------------------
+
+class WhatsAppChannel:
+    """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server, sends via the outbox."""
+
+    name = CHANNEL
+    session_window = WINDOW
+
+    def __init__(self, settings: Settings, runner: Runner, *, outbox: Outbox | None = None) -> None:
+        assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_whatsapp_from
+        assert settings.public_base_url, "WhatsApp needs PUBLIC_BASE_URL"
+        token = settings.twilio_auth_token.get_secret_value()
+        self.settings = settings
+        self.runner = runner
+        self.sender = settings.twilio_whatsapp_from
+        self.public_base_url = settings.public_base_url
+        self.templates = dict(settings.twilio_templates)
+        self.validator = RequestValidator(token)
+        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url)
+        self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)
+        self._credentials = (settings.twilio_account_sid, token)
+        self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
+        self._own_outbox = outbox is None
+        self.outbox = outbox or Outbox(runner.sessions, {CHANNEL: self}, clock=runner.clock,
+                                       rates={CHANNEL: settings.twilio_mps})
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
+                Route("/whatsapp/status", self.status, methods=["POST"])]
+
+    async def start(self) -> None:
+        if self._own_outbox:
+            await self.outbox.start()
+
+    async def stop(self) -> None:
+        if self._own_outbox:
+            await self.outbox.stop()
+        await self._media.aclose()
+        await self._twilio_http.aclose()
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    async def _signed_form(self, request: Request) -> FormData | None:
+        form = await request.form()
+        url = public_url(self.public_base_url, request.url.path, request.url.query)
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or not self.validator.validate(url, form, signature):
+            log.warning("whatsapp: request with a missing or wrong signature refused path=%s", request.url.path)
+            return None
+        return form
+
+    async def inbound(self, request: Request) -> Response:
+        """Take a message: check the signature, store media, run the turn, queue the replies; answer at once."""
+        form = await self._signed_form(request)
+        if form is None:
+            return Response(status_code=403)
+        message = to_inbound(form)
+        if message is None:
+            log.info("whatsapp: ignored a non-WhatsApp or incomplete message")
+            return Response(EMPTY_TWIML, media_type="text/xml")
+        if message.media:
+            stored = [await self._download(m, message.message_id or "") for m in message.media]
+            message = replace(message, media=tuple(stored))
+        try:
+            await asyncio.to_thread(self.runner.run_turn, message, self._queue_replies)
+        except Exception:  # the route's one catch-all: apologise in chat, keep the webhook answering
+            log.error("whatsapp: turn failed message=%s", message.message_id, exc_info=True)
+            await asyncio.to_thread(self._queue_apology, message)
+        self.outbox.wake()
+        return Response(EMPTY_TWIML, media_type="text/xml")
+
+    def _queue_replies(self, session: Any, inbound: Inbound, replies: list[Reply]) -> None:
+        enqueue_replies(session, inbound, replies, self.outbox.clock())
+
+    def _queue_apology(self, inbound: Inbound) -> None:
+        with self.runner.sessions.begin() as session:
+            apology = Reply(t("engine.error", self.settings.language), lang=self.settings.language)
+            enqueue_replies(session, inbound, [apology], self.outbox.clock())
+
+    async def status(self, request: Request) -> Response:
+        """Record a delivery status callback on the outbox message it belongs to."""
+        form = await self._signed_form(request)
+        if form is None:
+            return Response(status_code=403)
+        status = str(form.get("MessageStatus") or form.get("SmsStatus") or "")
+        if not status:
+            return Response(status_code=400)
+        outbox_id = request.query_params.get("outbox")
+        code = form.get("ErrorCode")
+        found = await asyncio.to_thread(
+            self.outbox.record_delivery, int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
+            str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
+        if not found:
+            log.info("whatsapp: status callback for an unknown message")
+        return Response()
+
+    async def _download(self, media: Media, message_id: str) -> Media:
+        """Store a media file (size-capped); on failure keep the Twilio URL so the evidence is not lost."""
+        limit = self.settings.twilio_media_max_bytes
+        try:
+            async with self._media.stream("GET", media.ref, auth=self._auth_for(media.ref)) as response:
+                response.raise_for_status()
+                if int(response.headers.get("Content-Length") or 0) > limit:
+                    raise _TooLarge()
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > limit:
+                        raise _TooLarge()
+                content_type = media.content_type or response.headers.get("Content-Type")
+        except _TooLarge:
+            log.warning("whatsapp: media over %d bytes not stored message=%s", limit, message_id)
+            return media
+        except httpx.HTTPError as exc:
+            log.warning("whatsapp: media download failed message=%s: %s", message_id, type(exc).__name__)
+            return media
+        stored = await asyncio.to_thread(store_bytes, Path(self.settings.attachments_dir), bytes(content),
+                                         content_type)
+        return Media(media.kind, media.ref, content_type, str(stored))
+
+    def _auth_for(self, url: str) -> tuple[str, str] | None:
+        # The account credentials go to Twilio (or the configured fake) only, whatever URL a message names.
+        host = httpx.URL(url).host
+        allowed = host == "api.twilio.com" or host.endswith(".twilio.com") or (
+            self.settings.twilio_api_base_url is not None
+            and host == httpx.URL(self.settings.twilio_api_base_url).host)
+        return self._credentials if allowed else None
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def send(self, address: str, reply: Reply) -> None:
+        """Send a reply as free text now (the outbox is the normal way: it tracks delivery)."""
+        for body in split_body(render(reply)):
+            await self._create(to=address, body=body)
+
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Send a claimed outbox message: its template if one was chosen, else the text in parts."""
+        callback = public_url(self.public_base_url, "/whatsapp/status", f"outbox={message.id}")
+        if message.template is not None:
+            requests: list[dict[str, Any]] = [{"content_sid": self.templates[message.template],
+                                               "content_variables": json.dumps(message.variables)}]
+        else:
+            requests = [{"body": body} for body in split_body(render(message.reply))]
+        sid = None
+        for fields in requests:
+            sid = await self._create(to=message.address, status_callback=callback, **fields)
+        return sid
+
+    async def _create(self, **fields: Any) -> str:
+        try:
+            created = await self.client.messages.create_async(from_=self.sender, **fields)
+        except TwilioRestException as exc:
+            raise SendError(f"twilio {exc.status} error {exc.code}", retryable=exc.status >= 500) from None
+        except httpx.TimeoutException as exc:
+            raise SendError(f"twilio timeout {type(exc).__name__}", retryable=True) from None
+        except httpx.TransportError as exc:
+            raise SendError(f"twilio connection {type(exc).__name__}", retryable=True) from None
+        return str(created.sid)
+
+
+class _TooLarge(Exception):
+    pass

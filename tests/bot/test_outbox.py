@@ -1,0 +1,237 @@
+"""The outbox with in-memory channels: once per key, order per chat, backoff, Retry-After, pacing, leases."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from bot.channels.base import SendError
+from bot.outbox import LEASE, Outbox, Outgoing, enqueue, enqueue_replies
+from handlers.types import Choice, Inbound, Reply
+from storage import outbox
+from storage.db import make_sessions
+from storage.models import OutboxStatus
+from tests.conftest import Clock, prepare
+
+
+class MemoryChannel:
+    """Records what it was asked to deliver; raises the queued failures first."""
+
+    name = "memory"
+    session_window = None
+
+    def __init__(self, failures: list[BaseException] | None = None, delay: float = 0.0) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures = list(failures or [])
+        self.delay = delay
+        self._lock = threading.Lock()
+
+    async def deliver(self, message: Outgoing) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.failures:
+            raise self.failures.pop(0)
+        with self._lock:
+            self.sent.append((message.address, message.reply.text))
+            return f"P{len(self.sent)}"
+
+
+class SendOnlyChannel:
+    """A channel with only the base protocol's `send` (Telegram's shape)."""
+
+    name = "plain"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def send(self, address: str, reply: Reply) -> None:
+        self.sent.append((address, reply))
+
+
+def queue(sessions, clock, *items: tuple[str, str], channel: str = "memory") -> list[int]:
+    with sessions.begin() as s:
+        return [enqueue(s, channel, address, Reply(text), key=f"k:{address}:{text}", now=clock())
+                for address, text in items]
+
+
+def rows(sessions) -> dict[str, object]:
+    with sessions.begin() as s:
+        return {m.idempotency_key: m for m in outbox.list_messages(s, limit=None)}
+
+
+def test_the_same_idempotency_key_is_queued_once(sessions, clock):
+    with sessions.begin() as s:
+        first = enqueue(s, "memory", "a", Reply("hai"), key="digest:1:2026-11-23", now=clock())
+        again = enqueue(s, "memory", "a", Reply("hai lagi"), key="digest:1:2026-11-23", now=clock())
+    assert isinstance(first, int) and again is None
+    assert len(rows(sessions)) == 1
+
+
+def test_replies_to_a_redelivered_message_are_queued_once(sessions, clock):
+    inbound = Inbound("memory", "a", text="halo", message_id="SM1")
+    replies = [Reply("satu"), Reply("dua", choices=(Choice("x", "X"),))]
+    with sessions.begin() as s:
+        assert len(enqueue_replies(s, inbound, replies, clock())) == 2
+        assert enqueue_replies(s, inbound, replies, clock()) == []
+    assert sorted(rows(sessions)) == ["reply:memory:SM1:0", "reply:memory:SM1:1"]
+
+
+def test_a_chat_gets_its_messages_in_order_and_chats_do_not_wait_for_each_other(sessions, clock):
+    channel = MemoryChannel()
+    queue(sessions, clock, ("a", "a1"), ("b", "b1"), ("a", "a2"), ("a", "a3"), ("b", "b2"))
+    sent = asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    assert sent == 5
+    assert [t for a, t in channel.sent if a == "a"] == ["a1", "a2", "a3"]
+    assert [t for a, t in channel.sent if a == "b"] == ["b1", "b2"]
+    assert channel.sent[:2] == [("a", "a1"), ("b", "b1")]  # one round sends to both chats
+    assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
+    assert rows(sessions)["k:a:a1"].provider_message_id == "P1"
+
+
+def test_temporary_failures_back_off_then_fail_after_the_last_attempt(sessions, clock):
+    channel = MemoryChannel([SendError("provider 503", retryable=True)] * 3)
+    box = Outbox(sessions, {"memory": channel}, clock=clock, backoff=(2, 10), max_attempts=3)
+    queue(sessions, clock, ("a", "halo"))
+    waits = []
+    for _ in range(3):
+        asyncio.run(box.drain())
+        row = rows(sessions)["k:a:halo"]
+        waits.append((row.status, row.attempts, (row.next_attempt_at - clock()).total_seconds()))
+        asyncio.run(box.drain())  # not due yet: nothing happens
+        clock.advance(seconds=60)
+    assert waits[:2] == [(OutboxStatus.PENDING, 1, 2.0), (OutboxStatus.PENDING, 2, 10.0)]
+    assert waits[2][:2] == (OutboxStatus.FAILED, 3)
+    assert rows(sessions)["k:a:halo"].error == "provider 503"
+    assert channel.sent == []
+
+
+def test_a_later_message_to_the_same_chat_waits_for_the_retry(sessions, clock):
+    channel = MemoryChannel([SendError("provider 500", retryable=True)])
+    box = Outbox(sessions, {"memory": channel}, clock=clock)
+    queue(sessions, clock, ("a", "first"), ("a", "second"))
+    asyncio.run(box.drain())
+    assert channel.sent == []
+    clock.advance(seconds=2)
+    asyncio.run(box.drain())
+    assert channel.sent == [("a", "first"), ("a", "second")]
+
+
+def test_retry_after_wins_over_a_shorter_backoff_and_holds_the_pacer(sessions, clock):
+    channel = MemoryChannel([SendError("provider 429", retryable=True, retry_after=0.2)])
+    box = Outbox(sessions, {"memory": channel}, clock=clock, rates={"memory": 1000})
+    queue(sessions, clock, ("a", "one"), ("b", "two"))
+    started = time.monotonic()
+    asyncio.run(box.drain())
+    assert time.monotonic() - started >= 0.15  # b waited while the provider asked us to
+    row = rows(sessions)["k:a:one"]
+    assert row.status == OutboxStatus.PENDING and row.next_attempt_at == clock() + timedelta(seconds=2)
+    channel.failures = [SendError("provider 429", retryable=True, retry_after=30)]
+    clock.advance(seconds=2)
+    box.pacers.clear()
+    asyncio.run(box.drain())
+    assert rows(sessions)["k:a:one"].next_attempt_at == clock() + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (SendError("provider 400 error 21211", retryable=False), "provider 400 error 21211"),
+    (RuntimeError("adapter bug with +6281234567890 in it"), "unexpected RuntimeError"),
+])
+def test_permanent_failures_and_adapter_bugs_fail_without_a_retry(sessions, clock, error, expected):
+    channel = MemoryChannel([error])
+    queue(sessions, clock, ("a", "halo"))
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    row = rows(sessions)["k:a:halo"]
+    assert (row.status, row.attempts, row.error) == (OutboxStatus.FAILED, 1, expected)
+
+
+def test_a_claim_whose_sender_died_is_failed_not_resent(sessions, clock):
+    queue(sessions, clock, ("a", "halo"))
+    with sessions.begin() as s:
+        assert len(outbox.claim_due(s, ["memory"], clock(), clock() + LEASE, 10)) == 1
+    channel = MemoryChannel()
+    box = Outbox(sessions, {"memory": channel}, clock=clock)
+    asyncio.run(box.drain())
+    assert rows(sessions)["k:a:halo"].status == OutboxStatus.SENDING  # still within its lease
+    clock.advance(minutes=6)
+    asyncio.run(box.drain())
+    row = rows(sessions)["k:a:halo"]
+    assert row.status == OutboxStatus.FAILED and "not retried" in row.error and channel.sent == []
+
+
+def test_sends_are_paced_under_the_channel_rate(sessions, clock):
+    channel = MemoryChannel()
+    queue(sessions, clock, *[(f"chat{n}", "halo") for n in range(6)])
+    started = time.monotonic()
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, rates={"memory": 50}).drain())
+    assert len(channel.sent) == 6 and time.monotonic() - started >= 5 / 50 * 0.9
+
+
+def test_a_channel_with_only_send_is_served_and_other_channels_rows_are_left_alone(sessions, clock):
+    plain = SendOnlyChannel()
+    queue(sessions, clock, ("a", "halo"), channel="plain")
+    queue(sessions, clock, ("b", "halo"), channel="elsewhere")
+    asyncio.run(Outbox(sessions, {"plain": plain}, clock=clock).drain())
+    assert [(a, r.text) for a, r in plain.sent] == [("a", "halo")]
+    assert rows(sessions)["k:b:halo"].status == OutboxStatus.PENDING
+
+
+def test_the_background_loop_sends_when_woken_and_stops_cleanly(sessions, clock):
+    channel = MemoryChannel()
+
+    async def main() -> None:
+        box = Outbox(sessions, {"memory": channel}, clock=clock, poll_interval=30)
+        await box.start()
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(queue, sessions, clock, ("a", "halo"))
+        box.wake()
+        for _ in range(200):
+            if channel.sent:
+                break
+            await asyncio.sleep(0.01)
+        await box.stop()
+
+    asyncio.run(main())
+    assert channel.sent == [("a", "halo")]
+
+
+@pytest.mark.parametrize(("callbacks", "expected"), [
+    (["queued", "sent", "delivered", "read"], ("read", OutboxStatus.SENT)),
+    (["delivered", "sent", "queued"], ("delivered", OutboxStatus.SENT)),  # out of order: never backwards
+    (["sent", "undelivered", "delivered"], ("undelivered", OutboxStatus.FAILED)),
+    (["failed"], ("failed", OutboxStatus.FAILED)),
+])
+def test_delivery_reports_only_move_forward(sessions, clock, callbacks, expected):
+    (message_id,) = queue(sessions, clock, ("a", "halo"))
+    box = Outbox(sessions, {"memory": MemoryChannel()}, clock=clock)
+    asyncio.run(box.drain())
+    for status in callbacks:
+        assert box.record_delivery(None, "P1", status)
+    row = rows(sessions)["k:a:halo"]
+    assert (row.delivery_status, row.status) == expected
+    assert box.record_delivery(message_id + 1000, "unknown", "delivered") is False
+
+
+def test_two_workers_draining_at_once_send_each_message_once(database_factory):
+    engine = prepare(database_factory())
+    sessions = make_sessions(engine)
+    clock = Clock()
+    queue(sessions, clock, *[(f"chat{n % 7}", f"pesan {n}") for n in range(40)])
+    channel = MemoryChannel(delay=0.002)
+
+    def worker() -> None:
+        asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, batch=5).drain())
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(t for _, t in channel.sent) == sorted(f"pesan {n}" for n in range(40))
+    for n in range(7):
+        mine = [t for a, t in channel.sent if a == f"chat{n}"]
+        assert mine == sorted(mine, key=lambda t: int(t.split()[1]))
+    engine.dispose()
