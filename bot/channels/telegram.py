@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -28,8 +29,6 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.request import BaseRequest
-from telegram.warnings import PTBDeprecationWarning
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,6 +39,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
 from bot.channels.base import SendError
@@ -175,7 +176,9 @@ class RetryingRateLimiter(AIORateLimiter):
         self.retries = retries
         self.backoff = backoff
 
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[no-untyped-def]
+    async def process_request(  # type: ignore[no-untyped-def]
+        self, callback, args, kwargs, endpoint, data, rate_limit_args,
+    ):
         for attempt in range(self.retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
@@ -349,10 +352,10 @@ class TelegramChannel:
         inbound = callback_inbound(update)
         if inbound is not None:
             await self._turn(inbound)
-        try:  # this keyboard is answered: take it away so an old button cannot answer a later question
+        # This keyboard is answered: take it away so an old button cannot answer a later question.
+        # BadRequest: already removed (a double tap), or the message is too old to edit.
+        with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest:
-            pass  # already removed (a double tap), or the message is too old to edit
 
     async def _on_group_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

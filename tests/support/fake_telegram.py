@@ -138,9 +138,8 @@ class FakeTelegram:
                    "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}}
         if kind == "text":
             message["text"] = params.get("text", "")
-        if "reply_markup" in params and isinstance(params["reply_markup"], dict):
-            if "inline_keyboard" in params["reply_markup"]:
-                message["reply_markup"] = params["reply_markup"]
+        if "inline_keyboard" in (params.get("reply_markup") or {}):
+            message["reply_markup"] = params["reply_markup"]
         return message
 
     def next_message_id(self) -> int:

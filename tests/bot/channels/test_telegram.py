@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,7 +208,7 @@ def test_photos_and_documents_are_downloaded_to_the_attachment_store(fake, setti
     [stored], [missing] = run(channel, lambda: asyncio.gather(channel._download(doc), channel._download(gone)))
     assert (stored.kind, stored.ref, stored.content_type) == ("document", file_id, "application/pdf")
     assert stored.stored_path.startswith(str(settings.attachments_dir)) and stored.stored_path.endswith(".pdf")
-    assert open(stored.stored_path, "rb").read() == b"%PDF-1.4 notulen"
+    assert Path(stored.stored_path).read_bytes() == b"%PDF-1.4 notulen"
     # A file the Bot API will not hand over still leaves its file_id on the report.
     assert (missing.ref, missing.stored_path) == ("MISSING", None)
 
