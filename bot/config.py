@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
+    # Telegram sends it with every webhook call; derived from the token when unset.
+    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
 
     # WhatsApp through Twilio: enabled when the account SID, auth token and sender are all set.
     twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")

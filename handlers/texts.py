@@ -60,6 +60,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # Channel adapters' own words.
     "channel.location_button": {"id": "Kirim lokasi saya", "en": "Send my location"},
+    "telegram.private_only": {
+        "id": "Laporan dikirim lewat obrolan pribadi dengan @{bot}, bukan di grup.",
+        "en": "Reports are filed in a private chat with @{bot}, not in a group.",
+    },
+    "menu.report": {"id": "Laporkan kejadian", "en": "Report an incident"},
+    "menu.myreports": {"id": "Laporan terakhir Anda", "en": "Your latest reports"},
+    "menu.language": {"id": "Ganti bahasa (id/en)", "en": "Switch language (id/en)"},
+    "menu.help": {"id": "Daftar perintah", "en": "List of commands"},
+    "menu.cancel": {"id": "Batalkan isian yang sedang berjalan", "en": "Cancel what you are filling in"},
     "console.location_hint": {
         "id": "(di konsol: !lokasi LINTANG,BUJUR, misalnya !lokasi -3.3194,114.5908)",
         "en": "(in the console: !location LAT,LON, for example !location -3.3194,114.5908)",

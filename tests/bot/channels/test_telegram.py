@@ -1,0 +1,250 @@
+"""The Telegram adapter: Update → Inbound case tables, Reply → keyboards, and the send path against the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from telegram import Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.channels.base import SendError
+from bot.channels.telegram import (
+    RetryingRateLimiter,
+    TelegramChannel,
+    addressed_command,
+    attachment_of,
+    callback_inbound,
+    markup,
+    message_inbound,
+    send_error,
+    split_text,
+    webhook_secret,
+)
+from bot.config import Settings
+from handlers.types import Choice, Inbound, Location, Reply
+from tests.support.fake_telegram import FakeTelegram
+
+USER = {"id": 7001, "is_bot": False, "first_name": "Budi", "last_name": "Santoso", "language_code": "id"}
+CHAT = {"id": 7001, "type": "private", "first_name": "Budi"}
+
+
+def update(bot: Any = None, **content: Any) -> Update:
+    raw = {"update_id": 1, "message": {"message_id": 42, "date": 0, "from": USER, "chat": CHAT, **content}}
+    return Update.de_json(raw, bot)
+
+
+def message(**content: Any) -> Message:
+    msg = update(**content).message
+    assert msg is not None
+    return msg
+
+
+def press(data: str, message_id: int = 77, bot: Any = None) -> Update:
+    bot_message = {"message_id": message_id, "date": 0, "chat": CHAT, "text": "Seberapa serius?"}
+    return Update.de_json({"update_id": 2, "callback_query": {
+        "id": "q1", "from": USER, "chat_instance": "ci", "message": bot_message, "data": data}}, bot)
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ({"text": "/start ABCD1234"}, dict(text="/start ABCD1234")),
+    ({"text": "Kel. Sungai Jingah"}, dict(text="Kel. Sungai Jingah")),
+    ({"location": {"latitude": -3.3, "longitude": 114.59}}, dict(location=Location(-3.3, 114.59))),
+    ({"venue": {"location": {"latitude": -3.31, "longitude": 114.6}, "title": "Kantor Camat",
+                "address": "Jl. Sungai Jingah"}}, dict(location=Location(-3.31, 114.6))),
+    ({"photo": [{"file_id": "P1", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "batal"},
+     dict(text="batal")),
+    ({"sticker": {"file_id": "S", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
+                  "is_video": False, "type": "regular"}}, dict()),
+])
+def test_a_private_message_becomes_an_inbound_with_a_per_chat_message_id(content, expected):
+    assert message_inbound(message(**content)) == Inbound(
+        "telegram", "7001", message_id="7001:42", display_name="Budi Santoso", **expected)
+
+
+def test_a_button_press_is_a_choice_and_answers_its_keyboard_once():
+    inbound = callback_inbound(press("tinggi"))
+    assert (inbound.choice, inbound.text, inbound.address) == ("tinggi", None, "7001")
+    # Both taps on one keyboard carry the same message id, so the runner takes only the first.
+    assert inbound.message_id == callback_inbound(press("rendah")).message_id == "7001:77:tap"
+    assert callback_inbound(press("tinggi", message_id=78)).message_id == "7001:78:tap"
+
+
+def test_a_choice_id_too_long_for_callback_data_goes_out_and_comes_back_as_its_position():
+    long_id = "x" * 65
+    keyboard = markup(Reply("Pilih", choices=(Choice("a", "A"), Choice(long_id, "B"))))
+    assert [b.callback_data for row in keyboard.inline_keyboard for b in row] == ["a", "#2"]
+    assert callback_inbound(press("#2")).text == "2"
+
+
+@pytest.mark.parametrize(("text", "addressed"), [
+    ("/lapor@SiagaTestBot", True), ("/lapor@siagatestbot sekarang", True), ("/lapor", False),
+    ("/lapor@OtherBot", False), ("halo @SiagaTestBot", False), ("", False),
+])
+def test_only_commands_naming_the_bot_are_addressed_to_it(text, addressed):
+    assert addressed_command(message(text=text), "SiagaTestBot") is addressed
+
+
+def test_choices_become_an_inline_keyboard_short_labels_sharing_a_row():
+    short = markup(Reply("?", choices=(Choice("rendah", "Rendah"), Choice("sedang", "Sedang"),
+                                       Choice("tinggi", "Tinggi"))))
+    assert [[b.text for b in row] for row in short.inline_keyboard] == [["Rendah", "Sedang", "Tinggi"]]
+    long = markup(Reply("?", choices=(Choice("1", "Unjuk rasa / demonstrasi"), Choice("2", "Politik uang"))))
+    assert [[b.callback_data for b in row] for row in long.inline_keyboard] == [["1"], ["2"]]
+
+
+@pytest.mark.parametrize(("lang", "label"), [("id", "Kirim lokasi saya"), ("en", "Send my location")])
+def test_ask_location_becomes_a_request_location_button_in_the_readers_language(lang, label):
+    keyboard = markup(Reply("Bagikan lokasi", ask_location=True, lang=lang)).to_dict()
+    assert keyboard["keyboard"] == [[{"text": label, "request_location": True}]]
+    assert keyboard["one_time_keyboard"] and keyboard["resize_keyboard"]
+
+
+def test_a_plain_reply_takes_the_location_keyboard_away():
+    assert markup(Reply("Kirim foto kejadian, bila ada.")).to_dict() == {"remove_keyboard": True}
+
+
+def test_a_long_text_is_split_at_line_breaks_under_the_limit():
+    text = "\n".join(f"baris {n:04d} " + "x" * 40 for n in range(200))
+    parts = split_text(text, limit=1000)
+    assert all(len(p) <= 1000 for p in parts) and "\n".join(parts) == text
+    assert split_text("pendek") == ["pendek"]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ({"photo": [{"file_id": "small", "file_unique_id": "a", "width": 90, "height": 90},
+                {"file_id": "big", "file_unique_id": "b", "width": 800, "height": 600}]},
+     ("photo", "big", "image/jpeg", ".jpg")),
+    ({"document": {"file_id": "D1", "file_unique_id": "d", "file_name": "Notulen.PDF",
+                   "mime_type": "application/pdf"}}, ("document", "D1", "application/pdf", ".pdf")),
+    ({"document": {"file_id": "D2", "file_unique_id": "e", "file_name": "bukti.png"}},
+     ("photo", "D2", "image/png", ".png")),
+    ({"text": "halo"}, None),
+])
+def test_photos_and_documents_are_attachments_by_file_id(content, expected):
+    assert attachment_of(message(**content)) == expected
+
+
+@pytest.mark.parametrize(("exc", "retryable", "retry_after"), [
+    (RetryAfter(timedelta(seconds=7)), True, 7.0),
+    (NetworkError("Bad Gateway"), True, None),
+    (TimedOut(), True, None),
+    (Forbidden("Forbidden: bot was blocked by the user"), False, None),
+    (BadRequest("Bad Request: chat not found"), False, None),
+])
+def test_send_failures_are_classified_for_the_outbox(exc, retryable, retry_after):
+    error = send_error(exc)
+    assert (error.retryable, error.retry_after) == (retryable, retry_after)
+
+
+def test_the_webhook_secret_is_derived_from_the_token_unless_configured():
+    settings = Settings(telegram_bot_token=SecretStr("123:ABC"))
+    derived = webhook_secret(settings)
+    assert derived == webhook_secret(Settings(telegram_bot_token=SecretStr("123:ABC")))
+    assert "ABC" not in derived and derived != webhook_secret(Settings(telegram_bot_token=SecretStr("123:XYZ")))
+    configured = Settings(telegram_bot_token=SecretStr("123:ABC"), telegram_webhook_secret=SecretStr("s3cret"))
+    assert webhook_secret(configured) == "s3cret"
+
+
+# ---------------------------------------------------------------- against the fake Bot API
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram() as server:
+        yield server
+
+
+def channel_for(fake: FakeTelegram, settings: Settings, runner: Any = None) -> TelegramChannel:
+    tg = settings.model_copy(update={"telegram_bot_token": SecretStr(fake.token),
+                                     "telegram_api_base_url": fake.url})
+    return TelegramChannel(tg, runner, rate_limiter=RetryingRateLimiter(retries=2, backoff=0.01))
+
+
+def run(channel: TelegramChannel, work) -> Any:  # type: ignore[no-untyped-def]
+    async def main() -> Any:
+        async with channel.app:  # initialize (getMe) ... shutdown
+            return await work()
+    return asyncio.run(main())
+
+
+def test_a_send_is_retried_after_a_502_and_after_429_retry_after(fake, settings):
+    channel = channel_for(fake, settings)
+    fake.fail_next("sendMessage", 502)
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    started = time.monotonic()
+    run(channel, lambda: channel.send("7001", Reply("Laporan tersimpan.")))
+    sends = fake.calls_of("sendMessage")
+    assert [c.result is not None for c in sends] == [False, False, True]
+    assert sends[2].at - sends[1].at >= 1.0  # retry_after honoured
+    assert time.monotonic() - started < 5
+
+
+def test_a_send_that_keeps_failing_raises_a_classified_send_error(fake, settings):
+    channel = channel_for(fake, settings)
+    fake.fail_next("sendMessage", 502, times=3)
+    with pytest.raises(SendError) as failed:
+        run(channel, lambda: channel.send("7001", Reply("halo")))
+    assert failed.value.retryable and len(fake.calls_of("sendMessage")) == 3
+
+    fake.fail_next("sendMessage", 403)
+    channel = channel_for(fake, settings)  # a rate limiter belongs to one event loop
+    with pytest.raises(SendError) as refused:
+        run(channel, lambda: channel.send("7001", Reply("halo")))
+    assert not refused.value.retryable
+
+
+def test_photos_and_documents_are_downloaded_to_the_attachment_store(fake, settings):
+    channel = channel_for(fake, settings)
+    file_id = fake.add_file(b"%PDF-1.4 notulen", "documents/file_1.pdf")
+    doc = message(document={"file_id": file_id, "file_unique_id": "u", "file_name": "notulen.pdf",
+                            "mime_type": "application/pdf"})
+    gone = message(photo=[{"file_id": "MISSING", "file_unique_id": "m", "width": 1, "height": 1}])
+    [stored], [missing] = run(channel, lambda: asyncio.gather(channel._download(doc), channel._download(gone)))
+    assert (stored.kind, stored.ref, stored.content_type) == ("document", file_id, "application/pdf")
+    assert stored.stored_path.startswith(str(settings.attachments_dir)) and stored.stored_path.endswith(".pdf")
+    assert Path(stored.stored_path).read_bytes() == b"%PDF-1.4 notulen"
+    # A file the Bot API will not hand over still leaves its file_id on the report.
+    assert (missing.ref, missing.stored_path) == ("MISSING", None)
+
+
+class BrokenRunner:
+    def run_turn(self, inbound: Inbound) -> list[Reply]:
+        raise RuntimeError("database went away")
+
+
+def test_a_failing_turn_is_logged_and_the_user_gets_the_generic_apology(fake, settings, caplog):
+    channel = channel_for(fake, settings, BrokenRunner())
+    run(channel, lambda: channel.app.process_update(update(channel.app.bot, text="Rahasia: nama saksi Pak Ahmad")))
+    assert [c.params["text"] for c in fake.calls_of("sendMessage")] == [
+        "Maaf, terjadi gangguan di sistem. Jawaban terakhir Anda belum tersimpan; silakan kirim ulang."]
+    [record] = [r for r in caplog.records if r.name == "bot.channels.telegram"]
+    assert record.exc_info and "update_id=1" in record.getMessage()
+    assert "Ahmad" not in caplog.text
+
+
+def test_a_turn_through_the_adapter_reaches_the_runner_and_renders_its_replies(fake, settings, runner, sessions):
+    from tests.conftest import add_officer
+
+    with sessions.begin() as s:
+        add_officer(s, "7001", channel="telegram")
+    channel = channel_for(fake, settings, runner)
+
+    async def chat() -> None:
+        await channel.app.process_update(update(channel.app.bot, text="/lapor"))
+        await channel.app.process_update(press("1", message_id=500, bot=channel.app.bot))
+
+    run(channel, chat)
+    sent = fake.calls_of("sendMessage")
+    assert [c.params["text"] for c in sent] == [
+        "Jenis kejadian apa?", "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh)."]
+    assert "inline_keyboard" in sent[0].params["reply_markup"]
+    assert sent[1].params["reply_markup"] == {"remove_keyboard": True}
+    [edit] = fake.calls_of("editMessageReplyMarkup")
+    assert int(edit.params["message_id"]) == 500
+    assert fake.calls_of("answerCallbackQuery")[0].params["callback_query_id"] == "q1"
