@@ -18,6 +18,8 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite, enable foreign keys and WAL and take the write lock at BEGIN."""
+    # Statement parameters hold message text, names and phone numbers: keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
