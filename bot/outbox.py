@@ -160,7 +160,8 @@ class Outbox:
         self._task = None
 
     async def _run(self) -> None:
-        while not self._stopping:
+        # The round after `stop()` still runs: replies committed by the last webhooks go out before exit.
+        while True:
             self._wakeup.clear()
             try:
                 await self.drain()

@@ -179,7 +179,11 @@ def test_a_channel_with_only_send_is_served_and_other_channels_rows_are_left_alo
     assert rows(sessions)["k:b:halo"].status == OutboxStatus.PENDING
 
 
-def test_the_background_loop_sends_when_woken_and_stops_cleanly(sessions, clock):
+def test_the_background_loop_sends_when_woken_and_drains_once_more_on_stop(database_factory):
+    # Its own database: the loop and the test write from different threads at once.
+    engine = prepare(database_factory())
+    sessions = make_sessions(engine)
+    clock = Clock()
     channel = MemoryChannel()
 
     async def main() -> None:
@@ -192,10 +196,12 @@ def test_the_background_loop_sends_when_woken_and_stops_cleanly(sessions, clock)
             if channel.sent:
                 break
             await asyncio.sleep(0.01)
+        await asyncio.to_thread(queue, sessions, clock, ("a", "sampai jumpa"))  # committed, nobody woke the loop
         await box.stop()
 
     asyncio.run(main())
-    assert channel.sent == [("a", "halo")]
+    engine.dispose()
+    assert channel.sent == [("a", "halo"), ("a", "sampai jumpa")]
 
 
 @pytest.mark.parametrize(("callbacks", "expected"), [

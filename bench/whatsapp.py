@@ -1,0 +1,246 @@
+"""WhatsApp webhook throughput: signed Twilio webhooks at rising concurrency against `siaga run`, with a baseline.
+
+In one run: a fake Twilio API (child process) takes the replies; `siaga run` (child process, uvicorn,
+the real ASGI app, the real database) serves `/whatsapp/inbound`; and the same uvicorn setup answering
+an empty 200 on the same path is the baseline. The load generator (this process, aiohttp) posts
+pre-signed webhooks: at concurrency C, C officers each file incident reports message after message.
+Prints requests/s, p50 and p99 per level, the ratios to the baseline, and a final summary line.
+
+    python -m bench.whatsapp --database sqlite --concurrency 1,8,32,64 --seconds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TARGET_RPS = 1000
+TARGET_P99_MS = 50.0
+PUBLIC = "https://siaga.bench.test"
+TOKEN = "bench-auth-token-0123456789abcdef"
+REPORT = [
+    "/lapor", "1", "Banjarmasin Utara", "Kel. Sungai Jingah", "kemarin 14:00",
+    "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
+    "Koordinasi dengan Polresta", "lewati", "lewati", "kirim",
+]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen | multiprocessing.Process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = process.poll() is None if isinstance(process, subprocess.Popen) else process.is_alive()
+        if not alive:
+            raise SystemExit(f"server at {url} died while starting")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit(f"server at {url} did not start")
+
+
+# -- the servers -------------------------------------------------------------------------------------
+
+def serve_fake_twilio(port: int, account_sid: str) -> None:
+    """Child process: a fake Twilio REST API that accepts every message."""
+    import socket
+
+    import uvicorn
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from tests.support.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio(account_sid=account_sid, auth_token=TOKEN)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", port))
+    fake.url = f"http://127.0.0.1:{port}"
+    app = fake.app()
+    app.router.routes.append(Route("/healthz", lambda r: PlainTextResponse("ok")))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    server.run(sockets=[sock])
+
+
+def serve_baseline(port: int) -> None:
+    """Child process: the same uvicorn setup as `siaga run`, answering an empty 200 on the webhook path."""
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from bot.web import build_web, make_server
+
+    async def empty(request: Request) -> Response:
+        return Response()
+
+    server = make_server(build_web([Route("/whatsapp/inbound", empty, methods=["POST"])]), "127.0.0.1", port)
+    asyncio.run(server.serve())
+
+
+def prepare_database(url: str, officers: int, account_sid: str) -> list[str]:
+    """Migrate, seed, and register `officers` WhatsApp officers; return their addresses."""
+    from datetime import UTC, datetime
+
+    from storage import migrations, people, seed
+    from storage.db import make_engine, make_sessions
+    from storage.models import Role
+
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    now = datetime.now(UTC)
+    addresses = [f"whatsapp:+6281{n:09d}" for n in range(officers)]
+    with make_sessions(engine).begin() as s:
+        seed.load_kalimantan(s)
+        seed.load_categories(s)
+        office = people.add_office(s, "63.71", "Kesbangpol Kota Banjarmasin", "Asia/Makassar", now)
+        for address in addresses:
+            invite = people.add_invite(s, office, Role.OFFICER, now, name="Petugas Bench")
+            people.redeem_invite(s, invite.code, "whatsapp", address, now)
+    engine.dispose()
+    return addresses
+
+
+# -- the load ----------------------------------------------------------------------------------------
+
+def signed_request(validator, address: str, body: str, account_sid: str) -> tuple[bytes, dict[str, str]]:
+    sid = "SM" + uuid.uuid4().hex
+    params = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": account_sid, "From": address,
+              "To": "whatsapp:+14155238886", "Body": body, "NumMedia": "0", "ProfileName": "Bench",
+              "WaId": address.removeprefix("whatsapp:+"), "ApiVersion": "2010-04-01"}
+    signature = validator.compute_signature(f"{PUBLIC}/whatsapp/inbound", params)
+    return urlencode(params).encode(), {"X-Twilio-Signature": signature,
+                                        "Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def load(url: str, users: list[str], seconds: float, account_sid: str) -> tuple[int, list[float], int]:
+    """Each user posts their report script in order, looping, for `seconds`; return (ok, latencies, errors).
+
+    aiohttp rather than httpx drives the load: it costs the generator several times less CPU per request.
+    """
+    import aiohttp
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=len(users))
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
+        deadline = time.monotonic() + seconds
+
+        async def user(address: str) -> None:
+            nonlocal errors
+            step = 0
+            while time.monotonic() < deadline:
+                body, headers = signed_request(validator, address, REPORT[step % len(REPORT)], account_sid)
+                started = time.perf_counter()
+                async with client.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    latencies.append(time.perf_counter() - started)
+                    if response.status != 200:
+                        errors += 1
+                step += 1
+
+        await asyncio.gather(*(user(a) for a in users))
+    return len(latencies) - errors, latencies, errors
+
+
+def summarise(latencies: list[float], seconds: float) -> tuple[float, float, float]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("nan")
+    return len(ordered) / seconds, statistics.median(ordered) * 1000 if ordered else float("nan"), p99 * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--concurrency", default="1,8,32,64", help="comma-separated levels")
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each level")
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    account_sid = "AC" + "b" * 32
+
+    workdir = Path(tempfile.mkdtemp(prefix="siaga-bench-wa-"))
+    admin = None
+    if args.database == "postgresql":
+        name = f"siaga_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    users = prepare_database(url, max(levels), account_sid)
+
+    fake_port, app_port, base_port = free_port(), free_port(), free_port()
+    fake = multiprocessing.Process(target=serve_fake_twilio, args=(fake_port, account_sid), daemon=True)
+    fake.start()
+    wait_healthy(f"http://127.0.0.1:{fake_port}/healthz", fake)
+    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(app_port), "PUBLIC_BASE_URL": PUBLIC,
+           "TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": TOKEN,
+           "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
+           "TWILIO_MPS": "100000", "SIAGA_LOG_LEVEL": "WARNING", "SIAGA_ATTACHMENTS_DIR": str(workdir / "att")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    siaga = subprocess.Popen([str(Path(sys.executable).parent / "siaga"), "run"], env=env, cwd=workdir)
+    baseline = multiprocessing.Process(target=serve_baseline, args=(base_port,), daemon=True)
+    baseline.start()
+    try:
+        wait_healthy(f"http://127.0.0.1:{app_port}/healthz", siaga)
+        wait_healthy(f"http://127.0.0.1:{base_port}/healthz", baseline)
+        print(f"# WhatsApp webhook bench: {args.database}, {args.seconds:.0f}s per level, cores={os.cpu_count()}")
+        print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
+              f"{'p99 ms':>7} {'errors':>6} | {'rps ratio':>9} {'p99 ratio':>9}")
+        results = []
+        for c in levels:
+            _, base_lat, _ = asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound", users[:c],
+                                              args.seconds, account_sid))
+            _, wa_lat, errors = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound", users[:c],
+                                                 args.seconds, account_sid))
+            b, w = summarise(base_lat, args.seconds), summarise(wa_lat, args.seconds)
+            results.append((c, w, errors))
+            print(f"{c:>5} {b[0]:>11.0f} {b[1]:>7.1f} {b[2]:>7.1f} | {w[0]:>9.0f} {w[1]:>7.1f} {w[2]:>7.1f} "
+                  f"{errors:>6} | {w[0] / b[0]:>9.2f} {w[2] / b[2]:>9.1f}")
+        best = max(results, key=lambda r: r[1][0])
+        met = [r for r in results if r[1][0] >= TARGET_RPS and r[1][2] < TARGET_P99_MS and r[2] == 0]
+        verdict = (f"MET at concurrency {met[0][0]}" if met else
+                   f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms)")
+        print(f"SUMMARY whatsapp-webhook {args.database}: best {best[1][0]:.0f} req/s at concurrency {best[0]} "
+              f"(p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}); target {verdict}")
+    finally:
+        siaga.send_signal(signal.SIGTERM)
+        siaga.wait(timeout=30)
+        for process in (baseline, fake):
+            process.terminate()
+            process.join(timeout=10)
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
