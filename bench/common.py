@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import random
 import shutil
@@ -209,7 +211,10 @@ class Run:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def drive(turn: Callable[[Inbound], list[Reply]], scripts: Sequence[Sequence[Inbound]], workers: int) -> Run:
+def drive(
+    turn: Callable[[Inbound], list[Reply]], scripts: Sequence[Sequence[Inbound]], workers: int,
+    keep_replies: bool = True,
+) -> Run:
     """Run every script (one officer's messages, in order) concurrently on a thread pool; time each turn.
 
     All first messages are queued before any second one, so the officers interleave as if typing at once.
@@ -230,7 +235,8 @@ def drive(turn: Callable[[Inbound], list[Reply]], scripts: Sequence[Sequence[Inb
             if k + 1 < len(script):
                 pool.submit(run, script, k + 1)
                 return
-            last.append(replies)
+            if keep_replies:
+                last.append(replies)
         except BaseException as error:  # a bench must stop and show the failure, not hang
             errors.append(error)
             done.set()
@@ -268,6 +274,15 @@ def rss_bytes() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def release_free_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc), so RSS shows what is live."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: RSS then also counts freed, reusable heap
+        pass
 
 
 def ms(seconds: float) -> str:

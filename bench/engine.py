@@ -72,12 +72,31 @@ def trace_one_report(runner: Runner, counter: StatementCounter, officer, show_sq
     return per_turn
 
 
+def profile(runner: Runner, scripts: list[list[Inbound]]) -> None:
+    """Run the turns one at a time in this thread under pyinstrument and print where the time goes."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("--profile needs pyinstrument: pip install pyinstrument") from None
+    profiler = Profiler(interval=0.0005)
+    started, cpu = time.perf_counter(), time.process_time()
+    with profiler:
+        for k in range(len(REPORT)):
+            for script in scripts:
+                runner.run_turn(script[k])
+    turns = len(scripts) * len(REPORT)
+    print(f"# profile: {turns} turns one at a time, {(time.perf_counter() - started) * 1000 / turns:.2f} ms wall and "
+          f"{(time.process_time() - cpu) * 1000 / turns:.2f} ms CPU per turn (profiler overhead included)")
+    print(profiler.output_text(color=False, unicode=False))
+
+
 def line(label: str, run: Run, extra: str = "") -> str:
     return (f"{label:<40} turns={run.turns:<6} wall={run.wall:7.2f}s turns/s={run.rate:10.1f} "
             f"p50={ms(run.percentile(0.50)):>9} p99={ms(run.percentile(0.99)):>9}{extra}")
 
 
-def bench_database(kind: str, stored: int, officer_counts: list[int], workers: int, trace: bool) -> list[dict]:
+def bench_database(kind: str, stored: int, officer_counts: list[int], workers: int, trace: bool,
+                   profiling: bool = False) -> list[dict]:
     results = []
     with throwaway_database(kind) as url:
         started = time.perf_counter()
@@ -93,6 +112,9 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
         for n in officer_counts:
             officers = add_officers(sessions, n, f"n{n}")
             scripts = scripts_for(officers, REPORT)
+            if profiling:
+                profile(runner, scripts)
+                continue
             with sessions.begin() as s:
                 before_reports = incidents.count_reports(s)
             before = counter.count
@@ -128,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stored-reports", default="0,100000", help="comma-separated stored report counts")
     parser.add_argument("--workers", type=int, default=8, help="turn threads (the async edges use to_thread)")
     parser.add_argument("--trace", action="store_true", help="print the SQL of one report, turn by turn")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of timing, run the turns one at a time under pyinstrument and print the profile")
     args = parser.parse_args(argv)
 
     print(f"# bench.engine: python {sys.version.split()[0]}, workers={args.workers}, "
@@ -135,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for kind in databases(args.database):
         for stored in parse_list(args.stored_reports):
-            results.extend(bench_database(kind, stored, parse_list(args.officers), args.workers, args.trace))
+            results.extend(bench_database(kind, stored, parse_list(args.officers), args.workers, args.trace,
+                                          args.profile))
+    if args.profile:
+        return 0
     worst = min(results, key=lambda r: r["run"].rate)
     slowest = max(results, key=lambda r: r["run"].percentile(0.99))
     missed = [r["label"] for r in results if r["missed"]]
