@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bench.common import (
@@ -46,7 +47,8 @@ def echo(state: State, inbound: Inbound) -> tuple[State, list[Reply]]:
     return state, [Reply(inbound.text or "")]
 
 
-def echo_turn_function() -> callable:
+def echo_turn_function() -> Callable[[Inbound], list[Reply]]:
+    """Return a turn function that runs the echo flow with its state in a dict."""
     states: dict[tuple[str, str], State] = {}
 
     def turn(inbound: Inbound) -> list[Reply]:
