@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage._sql import insert_ignore
 from storage.models import Conversation, InboundMessage
 
 
+# Read on every turn: built once rather than per call.
+_CONVERSATION_BY_ADDRESS = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.address == bindparam("address")
+)
+
+
 def get_conversation(session: Session, channel: str, address: str) -> Conversation | None:
     """Return the stored conversation of a chat address."""
-    return session.scalar(
-        select(Conversation).where(Conversation.channel == channel, Conversation.address == address)
-    )
+    return session.scalar(_CONVERSATION_BY_ADDRESS, {"channel": channel, "address": address})
 
 
 def save_conversation(

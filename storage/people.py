@@ -7,8 +7,8 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, defaultload
 
 from storage.models import ChannelIdentity, Invite, Office, Officer, OfficerKecamatan, Role
 
@@ -100,11 +100,19 @@ def add_identity(session: Session, officer: Officer, channel: str, address: str,
     return identity
 
 
+# Every turn starts here: the statement is built once, and only the kecamatan step reads the officer's
+# kecamatan or the office's region, so those load on first use instead of with a second query and a third join.
+_officer = defaultload(ChannelIdentity.officer)
+_IDENTITY_BY_ADDRESS = (
+    select(ChannelIdentity)
+    .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.address == bindparam("address"))
+    .options(_officer.lazyload(Officer.kecamatan), _officer.defaultload(Officer.office).lazyload(Office.region))
+)
+
+
 def get_identity(session: Session, channel: str, address: str) -> ChannelIdentity | None:
     """Return the identity for a chat address, with its officer and office loaded."""
-    return session.scalar(
-        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.address == address)
-    )
+    return session.scalar(_IDENTITY_BY_ADDRESS, {"channel": channel, "address": address})
 
 
 def list_officers(session: Session, office_id: int | None = None) -> list[Officer]:
