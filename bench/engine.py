@@ -4,7 +4,7 @@ Runs on SQLite and/or PostgreSQL (127.0.0.1), with an empty database and with st
 same process the same turns through a trivial echo flow with no database (the baseline), on the same
 thread pool. Prints turns/s, per-turn p50/p99, database statements per turn and the ratios.
 
-    python -m bench.engine --database both --officers 10,100,1000 --stored-reports 0,100000 --workers 8
+    python -m bench.engine --database both --officers 10,100,1000 --stored-reports 0,100000
 """
 
 from __future__ import annotations
@@ -107,6 +107,9 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
         print(f"# {kind}: database ready with {stored} stored reports in {time.perf_counter() - started:.1f}s")
         sessions = make_sessions(engine)
         runner = Runner(sessions, Settings(database_url=url, language="id"))
+        # By default, as many turn threads as `siaga run` uses on this database (see Runner).
+        workers = workers or runner.db_threads
+        print(f"# {kind}: {workers} turn thread(s)")
         counter = StatementCounter(engine)
         # Warm up (compiled-statement cache, pool) and show what one report costs, turn by turn.
         per_turn = trace_one_report(runner, counter, add_officers(sessions, 1, "warmup")[0], trace)
@@ -150,13 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--officers", default="10,100,1000", help="comma-separated officer counts")
     parser.add_argument("--stored-reports", default="0,100000", help="comma-separated stored report counts")
-    parser.add_argument("--workers", type=int, default=8, help="turn threads (the async edges use to_thread)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="turn threads; default as siaga run: 1 on SQLite, SIAGA_TURN_WORKERS (4) on PostgreSQL")
     parser.add_argument("--trace", action="store_true", help="print the SQL of one report, turn by turn")
     parser.add_argument("--profile", action="store_true",
                         help="instead of timing, run the turns one at a time under pyinstrument and print the profile")
     args = parser.parse_args(argv)
 
-    print(f"# bench.engine: python {sys.version.split()[0]}, workers={args.workers}, "
+    print(f"# bench.engine: python {sys.version.split()[0]}, workers={args.workers or 'as siaga run'}, "
           f"targets >= {TARGET_TURNS_PER_S:.0f} turns/s and p99 <= {ms(TARGET_P99)}")
     results = []
     for kind in databases(args.database):

@@ -38,6 +38,7 @@ class App:
         for channel in reversed(self.channels):
             await channel.stop()
             log.info("channel stopped: %s", channel.name)
+        await asyncio.to_thread(self.runner.close)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then shut down in order."""

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     draft_ttl_hours: float = Field(24.0, gt=0, validation_alias="SIAGA_DRAFT_TTL_HOURS")
     attachments_dir: Path = Field(Path("attachments"), validation_alias="SIAGA_ATTACHMENTS_DIR")
     log_level: str = Field("INFO", validation_alias="SIAGA_LOG_LEVEL")
+    # Threads running chat turns against PostgreSQL (SQLite always uses one: it has a single write lock).
+    turn_workers: int = Field(4, ge=1, le=64, validation_alias="SIAGA_TURN_WORKERS")
 
     # The web server that hosts webhooks (Telegram in webhook mode, WhatsApp) and /healthz.
     host: str = Field("127.0.0.1", validation_alias="HOST")

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -123,8 +123,11 @@ class Outbox:
         clock: Callable[[], datetime] = utcnow, rates: Mapping[str, float] | None = None,
         backoff: Sequence[float] = BACKOFF, max_attempts: int = MAX_ATTEMPTS,
         poll_interval: float = POLL_INTERVAL, batch: int = BATCH,
+        offload: Callable[..., Awaitable[Any]] = asyncio.to_thread,
     ) -> None:
         self.sessions = sessions
+        # Where blocking database work runs: the runner's database threads in `siaga run`.
+        self.offload = offload
         self.channels = dict(channels)
         self.clock = clock
         self.pacers = {name: Pacer(rate) for name, rate in (rates or {}).items()}
@@ -178,11 +181,11 @@ class Outbox:
         """Send everything due now, round after round (one message per chat per round); return how many were tried."""
         tried = 0
         while True:
-            claimed = await asyncio.to_thread(self._claim)
+            claimed = await self.offload(self._claim)
             if not claimed:
                 return tried
             results = await asyncio.gather(*(self._send(m) for m in claimed))
-            await asyncio.to_thread(self._record, results)
+            await self.offload(self._record, results)
             tried += len(claimed)
             if self._stopping:
                 return tried

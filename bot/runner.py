@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -19,11 +22,15 @@ from storage import conversations, people
 from storage.db import Session
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OnReplies = Callable[[Session, Inbound, list[Reply]], None]
 
 # Two updates of one chat racing on two workers: the loser's transaction rolls back and runs again.
 MAX_ATTEMPTS = 5
+# last_inbound_at serves a 24-hour window: refreshing it once a minute is exact enough and spares
+# most turns an UPDATE.
+INBOUND_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def utcnow() -> datetime:
@@ -49,7 +56,9 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     new_state, replies = handlers.dispatch(state, inbound, ctx)
     # The sender's last message opens WhatsApp's 24-hour window; joining may have created the identity.
     identity = identity or people.get_identity(session, inbound.channel, inbound.address)
-    if identity is not None:
+    if identity is not None and (
+        identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
+    ):
         identity.last_inbound_at = now
     # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
     if conversation is not None or new_state.flow is not None:
@@ -70,6 +79,25 @@ class Runner:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
+        # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
+        # starve one another (p99 over a second in bench/engine.py), so one thread does all database
+        # work there. PostgreSQL takes a few, not more than the cores can keep busy.
+        bind = sessions.kw.get("bind")
+        single_writer = bind is not None and bind.dialect.name == "sqlite"
+        self.db_threads = 1 if single_writer else settings.turn_workers
+        self._executor = ThreadPoolExecutor(self.db_threads, thread_name_prefix="siaga-db")
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work off the event loop, on the runner's database threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def run_turn_async(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
+        """`run_turn` for the async edges (PTB callbacks, Starlette routes)."""
+        return await self.call(self.run_turn, inbound, on_replies)
+
+    def close(self) -> None:
+        """Wait for running database work, then release the threads."""
+        self._executor.shutdown(wait=True)
 
     def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.

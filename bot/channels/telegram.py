@@ -381,7 +381,7 @@ class TelegramChannel:
         return [Media(kind, file_id, content_type, str(stored))]
 
     async def _turn(self, inbound: Inbound) -> None:
-        replies = await asyncio.to_thread(self.runner.run_turn, inbound)
+        replies = await self.runner.run_turn_async(inbound)
         for reply in replies:
             await self.send(inbound.address, reply)
 

@@ -173,7 +173,7 @@ class WhatsAppChannel:
         self._credentials = (settings.twilio_account_sid, token)
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
         self._own_outbox = outbox is None
-        self.outbox = outbox or Outbox(runner.sessions, {CHANNEL: self}, clock=runner.clock,
+        self.outbox = outbox or Outbox(runner.sessions, {CHANNEL: self}, clock=runner.clock, offload=runner.call,
                                        rates={CHANNEL: settings.twilio_mps})
 
     def routes(self) -> list[BaseRoute]:
@@ -214,10 +214,10 @@ class WhatsAppChannel:
             stored = [await self._download(m, message.message_id or "") for m in message.media]
             message = replace(message, media=tuple(stored))
         try:
-            await asyncio.to_thread(self.runner.run_turn, message, self._queue_replies)
+            await self.runner.run_turn_async(message, self._queue_replies)
         except Exception:  # the route's one catch-all: apologise in chat, keep the webhook answering
             log.error("whatsapp: turn failed message=%s", message.message_id, exc_info=True)
-            await asyncio.to_thread(self._queue_apology, message)
+            await self.runner.call(self._queue_apology, message)
         self.outbox.wake()
         return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -239,7 +239,7 @@ class WhatsAppChannel:
             return Response(status_code=400)
         outbox_id = request.query_params.get("outbox")
         code = form.get("ErrorCode")
-        found = await asyncio.to_thread(
+        found = await self.runner.call(
             self.outbox.record_delivery, int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
             str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
         if not found:
