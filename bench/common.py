@@ -22,9 +22,10 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bot.app import initialise
 from handlers.types import Inbound, Reply
-from storage import migrations, people, seed
-from storage.db import Session, make_engine
+from storage import people
+from storage.db import Session
 from storage.models import IncidentReport, Office, Region, RegionLevel, ReportCounter, Role, Severity
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -72,11 +73,8 @@ def throwaway_database(kind: str) -> Iterator[str]:
 
 def prepare(url: str) -> Engine:
     """Migrate and load the reference data, as `siaga init` does, and open an office per Kalimantan region."""
-    engine = make_engine(url)
-    migrations.upgrade(engine)
+    engine = initialise(url).engine
     with sessionmaker(engine).begin() as session:
-        seed.load_kalimantan(session)
-        seed.load_categories(session)
         zones = {r.code: r.tz for r in session.scalars(select(Region).where(Region.level == RegionLevel.PROVINCE))}
         # A province office above every kabupaten/kota office, as on election day.
         for region in session.scalars(

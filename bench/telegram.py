@@ -32,12 +32,13 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
+from bot.app import initialise
 from bot.channels.telegram import RetryingRateLimiter, TelegramChannel
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.types import Inbound
-from storage import migrations, people, seed
-from storage.db import make_engine, make_sessions
+from storage import people
+from storage.db import make_sessions
 from storage.models import Role
 
 TOKEN = "123456:BENCH"
@@ -180,12 +181,9 @@ async def run_echo(chats: int, reports: int) -> tuple[Load, float]:
 
 
 def prepare_db(url: str, chats: int) -> None:
-    engine = make_engine(url)
-    migrations.upgrade(engine)
+    engine = initialise(url).engine
     now = datetime.now(UTC)
     with sessionmaker(engine).begin() as session:
-        seed.load_kalimantan(session)
-        seed.load_categories(session)
         office = people.get_office_by_region(session, "63.71") or people.add_office(
             session, "63.71", "Kesbangpol Kota Banjarmasin", "Asia/Makassar", now)
         for n in range(chats):

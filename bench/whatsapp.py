@@ -103,17 +103,15 @@ def prepare_database(url: str, officers: int, account_sid: str) -> list[str]:
     """Migrate, seed, and register `officers` WhatsApp officers; return their addresses."""
     from datetime import UTC, datetime
 
-    from storage import migrations, people, seed
-    from storage.db import make_engine, make_sessions
+    from bot.app import initialise
+    from storage import people
+    from storage.db import make_sessions
     from storage.models import Role
 
-    engine = make_engine(url)
-    migrations.upgrade(engine)
+    engine = initialise(url).engine
     now = datetime.now(UTC)
     addresses = [f"whatsapp:+6281{n:09d}" for n in range(officers)]
     with make_sessions(engine).begin() as s:
-        seed.load_kalimantan(s)
-        seed.load_categories(s)
         office = people.add_office(s, "63.71", "Kesbangpol Kota Banjarmasin", "Asia/Makassar", now)
         for address in addresses:
             invite = people.add_invite(s, office, Role.OFFICER, now, name="Petugas Bench")

@@ -11,9 +11,29 @@ from bot.channels.base import ChannelService
 from bot.config import Settings
 from bot.runner import Runner
 from bot.web import Server, build_web, make_server
-from storage.db import make_sessions
+from sqlalchemy import Engine
+
+from storage import migrations, seed
+from storage.db import make_engine, make_sessions
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    engine: Engine
+    upgraded: bool
+    regions: seed.SeedResult
+    categories: seed.SeedResult
+
+
+def initialise(url: str) -> Initialised:
+    """Do what `siaga init` does: migrate the database to head, then load the reference data (idempotent)."""
+    engine = make_engine(url)
+    upgraded = migrations.upgrade(engine)
+    with make_sessions(engine).begin() as session:
+        regions, categories = seed.load_kalimantan(session), seed.load_categories(session)
+    return Initialised(engine, upgraded, regions, categories)
 
 
 class ConfigError(Exception):

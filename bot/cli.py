@@ -37,12 +37,12 @@ def _sessions(settings: Settings, *, require_schema: bool = True):  # type: igno
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
-    engine = make_engine(settings.database_url)
-    changed = migrations.upgrade(engine)
-    with make_sessions(engine).begin() as session:
-        found = seed.load_kalimantan(session)
-        cats = seed.load_categories(session)
-    print(f"schema: {'upgraded to' if changed else 'already at'} revision {migrations.head_revision(engine)}")
+    from bot.app import initialise
+
+    done = initialise(settings.database_url)
+    found, cats = done.regions, done.categories
+    print(f"schema: {'upgraded to' if done.upgraded else 'already at'} revision "
+          f"{migrations.head_revision(done.engine)}")
     print(f"regions: {found.added} added, {found.updated} updated, {found.unchanged} unchanged")
     print(f"incident categories: {cats.added} added, {cats.unchanged} unchanged")
 

@@ -14,10 +14,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bot.app import initialise
 from bot.config import Settings
 from bot.runner import Runner
-from storage import migrations, people, seed
-from storage.db import Session, make_engine
+from storage import people
+from storage.db import Session
 from storage.models import Office, Officer, Role
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -56,12 +57,7 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[calla
 
 def prepare(url: str) -> Engine:
     """Migrate a database to head and load the reference data, as `siaga init` does."""
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    with sessionmaker(engine).begin() as session:
-        seed.load_kalimantan(session)
-        seed.load_categories(session)
-    return engine
+    return initialise(url).engine
 
 
 @pytest.fixture(scope="session")
