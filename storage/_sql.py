@@ -5,21 +5,22 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, literal
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextClause, bindparam, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 
 @cache
-def _insert_ignore_statement(dialect_name: str, table: Table) -> Insert:
-    # Built once per table: every turn claims its message id through here.
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    # RETURNING rather than rowcount: psycopg reports -1 for ON CONFLICT inserts run through a Session.
-    return dialect.insert(table).on_conflict_do_nothing().returning(literal(1))
+def _insert_ignore_statement(table: Table, columns: tuple[str, ...], returning: str | None) -> TextClause:
+    # Written as text because the dialects' insert().on_conflict_do_nothing() has no cache key, so
+    # SQLAlchemy compiled it anew on every call (18% of a Telegram turn). SQLite (3.35+) and
+    # PostgreSQL share this syntax. RETURNING rather than rowcount: psycopg reports -1 here.
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT DO NOTHING RETURNING {returning or 1}"
+    ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
 
 
-def insert_ignore(session: Session, model: type[Any], **values: Any) -> bool:
-    """Insert a row unless its key exists; tell whether this call inserted it."""
-    stmt = _insert_ignore_statement(session.get_bind().dialect.name, model.__table__)
-    return session.execute(stmt, values).scalar() is not None
+def insert_ignore(session: Session, model: type[Any], *, returning: str | None = None, **values: Any) -> Any:
+    """Insert a row unless its key exists; return the `returning` column (or 1) if this call inserted it, else None."""
+    stmt = _insert_ignore_statement(model.__table__, tuple(values), returning)
+    return session.execute(stmt, values).scalar()

@@ -39,4 +39,4 @@ def save_conversation(
 
 def claim_message(session: Session, channel: str, message_id: str, now: datetime) -> bool:
     """Mark a provider message id as handled; False if it was already."""
-    return insert_ignore(session, InboundMessage, channel=channel, message_id=message_id, received_at=now)
+    return insert_ignore(session, InboundMessage, channel=channel, message_id=message_id, received_at=now) is not None

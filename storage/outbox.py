@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from storage._sql import insert_ignore
 from storage.models import OutboxMessage, OutboxStatus
 
 _OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -19,15 +19,9 @@ def add_message(
     session: Session, key: str, channel: str, address: str, payload: dict[str, Any], now: datetime,
 ) -> int | None:
     """Queue a message unless its idempotency key is already queued; return the new id, or None."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(OutboxMessage.__table__)
-        .values(idempotency_key=key, channel=channel, address=address, payload=payload,
-                status=OutboxStatus.PENDING, attempts=0, created_at=now, next_attempt_at=now)
-        .on_conflict_do_nothing()
-        .returning(OutboxMessage.__table__.c.id)
-    )
-    return session.execute(stmt).scalar()
+    return insert_ignore(session, OutboxMessage, returning="id", idempotency_key=key, channel=channel,
+                         address=address, payload=payload, status=OutboxStatus.PENDING, attempts=0,
+                         created_at=now, next_attempt_at=now)
 
 
 def get_message(session: Session, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
