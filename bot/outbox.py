@@ -163,17 +163,20 @@ class Outbox:
         self._task = None
 
     async def _run(self) -> None:
-        # The round after `stop()` still runs: replies committed by the last webhooks go out before exit.
         while True:
+            # Read before draining: a round that began before `stop()` may have claimed too early to see
+            # what the last webhooks committed, so one more round always follows the request to stop.
+            last_round = self._stopping
             self._wakeup.clear()
             try:
                 await self.drain()
             except Exception:  # the job's one catch-all: a bad round must not end the loop
                 log.error("outbox: drain failed", exc_info=True)
-            if self._stopping:
+            if last_round:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
 
     # -- draining ---------------------------------------------------------------------------------
 
