@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -45,6 +46,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.attachments import store_bytes
 from bot.channels.base import SendError
 from bot.config import Settings
+from bot.outbox import Outbox, enqueue_replies
 from bot.runner import Runner
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
@@ -298,6 +300,7 @@ class TelegramChannel:
             assert self.app.updater is not None
             await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             log.info("telegram bot id=%s: long polling", self.app.bot.id)
+        await self.outbox.start()
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight turns finish (each is saved as it ends), then close."""
@@ -306,6 +309,7 @@ class TelegramChannel:
             await self.app.updater.stop()  # also confirms the fetched updates to Telegram
         if self.app.running:
             await self.app.stop()  # drains the update queue and waits for running handlers
+        await self.outbox.stop()  # a last round for replies the handlers just left to it; the bot still sends
         await self.app.shutdown()
 
     async def _set_commands(self) -> None:
@@ -382,8 +386,28 @@ class TelegramChannel:
 
     async def _turn(self, inbound: Inbound) -> None:
         replies = await self.runner.run_turn_async(inbound)
-        for reply in replies:
-            await self.send(inbound.address, reply)
+        for n, reply in enumerate(replies):
+            try:
+                await self.send(inbound.address, reply)
+            except SendError as exc:
+                if not exc.retryable:  # blocked by the user, chat gone: nothing a retry can fix
+                    raise
+                # Telegram stayed down through the quick retries: the turn is saved, so its replies must
+                # not be lost. The outbox keeps them and retries with backoff, in order.
+                await self.runner.call(self._keep_unsent, inbound, replies[n:])
+                self.outbox.wake()
+                log.warning("telegram: %d reply(ies) handed to the outbox after: %s",
+                            len(replies) - n, exc)
+                return
+
+    def _keep_unsent(self, inbound: Inbound, replies: list[Reply]) -> None:
+        with self.runner.sessions.begin() as session:
+            enqueue_replies(session, inbound, replies, self.runner.clock())
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        """Where replies go when Telegram cannot take them now (drained by this channel while it runs)."""
+        return Outbox(self.runner.sessions, {CHANNEL: self}, clock=self.runner.clock, offload=self.runner.call)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The one catch-all of the Telegram entry point.

@@ -248,3 +248,27 @@ def test_a_turn_through_the_adapter_reaches_the_runner_and_renders_its_replies(f
     [edit] = fake.calls_of("editMessageReplyMarkup")
     assert int(edit.params["message_id"]) == 500
     assert fake.calls_of("answerCallbackQuery")[0].params["callback_query_id"] == "q1"
+
+
+def test_replies_telegram_will_not_take_are_kept_in_the_outbox_and_sent_later(fake, settings, runner, sessions):
+    from storage import outbox as outbox_rows
+    from storage.models import OutboxStatus
+    from tests.conftest import add_officer
+
+    with sessions.begin() as s:
+        add_officer(s, "7001", channel="telegram")
+    channel = channel_for(fake, settings, runner)
+    fake.fail_next("sendMessage", 502, times=3)  # more than the quick retries (2)
+
+    async def chat() -> None:
+        await channel.app.process_update(update(channel.app.bot, text="/lapor"))
+        with sessions.begin() as s:
+            [kept] = outbox_rows.list_messages(s)
+            assert (kept.channel, kept.address, kept.status) == ("telegram", "7001", OutboxStatus.PENDING)
+        await channel.outbox.drain()  # Telegram is back
+
+    run(channel, chat)
+    sent = [c.params["text"] for c in fake.calls_of("sendMessage") if c.result is not None]
+    assert sent == ["Jenis kejadian apa?"]
+    with sessions.begin() as s:
+        assert [m.status for m in outbox_rows.list_messages(s)] == [OutboxStatus.SENT]
