@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -54,8 +54,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
               officer=officer, draft_ttl=settings.draft_ttl)
     new_state, replies = handlers.dispatch(state, inbound, ctx)
-    # The sender's last message opens WhatsApp's 24-hour window; joining may have created the identity.
-    identity = identity or people.get_identity(session, inbound.channel, inbound.address)
+    # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
     if identity is not None and (
         identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
     ):

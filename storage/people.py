@@ -94,7 +94,9 @@ def redeem_invite(session: Session, code: str, channel: str, address: str, now: 
 
 def add_identity(session: Session, officer: Officer, channel: str, address: str, now: datetime) -> ChannelIdentity:
     """Link a chat address to an officer."""
-    identity = ChannelIdentity(officer_id=officer.id, channel=channel, address=address, created_at=now)
+    # Linked by a message from that address (the invite code), which opens the address's reply window.
+    identity = ChannelIdentity(officer_id=officer.id, channel=channel, address=address, created_at=now,
+                               last_inbound_at=now)
     session.add(identity)
     session.flush()
     return identity

@@ -53,6 +53,8 @@ def test_a_valid_invite_registers_the_sender_once(runner, sessions):
         "Selamat datang di Siaga. Anda terdaftar sebagai petugas di Kesbangpol 63.71.")
     assert say(runner, "other", f"daftar {code}").startswith("Kode undangan itu sudah dipakai.")
     assert say(runner, "new", f"daftar {code}") == "Anda sudah terdaftar di Kesbangpol 63.71."
+    with sessions.begin() as s:
+        assert people.get_identity(s, "console", "new").last_inbound_at == FROZEN_NOW  # joining opens the window
 
 
 def test_wrong_and_expired_codes_are_refused(runner, sessions, clock):
