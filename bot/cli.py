@@ -149,10 +149,14 @@ def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
         writer.writerows(rows)
     else:
         short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
-        table = [short] + [tuple(str(row[c]) for c in short) for row in rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(short))]
-        for line in table:
-            print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        print_table([short] + [tuple(str(row[c]) for c in short) for row in rows])
+
+
+def print_table(table: Sequence[Sequence[str]]) -> None:
+    """Print rows of text as aligned columns (the first row is the header)."""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
@@ -184,9 +188,7 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
              m.delivery_status or "-", str(m.attempts), m.error or "-")
             for m in rows
         ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
-    for line in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1])
+    print_table(table)
 
 
 def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
