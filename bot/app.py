@@ -7,12 +7,12 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
+
 from bot.channels.base import ChannelService
 from bot.config import Settings
 from bot.runner import Runner
 from bot.web import Server, build_web, make_server
-from sqlalchemy import Engine
-
 from storage import migrations, seed
 from storage.db import make_engine, make_sessions
 
