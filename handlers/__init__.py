@@ -8,13 +8,15 @@ from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.texts import t
-from handlers.types import IDLE, Ctx, Inbound, Reply, State
+from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
-__all__ = ["COMMANDS", "FLOWS", "dispatch", "parse_command"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
+# Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
+SCHEDULED: tuple[Tick, ...] = ()
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:

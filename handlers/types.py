@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,10 @@ class Location:
 
 @dataclass(frozen=True)
 class Media:
-    """A photo or document: the provider's handle, and our stored copy once downloaded."""
+    """A photo or document: the provider's handle, and our stored copy once downloaded.
+
+    Going out (a chart, a map, a PDF), `ref` is the file name the reader sees and `stored_path` the file.
+    """
 
     kind: str
     ref: str
@@ -53,6 +57,8 @@ class Reply:
     ask_location: bool = False
     # Stamped by the runner, so adapters can word their own buttons and hints in the reader's language.
     lang: str = "id"
+    # Files that go with the text (the text becomes the caption where the platform allows).
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,78 @@ class State:
 IDLE = State()
 
 
+# -- effects: what a turn or a scheduled tick asks for besides its replies to the sender ----------
+
+
+@dataclass(frozen=True)
+class ToOfficer:
+    officer_id: int
+
+
+@dataclass(frozen=True)
+class ToRole:
+    """Every active holder of `role` in the office and, when `upward`, in each office above it."""
+
+    office_id: int
+    role: str
+    upward: bool = True
+
+
+Audience = ToOfficer | ToRole
+# (recipient, their language) -> the message in their words and their office's time zone.
+Render = Callable[["Officer", str], list[Reply]]
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A message for officers other than the sender; queued once per recipient in the turn's transaction.
+
+    `key` identifies the cause (`alert:KJD-6371-2026-000001`); the runner adds the recipient, so a
+    cause never queues the same message twice. `kind` (alert, reminder, digest, notice) picks the
+    WhatsApp template outside the 24-hour window, filled with `variables(recipient, lang)`.
+    """
+
+    key: str
+    kind: str
+    to: Audience
+    render: Render
+    variables: Callable[["Officer", str], dict[str, str]] | None = None
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StartFlow:
+    """Open `flow` for an officer (an RSVP, a nihil check-in), its answers prefilled with `params`.
+
+    If the officer is in another flow, it waits (they are told in one line) and opens when that ends.
+    """
+
+    key: str
+    officer_id: int
+    flow: str
+    params: dict[str, Any] = field(default_factory=dict)
+    kind: str = "notice"
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+Effect = Notify | StartFlow
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time-driven work derived from the tables: every `every`, `run(session, now)` returns the effects due.
+
+    Effects carry idempotency keys, so a tick that runs twice (a restart, a second process) adds nothing;
+    a tick decides itself what is too late to send (`expires_at`).
+    """
+
+    name: str
+    every: timedelta
+    run: Callable[["Session", datetime], list[Effect]]
+
+
 @dataclass(frozen=True)
 class Ctx:
     """What a turn knows besides the message: the transaction, the clock, the sender."""
@@ -104,6 +182,12 @@ class Ctx:
     address: str
     officer: Officer | None = None
     draft_ttl: timedelta = timedelta(hours=24)
+    # Filled by flows and commands (`emit`), queued by the runner in the same transaction.
+    effects: list[Effect] = field(default_factory=list)
+
+    def emit(self, *effects: Effect) -> None:
+        """Ask for messages to others or started conversations, to be queued with this turn."""
+        self.effects.extend(effects)
 
     @property
     def tz(self) -> ZoneInfo:
