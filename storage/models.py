@@ -80,6 +80,8 @@ class Role(enum.StrEnum):
     OFFICER = "officer"
     HEAD = "head"
     ADMIN = "admin"
+    # A rakor participant from another institution: invitations, reminders and RSVPs, nothing else.
+    GUEST = "guest"
 
 
 class Severity(enum.StrEnum):
