@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
+from handlers.limits import clean_inbound
 from handlers.types import IDLE, Ctx, Inbound, Reply, State
 from storage import conversations, people
 from storage.db import Session
@@ -40,6 +41,8 @@ def utcnow() -> datetime:
 
 def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) -> list[Reply]:
     """Run one chat turn: identify the sender, step their conversation, save it."""
+    # Once, before anything reads it: no NUL (PostgreSQL refuses it), no control or escape codes, NFC.
+    inbound = clean_inbound(inbound)
     if inbound.message_id and not conversations.claim_message(session, inbound.channel, inbound.message_id, now):
         log.info("duplicate message ignored channel=%s", inbound.channel)
         return []

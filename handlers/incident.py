@@ -10,6 +10,7 @@ from typing import Any
 from handlers import parse
 from handlers.engine import zone_name
 from handlers.flow import Answers, Flow, Step
+from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Reply
@@ -51,7 +52,7 @@ def find_kecamatan(query: str, ctx: Ctx) -> Sequence[Choice]:
     if not matches:
         anywhere = regions.find_kecamatan(ctx.session, None, code=query if by_code else None,
                                           query=None if by_code else query, limit=1)
-        raise Invalid("incident.kecamatan.outside" if anywhere else "incident.kecamatan.none", query=query)
+        raise Invalid("incident.kecamatan.outside" if anywhere else "incident.kecamatan.none", query=excerpt(query))
     exact = [(r, p) for r, p in matches if r.name.casefold() == query.casefold()]
     chosen = exact if len(exact) == 1 else matches[:MAX_MATCHES]
     return [Choice(r.code, _kecamatan_label(r.name, p, scopes)) for r, p in chosen]

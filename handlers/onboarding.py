@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from handlers import parse
 from handlers.flow import Answers, Flow, Step
+from handlers.limits import excerpt
 from handlers.texts import t
 from handlers.types import Ctx, Reply
 from storage import audit, people
@@ -49,7 +50,7 @@ def submit_profile(answers: Answers, ctx: Ctx) -> list[Reply]:
     """Save the officer's name."""
     assert ctx.officer is not None
     people.rename_officer(ctx.session, ctx.officer, answers["name"])
-    return [Reply(t("profile.saved", ctx.lang, name=answers["name"]) + "\n\n" + t("help.text", ctx.lang))]
+    return [Reply(t("profile.saved", ctx.lang, name=excerpt(answers["name"], 80)) + "\n\n" + t("help.text", ctx.lang))]
 
 
 PROFILE = Flow(

@@ -277,6 +277,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Pilih bahasa: /bahasa id (Indonesia) atau /bahasa en (English).",
         "en": "Choose a language: /language id (Indonesian) or /language en (English).",
     },
+    # Hardening (issue 13): limits, clearer matching errors, invite throttling, console attachments.
+    "error.message_too_long": {
+        "id": "Pesan terlalu panjang ({length} huruf). Satu pesan paling banyak {max} huruf; tidak ada yang disimpan.",
+        "en": "That message is too long ({length} characters). One message may have at most {max}; nothing was saved.",
+    },
 }
 
 

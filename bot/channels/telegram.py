@@ -48,6 +48,7 @@ from bot.channels.base import SendError
 from bot.config import Settings
 from bot.outbox import Outbox, enqueue_replies
 from bot.runner import Runner
+from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
 
@@ -143,10 +144,13 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
     return ReplyKeyboardRemove()
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text into messages Telegram accepts, at line breaks where possible."""
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH, max_parts: int = MAX_REPLY_PARTS) -> list[str]:
+    """Cut a long text into at most `max_parts` messages Telegram accepts, at line breaks where possible."""
     parts: list[str] = []
     while len(text) > limit:
+        if len(parts) == max_parts - 1:  # one reply never becomes a flood of messages
+            text = text[: limit - 1] + ELLIPSIS
+            break
         cut = text.rfind("\n", 0, limit)
         cut = cut if cut > 0 else limit
         parts.append(text[:cut])

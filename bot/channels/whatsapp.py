@@ -27,6 +27,7 @@ from bot.channels.base import SendError
 from bot.config import Settings
 from bot.outbox import Outbox, Outgoing, enqueue_replies
 from bot.runner import Runner
+from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import t
 from handlers.types import Inbound, Location, Media, Reply
 
@@ -97,8 +98,8 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
-    """Cut a long text into bodies Twilio accepts, at a line break or a space where possible.
+def split_body(text: str, limit: int = BODY_LIMIT, max_parts: int = MAX_REPLY_PARTS) -> list[str]:
+    """Cut a long text into at most `max_parts` bodies Twilio accepts, at a line break or a space where possible.
 
     >>> [len(p) for p in split_body("a" * 10 + "\\n" + "b" * 10, limit=12)]
     [10, 10]
@@ -106,6 +107,9 @@ def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
+        if len(parts) == max_parts - 1:  # one reply never becomes a flood of messages
+            rest = rest[: limit - 1] + ELLIPSIS
+            break
         cut = rest.rfind("\n", 0, limit + 1)
         if cut <= 0:
             cut = rest.rfind(" ", 0, limit + 1)
