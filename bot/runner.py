@@ -101,6 +101,18 @@ class Runner:
         """Wait for running database work, then release the threads."""
         self._executor.shutdown(wait=True)
 
+    def accepts_media(self, inbound: Inbound) -> bool:
+        """Tell whether the sender is an active officer at a question that takes a photo or document.
+
+        Channels ask before downloading anything, so a stranger's files are never fetched or stored.
+        """
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, inbound.channel, inbound.address)
+            if identity is None or not identity.officer.active:
+                return False
+            conversation = conversations.get_conversation(session, inbound.channel, inbound.address)
+            return conversation is not None and handlers.accepts_media(conversation.flow, conversation.step)
+
     def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.
 

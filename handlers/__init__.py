@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers import engine, onboarding
+from handlers import engine, onboarding, parse
 from handlers.commands import COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
@@ -14,7 +14,7 @@ from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
-__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
@@ -44,6 +44,14 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
 
 # What a command name can be (Telegram's rule); "/ 2 jam lalu" or "/12" is text, not a command.
 _COMMAND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def accepts_media(flow: str | None, step: str | None) -> bool:
+    """Tell whether a conversation stands at a question answered with a photo or document."""
+    if flow not in FLOWS or step is None:
+        return False
+    found = next((s for s in FLOWS[flow].steps if s.id == step), None)
+    return found is not None and found.parse is parse.media
 
 
 def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

@@ -338,8 +338,13 @@ class TelegramChannel:
         if not self._accepting:
             return Response(status_code=503)  # Telegram retries later, when we are back
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
+            data = await request.json()
+            # `null`, `[]` or `1` is valid JSON but no update: refuse it before PTB reads it.
+            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
         except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
+            log.warning("telegram: webhook body that is not an update refused")
             return Response(status_code=400)
         # Answer only after the turn: if we die mid-turn, Telegram redelivers and the runner dedupes.
         await self.app.update_processor.process_update(update, self.app.process_update(update))
@@ -348,8 +353,11 @@ class TelegramChannel:
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         assert message is not None
-        media = await self._download(message)
-        await self._turn(message_inbound(message, media))
+        inbound = message_inbound(message)
+        # Only a known officer at a question that takes a file gets it downloaded and stored.
+        if attachment_of(message) is not None and await self.runner.call(self.runner.accepts_media, inbound):
+            inbound = message_inbound(message, await self._download(message))
+        await self._turn(inbound)
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
