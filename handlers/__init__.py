@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers import engine, onboarding, parse
+from handlers import engine, maintenance, onboarding, parse
 from handlers.commands import COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
@@ -20,7 +20,7 @@ FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = ()
+SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE,)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:

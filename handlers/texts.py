@@ -222,18 +222,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "for an invite code, then send: join CODE"
         ),
     },
-    "onboarding.invite_unknown": {
-        "id": "Kode undangan tidak dikenal. Periksa kembali kodenya atau minta kode baru kepada admin.",
-        "en": "That invite code is not known. Check it, or ask your admin for a new one.",
-    },
-    "onboarding.invite_used": {
-        "id": "Kode undangan itu sudah dipakai. Minta kode baru kepada admin.",
-        "en": "That invite code has already been used. Ask your admin for a new one.",
-    },
-    "onboarding.invite_expired": {
-        "id": "Kode undangan itu sudah kedaluwarsa. Minta kode baru kepada admin.",
-        "en": "That invite code has expired. Ask your admin for a new one.",
-    },
     "onboarding.welcome": {
         "id": "Selamat datang di Siaga. Anda terdaftar sebagai {role} di {office}.",
         "en": "Welcome to Siaga. You are registered as {role} at {office}.",
@@ -278,6 +266,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Choose a language: /language id (Indonesian) or /language en (English).",
     },
     # Hardening (issue 13): limits, clearer matching errors, invite throttling, console attachments.
+    "onboarding.invite_invalid": {
+        "id": "Kode undangan tidak berlaku. Periksa kembali kodenya atau minta kode baru kepada admin.",
+        "en": "That invite code is not valid. Check it, or ask your admin for a new one.",
+    },
+    "onboarding.invite_throttled": {
+        "id": "Terlalu banyak kode yang salah. Coba lagi setelah {minutes} menit, atau hubungi admin Anda.",
+        "en": "Too many wrong codes. Try again in {minutes} minutes, or contact your admin.",
+    },
     "error.message_too_long": {
         "id": "Pesan terlalu panjang ({length} huruf). Satu pesan paling banyak {max} huruf; tidak ada yang disimpan.",
         "en": "That message is too long ({length} characters). One message may have at most {max}; nothing was saved.",

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+import logging
+from datetime import timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+import handlers
 from bot.runner import Runner
+from handlers import maintenance
 from handlers.limits import MAX_INBOUND_CHARS
+from handlers.onboarding import MAX_FAILED_OVERALL, MAX_FAILED_PER_SENDER
 from handlers.types import Inbound
-from storage import conversations, incidents, regions
+from storage import audit, conversations, incidents, outbox, people, regions
+from storage.models import OutboxStatus, Role
 from tests.bot.test_runner import INCIDENT_ANSWERS, say
+from tests.conftest import FROZEN_NOW, add_office, add_officer
 
 TO_PLACE = INCIDENT_ANSWERS[:3]  # /lapor, a category, a kecamatan: the next question is the place
 
@@ -118,3 +127,111 @@ def test_switching_language_mid_flow_reasks_and_reviews_in_the_new_language(runn
     assert "- Category: Demonstration / protest" in review
     assert "- Severity: High" in review
     assert review.rstrip().endswith("Send now, change one of the answers, or cancel?")
+
+
+# -- 7. invite guessing, and pruning -------------------------------------------------------------------
+
+def invite(sessions, **kw) -> str:
+    with sessions.begin() as s:
+        return people.add_invite(s, add_office(s), Role.OFFICER, FROZEN_NOW, name="Siti", **kw).code
+
+
+def test_unknown_used_and_expired_codes_get_one_and_the_same_answer(runner, sessions, clock):
+    used, expired = invite(sessions), invite(sessions, ttl=timedelta(hours=1))
+    say(runner, "first", f"daftar {used}")
+    clock.advance(hours=2)
+    answers = {say(runner, "guesser", f"daftar {code}") for code in ("ZZZZZZZZ", used, expired)}
+    assert answers == {"Kode undangan tidak berlaku. Periksa kembali kodenya atau minta kode baru kepada admin."}
+
+
+def test_a_guessing_sender_is_locked_out_told_once_and_let_in_when_the_lockout_expires(runner, sessions, clock):
+    code = invite(sessions, ttl=timedelta(days=2))
+    for n in range(MAX_FAILED_PER_SENDER):
+        assert say(runner, "guesser", f"daftar WRONG{n:03d}").startswith("Kode undangan tidak berlaku.")
+    # Locked: even the right code waits; told once, then nothing (no paid reply per try).
+    assert say(runner, "guesser", f"daftar {code}").startswith("Terlalu banyak kode yang salah. Coba lagi setelah 60")
+    assert runner.run_turn(Inbound("console", "guesser", text="daftar WRONG999")) == []
+    assert say(runner, "someone-else", f"daftar {code}").startswith("Selamat datang")  # others are not locked
+    code = invite(sessions, ttl=timedelta(days=2))
+    clock.advance(hours=1, seconds=1)
+    assert say(runner, "guesser", f"daftar {code}").startswith("Selamat datang")
+    with sessions.begin() as s:
+        refused = audit.list_audit(s, "invite.refused")
+        assert len(refused) == MAX_FAILED_PER_SENDER and len(audit.list_audit(s, "invite.throttled")) == 2
+        assert "guesser" not in str([(a.subject, a.detail) for a in refused])
+        assert people.get_identity(s, "console", "guesser") is not None
+
+
+def test_guessing_from_many_numbers_locks_joining_for_everyone_until_the_window_passes(runner, sessions, clock):
+    code = invite(sessions, ttl=timedelta(days=2))
+    for n in range(MAX_FAILED_OVERALL):
+        say(runner, f"bot-{n % 50}", f"daftar WRONG{n:03d}")  # 50 numbers, 2 tries each: under the per-sender limit
+    assert say(runner, "honest", f"daftar {code}").startswith("Terlalu banyak kode yang salah.")
+    clock.advance(hours=1, seconds=1)
+    assert say(runner, "honest", f"daftar {code}").startswith("Selamat datang")
+
+
+def test_the_prune_tick_deletes_old_inbound_ids_and_sent_messages_only(sessions, clock):
+    assert maintenance.PRUNE in handlers.SCHEDULED
+    with sessions.begin() as s:
+        for n, age in enumerate((100, 89)):
+            at = FROZEN_NOW - timedelta(days=age)
+            conversations.claim_message(s, "whatsapp", f"SM{n}", at)
+            for status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+                mid = outbox.add_message(s, f"k{n}{status}", "whatsapp", "x", {"text": "t"}, at)
+                row = outbox.get_message(s, mid)
+                row.status, row.sent_at = status, at if status == OutboxStatus.SENT else None
+    with sessions.begin() as s:
+        assert maintenance.PRUNE.run(s, clock()) == []
+    with sessions.begin() as s:
+        assert not conversations.claim_message(s, "whatsapp", "SM1", FROZEN_NOW)  # 89 days: kept
+        assert conversations.claim_message(s, "whatsapp", "SM0", FROZEN_NOW)  # 100 days: forgotten
+        left = sorted(m.idempotency_key for m in outbox.list_messages(s, limit=None))
+        assert left == [f"k0{OutboxStatus.FAILED}", f"k1{OutboxStatus.FAILED}", f"k1{OutboxStatus.SENT}"]
+    clock.advance(days=2)
+    maintenance.configure(timedelta(days=30))
+    try:
+        with sessions.begin() as s:
+            maintenance.PRUNE.run(s, clock())
+            assert [m.idempotency_key for m in outbox.list_messages(s, OutboxStatus.SENT)] == []
+    finally:
+        maintenance.configure(maintenance.DEFAULT_RETENTION)
+
+
+# -- 8. a deactivated officer re-invited; no driver detail in the logs --------------------------------
+
+def test_a_deactivated_officer_can_be_invited_again_and_the_relink_is_audited(runner, sessions, caplog):
+    address = "whatsapp:+6281234567890"
+    with sessions.begin() as s:
+        old = add_officer(s, address, channel="whatsapp", name="Budi Lama")
+        old.active = False
+    code = invite(sessions)
+    with caplog.at_level(logging.DEBUG):
+        replies = runner.run_turn(Inbound("whatsapp", address, text=f"daftar {code}"))
+    assert replies[0].text.startswith("Selamat datang di Siaga.")
+    with sessions.begin() as s:
+        officer = people.get_identity(s, "whatsapp", address).officer
+        assert officer.active and officer.id != old.id and officer.name == "Siti"
+        (joined,) = audit.list_audit(s, "officer.joined")[:1]
+        assert joined.detail["relinked_from"] == f"officer:{old.id}"
+    assert "6281234567890" not in caplog.text and "DETAIL" not in caplog.text
+
+
+def test_an_address_of_an_active_officer_is_never_taken_over_by_an_invite(sessions):
+    with sessions.begin() as s:
+        add_officer(s, "console-1")
+        code = people.add_invite(s, add_office(s), Role.ADMIN, FROZEN_NOW).code
+        assert people.redeem_invite(s, code, "console", "console-1", FROZEN_NOW) == people.RedeemError.USED
+
+
+def test_database_errors_never_carry_the_rows_values_into_logs(sessions, caplog):
+    """A duplicate identity (PostgreSQL adds "DETAIL: Key (channel, address)=(…)") logged with its traceback."""
+    address = "whatsapp:+6281299999999"
+    with sessions.begin() as s:
+        officer = add_officer(s, address, channel="whatsapp")
+    with pytest.raises(IntegrityError) as failed, sessions.begin() as s:
+        people.add_identity(s, officer, "whatsapp", address, FROZEN_NOW)
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("tests.hardening").error("turn failed", exc_info=failed.value)
+    assert "uq_channel_identities" in caplog.text or "UNIQUE constraint failed" in caplog.text
+    assert "6281299999999" not in caplog.text and "6281299999999" not in str(failed.value)
