@@ -127,7 +127,7 @@ def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
 
 REPORT_COLUMNS = (
     "number", "created_at", "occurred_at", "office", "category", "kecamatan_code", "kecamatan", "place",
-    "severity", "status", "crowd_size", "latitude", "longitude", "description", "actors", "action_taken",
+    "severity", "status", "crowd_size", "crowd_size_text", "latitude", "longitude", "description", "actors", "action_taken",
     "reporter_id", "channel", "attachments",
 )
 
@@ -140,7 +140,7 @@ def report_row(r: IncidentReport) -> dict[str, Any]:
         "occurred_at": r.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
         "office": r.office.region_code, "category": r.category.name_id, "kecamatan_code": r.kecamatan_code,
         "kecamatan": r.kecamatan.name, "place": r.place, "severity": r.severity.value, "status": r.status.value,
-        "crowd_size": r.crowd_size, "latitude": r.latitude, "longitude": r.longitude,
+        "crowd_size": r.crowd_size, "crowd_size_text": r.crowd_size_text, "latitude": r.latitude, "longitude": r.longitude,
         "description": r.description, "actors": r.actors, "action_taken": r.action_taken,
         "reporter_id": r.reporter_id, "channel": r.channel, "attachments": len(r.attachments),
     }

@@ -266,6 +266,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Choose a language: /language id (Indonesian) or /language en (English).",
     },
     # Hardening (issue 13): limits, clearer matching errors, invite throttling, console attachments.
+    "incident.kecamatan.did_you_mean": {
+        "id": "Tidak ada kecamatan bernama \"{query}\". Mungkin maksud Anda: {names}?",
+        "en": "No kecamatan is called \"{query}\". Did you mean: {names}?",
+    },
+    "error.when_date": {
+        "id": "Tanggal {date} tidak ada di kalender. Periksa tanggal dan bulannya.",
+        "en": "There is no date {date} in the calendar. Check the day and the month.",
+    },
+    "error.when_clock": {
+        "id": "Jam {clock} tidak ada: tulis jam antara 00:00 dan 23:59.",
+        "en": "There is no time {clock}: write a time between 00:00 and 23:59.",
+    },
     "onboarding.invite_invalid": {
         "id": "Kode undangan tidak berlaku. Periksa kembali kodenya atau minta kode baru kepada admin.",
         "en": "That invite code is not valid. Check it, or ask your admin for a new one.",

@@ -235,3 +235,36 @@ def test_database_errors_never_carry_the_rows_values_into_logs(sessions, caplog)
         logging.getLogger("tests.hardening").error("turn failed", exc_info=failed.value)
     assert "uq_channel_identities" in caplog.text or "UNIQUE constraint failed" in caplog.text
     assert "6281299999999" not in caplog.text and "6281299999999" not in str(failed.value)
+
+
+# -- 4. matching: typos, categories, crowd ranges (with the database) ----------------------------------
+
+def test_a_mistyped_kecamatan_gets_the_closest_names_in_the_officers_jurisdiction(runner, officer, sessions):
+    file_report(runner, INCIDENT_ANSWERS[:2])
+    reply = say(runner, "officer-1", "banjarmasin utra")
+    assert reply.startswith('Tidak ada kecamatan bernama "banjarmasin utra". Mungkin maksud Anda: Banjarmasin Utara')
+    assert state_of(runner)[0] == "kecamatan"
+    with sessions.begin() as s:  # an officer of one kecamatan is offered only that one
+        add_officer(s, "officer-2", kecamatan=("63.71.01",))
+    for typed in ("/lapor", "1"):
+        say(runner, "officer-2", typed)
+    assert say(runner, "officer-2", "banjarmasin selatn").endswith(
+        "Mungkin maksud Anda: Banjarmasin Selatan?\nDi kecamatan mana? Ketik nama kecamatan (sebagian juga boleh).")
+    assert "Utara" not in say(runner, "officer-2", "banjarmasin utra")
+
+
+def test_a_category_typed_as_any_word_of_its_label_is_picked(runner, officer):
+    say(runner, "officer-1", "/lapor")
+    assert say(runner, "officer-1", "pemilu").startswith("Di kecamatan mana?")
+    assert state_of(runner)[1]["category"] == "7"
+
+
+def test_a_crowd_range_is_stored_as_its_midpoint_with_the_text(runner, officer):
+    answers = list(INCIDENT_ANSWERS)
+    answers[7] = "200-300 orang"
+    review = file_report(runner, answers[:-1])
+    assert "- Jumlah massa: 200-300 orang (≈250)" in review
+    say(runner, "officer-1", "kirim")
+    with runner.sessions.begin() as s:
+        (report,) = incidents.list_reports(s)
+        assert (report.crowd_size, report.crowd_size_text) == (250, "200-300 orang")
