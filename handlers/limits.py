@@ -23,6 +23,8 @@ ELLIPSIS = "…"
 
 # ANSI/VT escape sequences (colour codes pasted from a terminal) go whole, not just their ESC byte.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Unicode's control characters (category Cc) except tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional overrides can make a stored text read differently from what was typed.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
@@ -34,8 +36,7 @@ def normalise_text(text: str) -> str:
     'Pasar Baru\\nmerah'
     """
     text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return unicodedata.normalize("NFC", text.translate(_BIDI))
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text).translate(_BIDI))
 
 
 def clean_inbound(inbound: Inbound) -> Inbound:

@@ -69,3 +69,11 @@ def test_a_part_of_the_day_reads_the_clock_the_way_it_is_said(typed, expected):
 ])
 def test_a_crowd_size_may_be_a_range_or_a_word_kept_with_its_midpoint(typed, expected):
     assert outcome(parse.crowd(), Inbound("console", "a", text=typed)) == expected
+
+
+@pytest.mark.parametrize("module", ["handlers.limits", "bot.cli", "bot.channels.whatsapp"])
+def test_doctests_of_the_hardening_helpers(module):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(module)).failed == 0
