@@ -239,7 +239,8 @@ def _open_console(settings: Settings, sessions: Any, address: str, record: str |
     record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
     try:
         console.run_console(runner.run_turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
-                            lang=settings.language, interactive=sys.stdin.isatty(), record=record_file)
+                            lang=settings.language, interactive=sys.stdin.isatty(), record=record_file,
+                            pending=lambda: runner.pending(console.CHANNEL, address))
     except KeyboardInterrupt:
         print()
     finally:
@@ -261,7 +262,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
         if people.get_identity(session, console.CHANNEL, DEMO_ADDRESS) is None:
             invite = people.add_invite(session, office, Role.OFFICER, utcnow(), name="Petugas Demo")
             people.redeem_invite(session, invite.code, console.CHANNEL, DEMO_ADDRESS, utcnow())
-    print(f"demo: you are 'Petugas Demo' of {office.name}. {t('engine.idle', settings.language)}\n")
+    # With a draft open from last time, the console shows its question instead of how to start one.
+    waiting = Runner(sessions, settings).pending(console.CHANNEL, DEMO_ADDRESS)
+    start = "" if waiting else f" {t('engine.idle', settings.language)}"
+    print(f"demo: you are 'Petugas Demo' of {office.name}.{start}\n")
     _open_console(settings, sessions, DEMO_ADDRESS, args.record)
 
 

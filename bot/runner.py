@@ -101,6 +101,22 @@ class Runner:
         """Wait for running database work, then release the threads."""
         self._executor.shutdown(wait=True)
 
+    def pending(self, channel: str, address: str) -> list[Reply]:
+        """Return the question an officer's chat waits on (to show it again after a restart), else nothing."""
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, channel, address)
+            if identity is None or not identity.officer.active:
+                return []
+            officer = identity.officer
+            conversation = conversations.get_conversation(session, channel, address)
+            if conversation is None:
+                return []
+            state = State.load(conversation.flow, conversation.step, conversation.data, conversation.updated_at)
+            lang = officer.language or self.settings.language
+            ctx = Ctx(session=session, now=self.clock(), lang=lang, channel=channel, address=address,
+                      officer=officer, draft_ttl=self.settings.draft_ttl)
+            return [replace(r, lang=lang) for r in handlers.pending(state, ctx)]
+
     def accepts_media(self, inbound: Inbound) -> bool:
         """Tell whether the sender is an active officer at a question that takes a photo or document.
 

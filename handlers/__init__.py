@@ -14,7 +14,7 @@ from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
-__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
@@ -52,6 +52,13 @@ def accepts_media(flow: str | None, step: str | None) -> bool:
         return False
     found = next((s for s in FLOWS[flow].steps if s.id == step), None)
     return found is not None and found.parse is parse.media
+
+
+def pending(state: State, ctx: Ctx) -> list[Reply]:
+    """The question a chat is waiting on (shown again after a restart), or nothing when idle or expired."""
+    if state.flow not in FLOWS or engine.expired(state, ctx):
+        return []
+    return [bound_reply(engine.reprompt(FLOWS[state.flow], state, ctx))]
 
 
 def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

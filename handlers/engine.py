@@ -52,7 +52,13 @@ def step(flow: Flow, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, l
     """Take one message inside a flow and return the new state and the replies."""
     word = _word(inbound)
     if word in CANCEL_WORDS:
+        if state.step in (REVIEW, EDIT) and not state.confirm_cancel:
+            # Every question is answered: one mistyped word must not throw it all away.
+            asked = replace(state, confirm_cancel=True)
+            return asked, [reprompt(flow, asked, ctx, lead=t("engine.cancel_confirm", ctx.lang))]
         return IDLE, [Reply(t("engine.cancelled", ctx.lang))]
+    if state.confirm_cancel:
+        state = replace(state, confirm_cancel=False)
     if word in BACK_WORDS and inbound.choice is None:
         return _back(flow, state, ctx)
     if state.step == REVIEW:

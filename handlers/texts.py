@@ -278,6 +278,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Jam {clock} tidak ada: tulis jam antara 00:00 dan 23:59.",
         "en": "There is no time {clock}: write a time between 00:00 and 23:59.",
     },
+    "engine.cancel_confirm": {
+        "id": "Semua isian akan hilang. Ketik 'batal' sekali lagi untuk membatalkan, atau lanjutkan di bawah.",
+        "en": "All answers will be lost. Send 'cancel' once more to discard them, or carry on below.",
+    },
+    "console.not_attachable": {
+        "id": "Berkas {path} bukan foto atau dokumen (jpg, png, pdf, docx, xlsx...); tidak dilampirkan.",
+        "en": "{path} is not a photo or document (jpg, png, pdf, docx, xlsx...); it was not attached.",
+    },
+    "console.too_big": {
+        "id": "Berkas {path} lebih dari {mb} MB; tidak dilampirkan.",
+        "en": "{path} is larger than {mb} MB; it was not attached.",
+    },
     "onboarding.invite_invalid": {
         "id": "Kode undangan tidak berlaku. Periksa kembali kodenya atau minta kode baru kepada admin.",
         "en": "That invite code is not valid. Check it, or ask your admin for a new one.",
