@@ -23,6 +23,7 @@ from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, utcnow
 from handlers.texts import t
+from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
 from storage.models import IncidentReport, OutboxStatus, Role
@@ -237,8 +238,17 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
 def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
     runner = Runner(sessions, settings)
     record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
+
+    def turn(inbound: Inbound) -> list[Reply]:
+        try:
+            return runner.run_turn(inbound)
+        except Exception:  # the console's one catch-all: apologise like the channels do, keep the session
+            log.error("console: turn failed (run with SIAGA_LOG_LEVEL=DEBUG for the details)")
+            log.debug("console: turn failed", exc_info=True)
+            return [Reply(t("engine.error", settings.language), lang=settings.language)]
+
     try:
-        console.run_console(runner.run_turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
+        console.run_console(turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
                             lang=settings.language, interactive=sys.stdin.isatty(), record=record_file,
                             pending=lambda: runner.pending(console.CHANNEL, address))
     except KeyboardInterrupt:
