@@ -6,17 +6,24 @@ import argparse
 import csv
 import json
 import logging
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import time, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DataError, OperationalError, SQLAlchemyError
 
 from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, utcnow
 from handlers.texts import t
+from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
 from storage.models import IncidentReport, OutboxStatus, Role
@@ -47,12 +54,18 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
     print(f"incident categories: {cats.added} added, {cats.unchanged} unchanged")
 
 
+CSV_FORMAT = ("A region file is comma-separated UTF-8 (Excel: Save As \"CSV UTF-8 (Comma delimited)\") "
+              "with the header code,name,level,parent_code,province_code.")
+
+
 def cmd_regions_import(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         try:
             result = seed.import_regions(session, Path(args.file))
         except (OSError, seed.RegionFileError) as exc:
             raise CliError(f"{args.file}: {exc}") from exc
+        except UnicodeError as exc:
+            raise CliError(f"{args.file}: not UTF-8 text ({exc.reason}). {CSV_FORMAT}") from exc
     print(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
 
 
@@ -73,16 +86,15 @@ def cmd_office_add(settings: Settings, args: argparse.Namespace) -> None:
         province = regions.get_region(session, region.province_code)
         tz = province.tz if province and province.tz else "Asia/Jakarta"
         name = args.name or f"Kesbangpol {region.name}"
-        hour, minute = (int(x) for x in args.digest_time.split(":"))
-        office = people.add_office(session, region.code, name, tz, utcnow(), digest_time=time(hour, minute))
+        office = people.add_office(session, region.code, name, tz, utcnow(), digest_time=args.digest_time)
         audit.add_audit(session, utcnow(), "office.created", subject=f"office:{office.id}", region=region.code)
         print(f"office {office.region_code}: {office.name} ({tz}, digest {office.digest_time:%H:%M})")
 
 
 def cmd_office_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
-        for office in people.list_offices(session):
-            print(f"{office.region_code}\t{office.name}\t{office.tz}\t{office.digest_time:%H:%M}")
+        print_rows(("region", "name", "time zone", "digest"),
+                   [(o.region_code, o.name, o.tz, f"{o.digest_time:%H:%M}") for o in people.list_offices(session)])
 
 
 def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -106,15 +118,17 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         office_id = _office(session, args.office).id if args.office else None
+        rows = []
         for o in people.list_officers(session, office_id):
             channels = ",".join(sorted(i.channel for i in o.identities))
             areas = ",".join(k.region_code for k in o.kecamatan) or o.office.region_code
-            print(f"{o.id}\t{o.name or '-'}\t{o.role.value}\t{o.office.region_code}\t{areas}\t{channels}")
+            rows.append((str(o.id), o.name or "-", o.role.value, o.office.region_code, areas, channels))
+        print_rows(("id", "name", "role", "office", "areas", "channels"), rows)
 
 
 REPORT_COLUMNS = (
     "number", "created_at", "occurred_at", "office", "category", "kecamatan_code", "kecamatan", "place",
-    "severity", "status", "crowd_size", "latitude", "longitude", "description", "actors", "action_taken",
+    "severity", "status", "crowd_size", "crowd_size_text", "latitude", "longitude", "description", "actors", "action_taken",
     "reporter_id", "channel", "attachments",
 )
 
@@ -127,7 +141,7 @@ def report_row(r: IncidentReport) -> dict[str, Any]:
         "occurred_at": r.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
         "office": r.office.region_code, "category": r.category.name_id, "kecamatan_code": r.kecamatan_code,
         "kecamatan": r.kecamatan.name, "place": r.place, "severity": r.severity.value, "status": r.status.value,
-        "crowd_size": r.crowd_size, "latitude": r.latitude, "longitude": r.longitude,
+        "crowd_size": r.crowd_size, "crowd_size_text": r.crowd_size_text, "latitude": r.latitude, "longitude": r.longitude,
         "description": r.description, "actors": r.actors, "action_taken": r.action_taken,
         "reporter_id": r.reporter_id, "channel": r.channel, "attachments": len(r.attachments),
     }
@@ -135,8 +149,14 @@ def report_row(r: IncidentReport) -> dict[str, Any]:
 
 def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
-        if args.office and regions.get_region(session, args.office) is None:
-            raise CliError(f"{args.office} is not a known region code.")
+        if args.office:
+            region = regions.get_region(session, args.office)
+            if region is None:
+                raise CliError(f"{args.office} is not a known region code; use a province (63) or "
+                               "kabupaten/kota (63.71) code.")
+            if region.level.value == "district":
+                raise CliError(f"{args.office} is a kecamatan; reports are listed by office: use its "
+                               f"kabupaten/kota ({region.parent_code}) or province ({region.province_code}).")
         rows = [report_row(r) for r in incidents.list_reports(session, region_code=args.office, limit=args.limit)]
         audit.add_audit(session, utcnow(), "reports.exported", subject=args.office, format=args.format,
                         count=len(rows))
@@ -157,13 +177,37 @@ def print_table(table: Sequence[Sequence[str]]) -> None:
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    if len(table) == 1:
+        print(NOTHING_FOUND)
+
+
+NOTHING_FOUND = "(nothing found)"
+
+
+def print_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print a header and tab-separated rows, or say that there are none."""
+    print("\t".join(header))
+    for row in rows:
+        print("\t".join(row))
+    if not rows:
+        print(NOTHING_FOUND)
+
+
+def display_zone(session: Session, office_code: str | None) -> ZoneInfo:
+    """The zone times are shown in: the office's, or the one zone all offices share, else UTC."""
+    if office_code:
+        return ZoneInfo(_office(session, office_code).tz)
+    zones = {o.tz for o in people.list_offices(session)}
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else ZoneInfo("UTC")
 
 
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
-        for e in audit.list_audit(session, args.filter_action, limit=args.limit):
-            detail = json.dumps(e.detail, ensure_ascii=False, sort_keys=True)
-            print(f"{e.at.isoformat(timespec='seconds')}\t{e.action}\t{e.actor_id or '-'}\t{e.subject or '-'}\t{detail}")
+        tz = display_zone(session, args.office)
+        rows = [(e.at.astimezone(tz).isoformat(timespec="seconds"), e.action, str(e.actor_id or "-"), e.subject or "-",
+                 json.dumps(e.detail, ensure_ascii=False, sort_keys=True))
+                for e in audit.list_audit(session, args.filter_action, limit=args.limit)]
+    print_rows(("at", "action", "actor", "subject", "detail"), rows)
 
 
 def mask_address(address: str) -> str:
@@ -194,9 +238,19 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
 def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
     runner = Runner(sessions, settings)
     record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
+
+    def turn(inbound: Inbound) -> list[Reply]:
+        try:
+            return runner.run_turn(inbound)
+        except Exception:  # the console's one catch-all: apologise like the channels do, keep the session
+            log.error("console: turn failed (run with SIAGA_LOG_LEVEL=DEBUG for the details)")
+            log.debug("console: turn failed", exc_info=True)
+            return [Reply(t("engine.error", settings.language), lang=settings.language)]
+
     try:
-        console.run_console(runner.run_turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
-                            lang=settings.language, interactive=sys.stdin.isatty(), record=record_file)
+        console.run_console(turn, address, settings.attachments_dir, sys.stdin, sys.stdout,
+                            lang=settings.language, interactive=sys.stdin.isatty(), record=record_file,
+                            pending=lambda: runner.pending(console.CHANNEL, address))
     except KeyboardInterrupt:
         print()
     finally:
@@ -218,7 +272,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
         if people.get_identity(session, console.CHANNEL, DEMO_ADDRESS) is None:
             invite = people.add_invite(session, office, Role.OFFICER, utcnow(), name="Petugas Demo")
             people.redeem_invite(session, invite.code, console.CHANNEL, DEMO_ADDRESS, utcnow())
-    print(f"demo: you are 'Petugas Demo' of {office.name}. {t('engine.idle', settings.language)}\n")
+    # With a draft open from last time, the console shows its question instead of how to start one.
+    waiting = Runner(sessions, settings).pending(console.CHANNEL, DEMO_ADDRESS)
+    start = "" if waiting else f" {t('engine.idle', settings.language)}"
+    print(f"demo: you are 'Petugas Demo' of {office.name}.{start}\n")
     _open_console(settings, sessions, DEMO_ADDRESS, args.record)
 
 
@@ -235,8 +292,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.",
+                    epilog="Run `siaga COMMAND --help` for a command's options. Settings come from the "
+                           "environment or .env (see .env.example).")
+    parser.add_argument("--version", action="version", version=f"siaga {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("init", help="create or upgrade the schema and load reference data").set_defaults(func=cmd_init)
 
@@ -259,18 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
     off = sub.add_parser("office", help="offices").add_subparsers(dest="action", required=True)
     add = off.add_parser("add", help="create the office of a province or kabupaten/kota")
     add.add_argument("--region", required=True, metavar="CODE", help="region code, e.g. 63 or 63.71")
-    add.add_argument("--name", help="default: Kesbangpol <region name>")
-    add.add_argument("--digest-time", default="07:00", metavar="HH:MM", help="local time of the daily digest")
+    add.add_argument("--name", type=name_text, help="default: Kesbangpol <region name>")
+    add.add_argument("--digest-time", type=hhmm, default=time(7, 0), metavar="HH:MM",
+                     help="local time of the daily digest (default 07:00)")
     add.set_defaults(func=cmd_office_add)
     off.add_parser("list", help="list offices").set_defaults(func=cmd_office_list)
 
     inv = sub.add_parser("invite", help="invite codes").add_subparsers(dest="action", required=True)
     create = inv.add_parser("create", help="print a one-time invite code")
     create.add_argument("--office", required=True, metavar="CODE", help="the office's region code")
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=[r.value for r in Role],
+                        help="officer: files reports in chat; head: head of office, gets alerts and digests; "
+                             "admin: the office's operator; guest: a rakor participant from another institution")
     create.add_argument("--kecamatan", nargs="*", metavar="CODE", help="limit the officer to these kecamatan")
-    create.add_argument("--name", help="the officer's name (asked in chat when omitted)")
-    create.add_argument("--days", type=int, default=7, help="days until the code expires (default 7)")
+    create.add_argument("--name", type=name_text, help="the officer's name (asked in chat when omitted)")
+    create.add_argument("--days", type=bounded_int(1, MAX_INVITE_DAYS), default=7,
+                        help=f"days until the code expires, 1 to {MAX_INVITE_DAYS} (default 7)")
     create.set_defaults(func=cmd_invite_create)
 
     ofc = sub.add_parser("officer", help="officers").add_subparsers(dest="action", required=True)
@@ -282,38 +346,168 @@ def build_parser() -> argparse.ArgumentParser:
     rl = rep.add_parser("list", help="print stored reports, newest first")
     rl.add_argument("--office", metavar="CODE", help="a region code: its offices and those below it")
     rl.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    rl.add_argument("--limit", type=int)
+    rl.add_argument("--limit", type=bounded_int(1, 1_000_000), help="at most this many (default: all)")
     rl.set_defaults(func=cmd_reports_list)
 
     aud = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     al = aud.add_parser("list", help="print the newest audit entries")
     al.add_argument("--action", dest="filter_action", metavar="ACTION", help="e.g. officer.joined, sender.refused")
-    al.add_argument("--limit", type=int, default=50)
+    al.add_argument("--office", metavar="CODE", help="show times in this office's zone (default: the offices' "
+                    "zone when they share one, else UTC)")
+    al.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     al.set_defaults(func=cmd_audit_list)
     out = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="action", required=True)
     ol = out.add_parser("list", help="print outgoing messages, newest first (addresses masked)")
     ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
-    ol.add_argument("--limit", type=int, default=50)
+    ol.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     ol.set_defaults(func=cmd_outbox_list)
+    _describe_subcommands(parser)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("siaga")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# -- arguments checked where they are parsed, and known errors as one line ----------------------------
+
+MAX_NAME = 200  # Office.name and Officer.name columns
+MAX_INVITE_DAYS = 365
+log = logging.getLogger(__name__)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line (what is wrong, where to read more) and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def hhmm(value: str) -> time:
+    """Read a local time of day written HH:MM.
+
+    >>> hhmm("7:05")
+    datetime.time(7, 5)
+    """
+    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value.strip())
+    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time of day; write HH:MM between 00:00 and 23:59")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """Return an argparse type that accepts a whole number from `low` to `high`."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is out of range; use {low} to {high}")
+        return number
+    return parse
+
+
+def name_text(value: str) -> str:
+    """Accept a name of at most `MAX_NAME` characters."""
+    value = value.strip()
+    if not value or len(value) > MAX_NAME:
+        raise argparse.ArgumentTypeError(f"a name has 1 to {MAX_NAME} characters (this one has {len(value)})")
+    return value
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand (also ones added later by other modules) its help line as description."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and helps.get(name):
+                    sub.description = helps[name][:1].upper() + helps[name][1:] + "."
+                _describe_subcommands(sub)
+
+
+def _database(settings: Settings) -> str:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite file {url.database}"
+    return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+
+def explain(exc: BaseException, settings: Settings) -> str | None:
+    """Turn a known failure into one sentence saying what is wrong and how to fix it; None if unknown."""
+    if isinstance(exc, ArgumentError):
+        return ("DATABASE_URL is not a database URL; write e.g. sqlite:///siaga.db or "
+                "postgresql+psycopg://user:password@host:5432/siaga (in the environment or .env).")
+    if isinstance(exc, OperationalError):
+        if make_url(settings.database_url).get_backend_name() == "sqlite":
+            return (f"cannot open {_database(settings)}: does its folder exist and may Siaga write there? "
+                    "Check DATABASE_URL.")
+        return f"cannot reach {_database(settings)}: is it running, and are DATABASE_URL's host and password right?"
+    if isinstance(exc, DataError):
+        # The driver's first line names the column type, never the values (statement parameters are hidden).
+        first = str(getattr(exc, "orig", exc)).splitlines()[0]
+        return f"the database refused a value: {first}. Shorten or correct it."
+    if isinstance(exc, SQLAlchemyError):
+        return None
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or type(exc).__name__}. Check the path and that its folder exists."
+    if isinstance(exc, OverflowError):
+        return "a date or number is too large; use a smaller value."
+    return None
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """Say which setting is wrong (in the environment or .env) without echoing secrets."""
+    problems = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
+    return "invalid setting " + "; ".join(problems) + " (in the environment or .env; see .env.example)"
+
+
+def run_command(func: Callable[[Settings, argparse.Namespace], None], settings: Settings,
+                args: argparse.Namespace) -> int:
+    """Run one subcommand; every known failure becomes one line on stderr and exit status 2."""
+    try:
+        func(settings, args)
+    except CliError as exc:
+        print(f"siaga: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI's one catch-all: an operator never sees a traceback
+        message = explain(exc, settings)
+        log.debug("command failed", exc_info=True)
+        if message is None:
+            print(f"siaga: unexpected error ({type(exc).__name__}); run again with SIAGA_LOG_LEVEL=DEBUG "
+                  "to see the details.", file=sys.stderr)
+            return 1
+        print(f"siaga: {message}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `siaga` command."""
-    args = build_parser().parse_args(argv)
-    settings = Settings()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"siaga: {settings_problem(exc)}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.func in (cmd_console, cmd_demo):
         # The chat itself is the interface; per-turn logs would interleave with it.
         logging.getLogger("bot.runner").setLevel(logging.WARNING)
-    try:
-        args.func(settings, args)
-    except CliError as exc:
-        print(f"siaga: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(args.func, settings, args)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     draft_ttl_hours: float = Field(24.0, gt=0, validation_alias="SIAGA_DRAFT_TTL_HOURS")
     attachments_dir: Path = Field(Path("attachments"), validation_alias="SIAGA_ATTACHMENTS_DIR")
     log_level: str = Field("INFO", validation_alias="SIAGA_LOG_LEVEL")
+    # Handled inbound message ids and sent outbox messages are deleted after this many days.
+    retention_days: int = Field(90, ge=1, le=3650, validation_alias="SIAGA_RETENTION_DAYS")
     # Threads running chat turns against PostgreSQL (SQLite always uses one: it has a single write lock).
     turn_workers: int = Field(4, ge=1, le=64, validation_alias="SIAGA_TURN_WORKERS")
 
@@ -48,6 +50,11 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         """Tell whether the Twilio WhatsApp channel is configured."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    @property
+    def retention(self) -> timedelta:
+        """How long handled inbound ids and sent outbox messages are kept."""
+        return timedelta(days=self.retention_days)
 
     @property
     def draft_ttl(self) -> timedelta:

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
+from handlers.limits import clean_inbound
 from handlers.types import IDLE, Ctx, Inbound, Reply, State
 from storage import conversations, people
 from storage.db import Session
@@ -40,6 +41,8 @@ def utcnow() -> datetime:
 
 def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) -> list[Reply]:
     """Run one chat turn: identify the sender, step their conversation, save it."""
+    # Once, before anything reads it: no NUL (PostgreSQL refuses it), no control or escape codes, NFC.
+    inbound = clean_inbound(inbound)
     if inbound.message_id and not conversations.claim_message(session, inbound.channel, inbound.message_id, now):
         log.info("duplicate message ignored channel=%s", inbound.channel)
         return []
@@ -97,6 +100,34 @@ class Runner:
     def close(self) -> None:
         """Wait for running database work, then release the threads."""
         self._executor.shutdown(wait=True)
+
+    def pending(self, channel: str, address: str) -> list[Reply]:
+        """Return the question an officer's chat waits on (to show it again after a restart), else nothing."""
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, channel, address)
+            if identity is None or not identity.officer.active:
+                return []
+            officer = identity.officer
+            conversation = conversations.get_conversation(session, channel, address)
+            if conversation is None:
+                return []
+            state = State.load(conversation.flow, conversation.step, conversation.data, conversation.updated_at)
+            lang = officer.language or self.settings.language
+            ctx = Ctx(session=session, now=self.clock(), lang=lang, channel=channel, address=address,
+                      officer=officer, draft_ttl=self.settings.draft_ttl)
+            return [replace(r, lang=lang) for r in handlers.pending(state, ctx)]
+
+    def accepts_media(self, inbound: Inbound) -> bool:
+        """Tell whether the sender is an active officer at a question that takes a photo or document.
+
+        Channels ask before downloading anything, so a stranger's files are never fetched or stored.
+        """
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, inbound.channel, inbound.address)
+            if identity is None or not identity.officer.active:
+                return False
+            conversation = conversations.get_conversation(session, inbound.channel, inbound.address)
+            return conversation is not None and handlers.accepts_media(conversation.flow, conversation.step)
 
     def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from handlers import engine, onboarding
+import re
+from dataclasses import replace
+
+from handlers import engine, maintenance, onboarding, parse
 from handlers.commands import COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
+from handlers.limits import MAX_INBOUND_CHARS, bound_reply, too_long
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
-__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = ()
+SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE,)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -38,9 +42,35 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
     return None
 
 
+# What a command name can be (Telegram's rule); "/ 2 jam lalu" or "/12" is text, not a command.
+_COMMAND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def accepts_media(flow: str | None, step: str | None) -> bool:
+    """Tell whether a conversation stands at a question answered with a photo or document."""
+    if flow not in FLOWS or step is None:
+        return False
+    found = next((s for s in FLOWS[flow].steps if s.id == step), None)
+    return found is not None and found.parse is parse.media
+
+
+def pending(state: State, ctx: Ctx) -> list[Reply]:
+    """The question a chat is waiting on (shown again after a restart), or nothing when idle or expired."""
+    if state.flow not in FLOWS or engine.expired(state, ctx):
+        return []
+    return [bound_reply(engine.reprompt(FLOWS[state.flow], state, ctx))]
+
+
 def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     """Route one message: joining for unknown senders, the running flow, or a command."""
+    new_state, replies = _dispatch(state, inbound, ctx)
+    return new_state, [bound_reply(r) for r in replies]
+
+
+def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if ctx.officer is None:
+        if too_long(inbound):
+            return IDLE, onboarding.refuse_unknown(ctx)
         return _unknown_sender(inbound, ctx)
 
     lead: list[Reply] = []
@@ -50,14 +80,29 @@ def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Repl
         lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_name, hours=hours)))
         state = IDLE
 
+    if too_long(inbound):
+        hint = t("error.message_too_long", ctx.lang, max=MAX_INBOUND_CHARS, length=len(inbound.text or ""))
+        if state.flow is not None:
+            return state, lead + [engine.reprompt(FLOWS[state.flow], state, ctx, lead=hint)]
+        return IDLE, lead + [Reply(hint)]
+
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
+        if command and command[0] in engine.ENGINE_COMMANDS:
+            # `/batal@SiagaBot` means what `/batal` means.
+            return engine.step(flow, state, replace(inbound, text="/" + command[0]), ctx)
         if command and command[0] in COMMANDS:
-            return state, COMMANDS[command[0]](command[1], ctx) + [engine.reprompt(flow, state, ctx)]
+            replies = COMMANDS[command[0]](command[1], ctx)
+            # `/bahasa en` takes effect at once: the question is put again in the new language.
+            ctx = replace(ctx, lang=ctx.officer.language or ctx.lang)
+            return state, replies + [engine.reprompt(flow, state, ctx)]
         if command and (command[0] in FLOW_COMMANDS or command[0] in JOIN_COMMANDS):
             busy = t("engine.busy", ctx.lang, flow=t(f"flow.{flow.name}", ctx.lang))
             return state, [engine.reprompt(flow, state, ctx, lead=busy)]
+        if command and _COMMAND_NAME.fullmatch(command[0]):
+            # The same answer as when idle, and never stored as an answer (a place called "/rekap").
+            return state, [engine.reprompt(flow, state, ctx, lead=t("engine.unknown_command", ctx.lang))]
         return engine.step(flow, state, inbound, ctx)
 
     new_state, replies = _idle(inbound, ctx)

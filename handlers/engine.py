@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from handlers.flow import Flow, Step
+from handlers.limits import excerpt
 from handlers.parse import Invalid, match_choice
 from handlers.parse import required_text as parse_required_text
 from handlers.texts import t
@@ -17,6 +18,10 @@ EDIT = "_edit"
 CANCEL_WORDS = {"batal", "/batal", "cancel", "/cancel", "/stop"}
 BACK_WORDS = {"kembali", "/kembali", "back", "/back"}
 SKIP_WORDS = {"lewati", "/lewati", "skip", "/skip", "-"}
+# The slash forms above, by command name.
+ENGINE_COMMANDS = {w[1:] for w in CANCEL_WORDS | BACK_WORDS | SKIP_WORDS if w.startswith("/")}
+# The review screen shows this much of each answer: enough to check it, short enough for one message.
+REVIEW_ANSWER_CHARS = 200
 
 
 def _word(inbound: Inbound) -> str:
@@ -47,7 +52,13 @@ def step(flow: Flow, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, l
     """Take one message inside a flow and return the new state and the replies."""
     word = _word(inbound)
     if word in CANCEL_WORDS:
+        if state.step in (REVIEW, EDIT) and not state.confirm_cancel:
+            # Every question is answered: one mistyped word must not throw it all away.
+            asked = replace(state, confirm_cancel=True)
+            return asked, [reprompt(flow, asked, ctx, lead=t("engine.cancel_confirm", ctx.lang))]
         return IDLE, [Reply(t("engine.cancelled", ctx.lang))]
+    if state.confirm_cancel:
+        state = replace(state, confirm_cancel=False)
     if word in BACK_WORDS and inbound.choice is None:
         return _back(flow, state, ctx)
     if state.step == REVIEW:
@@ -208,12 +219,15 @@ def show_answer(flow: Flow, step_: Step, state: State, ctx: Ctx) -> str:
     value = state.answers.get(step_.id)
     if value is None:
         return t("engine.empty", ctx.lang)
-    if step_.id in state.labels:
-        return state.labels[step_.id]
     if step_.choices is not None:
+        # A menu's label follows the reader's language now, not the one it was picked in.
         labels = {c.id: c.label for c in step_.choices(ctx)}
-        return labels.get(str(value), str(value))
-    return step_.show(value, ctx) if step_.show else str(value)
+        shown = labels.get(str(value)) or state.labels.get(step_.id) or str(value)
+    elif step_.id in state.labels:
+        shown = state.labels[step_.id]
+    else:
+        shown = step_.show(value, ctx) if step_.show else str(value)
+    return excerpt(shown, REVIEW_ANSWER_CHARS)
 
 
 def review(flow: Flow, state: State, ctx: Ctx, lead: str | None = None) -> Reply:

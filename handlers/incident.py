@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 from handlers import parse
 from handlers.engine import zone_name
 from handlers.flow import Answers, Flow, Step
+from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Reply
@@ -20,6 +22,8 @@ NUMBER_PREFIX = "KJD"
 _KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 # A kecamatan search shows at most this many matches; more means "type more of the name".
 MAX_MATCHES = 12
+# How alike a mistyped name must be to be suggested (difflib's ratio; "banjarmasin utra" scores 0.97).
+SUGGEST_CUTOFF = 0.75
 
 
 def category_choices(ctx: Ctx) -> Sequence[Choice]:
@@ -51,10 +55,29 @@ def find_kecamatan(query: str, ctx: Ctx) -> Sequence[Choice]:
     if not matches:
         anywhere = regions.find_kecamatan(ctx.session, None, code=query if by_code else None,
                                           query=None if by_code else query, limit=1)
-        raise Invalid("incident.kecamatan.outside" if anywhere else "incident.kecamatan.none", query=query)
+        if anywhere:
+            raise Invalid("incident.kecamatan.outside")
+        close = [] if by_code else closest_kecamatan(query, ctx, scopes)
+        if close:
+            raise Invalid("incident.kecamatan.did_you_mean", query=excerpt(query), names=", ".join(close))
+        raise Invalid("incident.kecamatan.none", query=excerpt(query))
     exact = [(r, p) for r, p in matches if r.name.casefold() == query.casefold()]
     chosen = exact if len(exact) == 1 else matches[:MAX_MATCHES]
     return [Choice(r.code, _kecamatan_label(r.name, p, scopes)) for r, p in chosen]
+
+
+def closest_kecamatan(query: str, ctx: Ctx, scopes: Sequence[str]) -> list[str]:
+    """Name the kecamatan in the officer's jurisdiction closest to a mistyped name (at most three)."""
+    names = {r.name.casefold(): r.name for r, _ in regions.find_kecamatan(ctx.session, scopes, limit=5000)}
+    close = difflib.get_close_matches(" ".join(query.casefold().split()), names, n=3, cutoff=SUGGEST_CUTOFF)
+    return [names[c] for c in close]
+
+
+def show_crowd(value: int | dict[str, Any], ctx: Ctx) -> str:
+    """Render a crowd size: the number, or what was written with its midpoint (`200-300 (≈250)`)."""
+    if isinstance(value, dict):
+        return f"{value['text']} (≈{value['size']})"
+    return str(value)
 
 
 def show_when(value: str, ctx: Ctx) -> str:
@@ -81,6 +104,12 @@ def report_number(office_region: str, year: int, sequence: int) -> str:
     return f"{NUMBER_PREFIX}-{office_region.replace('.', '')}-{year}-{sequence:06d}"
 
 
+def _crowd_columns(value: int | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {"crowd_size": value["size"], "crowd_size_text": value["text"]}
+    return {"crowd_size": value, "crowd_size_text": None}
+
+
 def submit_incident(answers: Answers, ctx: Ctx) -> list[Reply]:
     """Store the report under the next number of the officer's office."""
     officer = ctx.officer
@@ -95,7 +124,7 @@ def submit_incident(answers: Answers, ctx: Ctx) -> list[Reply]:
         number=number, office_id=office.id, category_id=int(answers["category"]),
         kecamatan_code=answers["kecamatan"], place=answers["place"],
         occurred_at=datetime.fromisoformat(answers["occurred_at"]), description=answers["description"],
-        actors=answers["actors"], crowd_size=answers.get("crowd_size"), severity=Severity(answers["severity"]),
+        actors=answers["actors"], **_crowd_columns(answers.get("crowd_size")), severity=Severity(answers["severity"]),
         action_taken=answers["action_taken"], latitude=location.get("latitude"),
         longitude=location.get("longitude"), reporter_id=officer.id, channel=ctx.channel, created_at=ctx.now,
     )
@@ -112,7 +141,7 @@ INCIDENT = Flow(
         Step("occurred_at", parse=parse.when(max_future=timedelta(minutes=5)), show=show_when),
         Step("description", parse=parse.text(min_len=10, max_len=4000)),
         Step("actors", parse=parse.text(min_len=2, max_len=2000)),
-        Step("crowd_size", parse=parse.integer(), optional=True),
+        Step("crowd_size", parse=parse.crowd(), optional=True, show=show_crowd),
         Step("severity", choices=severity_choices),
         Step("action_taken", parse=parse.text(min_len=2, max_len=2000)),
         Step("location", parse=parse.location, optional=True, ask_location=True, show=show_location),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from datetime import timedelta
 
 from handlers import parse
 from handlers.flow import Answers, Flow, Step
+from handlers.limits import excerpt
 from handlers.texts import t
 from handlers.types import Ctx, Reply
 from storage import audit, people
@@ -26,15 +28,40 @@ def welcome(ctx: Ctx) -> str:
              office=ctx.officer.office.name)
 
 
+# Guessing invite codes: a sender gets this many wrong codes per window, and all senders together (every
+# office this installation serves: a code names its office only once it matches) this many; then joining
+# waits until the window has passed.
+MAX_FAILED_PER_SENDER = 5
+MAX_FAILED_OVERALL = 100
+THROTTLE_WINDOW = timedelta(hours=1)
+
+
+def _throttled(ctx: Ctx, sender: str) -> bool:
+    since = ctx.now - THROTTLE_WINDOW
+    return (audit.count_audit(ctx.session, "invite.refused", since, subject=sender) >= MAX_FAILED_PER_SENDER
+            or audit.count_audit(ctx.session, "invite.refused", since) >= MAX_FAILED_OVERALL)
+
+
 def join(code: str, ctx: Ctx) -> tuple[Ctx | None, list[Reply]]:
     """Redeem an invite for an unknown sender; on success return the context of the new officer."""
+    sender = f"sender:{address_tag(ctx.channel, ctx.address)}"
+    if _throttled(ctx, sender):
+        # Told once per window, then silence: a guesser costs one audit row a try and no paid reply.
+        told = audit.count_audit(ctx.session, "invite.throttled", ctx.now - THROTTLE_WINDOW, subject=sender)
+        audit.add_audit(ctx.session, ctx.now, "invite.throttled", subject=sender, channel=ctx.channel)
+        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+        return None, [] if told else [Reply(t("onboarding.invite_throttled", ctx.lang, minutes=minutes))]
+    previous = people.get_identity(ctx.session, ctx.channel, ctx.address)
+    previous_officer = previous.officer_id if previous is not None else None  # before the relink changes it
     outcome = people.redeem_invite(ctx.session, code, ctx.channel, ctx.address, ctx.now)
     if isinstance(outcome, people.RedeemError):
-        audit.add_audit(ctx.session, ctx.now, "invite.refused", subject=outcome.value,
-                        channel=ctx.channel, sender=address_tag(ctx.channel, ctx.address))
-        return None, [Reply(t(f"onboarding.invite_{outcome.value}", ctx.lang))]
+        audit.add_audit(ctx.session, ctx.now, "invite.refused", subject=sender, reason=outcome.value,
+                        channel=ctx.channel)
+        # Unknown, used or expired: one answer, so a guesser learns nothing about which codes exist.
+        return None, [Reply(t("onboarding.invite_invalid", ctx.lang))]
+    detail = {"relinked_from": f"officer:{previous_officer}"} if previous_officer is not None else {}
     audit.add_audit(ctx.session, ctx.now, "officer.joined", actor_id=outcome.id,
-                    subject=f"officer:{outcome.id}", channel=ctx.channel, office_id=outcome.office_id)
+                    subject=f"officer:{outcome.id}", channel=ctx.channel, office_id=outcome.office_id, **detail)
     return replace(ctx, officer=outcome), []
 
 
@@ -49,7 +76,7 @@ def submit_profile(answers: Answers, ctx: Ctx) -> list[Reply]:
     """Save the officer's name."""
     assert ctx.officer is not None
     people.rename_officer(ctx.session, ctx.officer, answers["name"])
-    return [Reply(t("profile.saved", ctx.lang, name=answers["name"]) + "\n\n" + t("help.text", ctx.lang))]
+    return [Reply(t("profile.saved", ctx.lang, name=excerpt(answers["name"], 80)) + "\n\n" + t("help.text", ctx.lang))]
 
 
 PROFILE = Flow(

@@ -88,6 +88,44 @@ def integer(min_value: int = 0, max_value: int = 10_000_000) -> Callable[[Inboun
     return parse_integer
 
 
+_RANGE = re.compile(r"^(\d[\d.,]*)\s*(?:-|–|—|s/?d|sampai|hingga|to)\s*(\d[\d.,]*)$")
+# Numbers said as words: the range each stands for.
+_AMOUNT_WORDS = {
+    "belasan": (11, 19), "puluhan": (20, 90), "ratusan": (100, 900), "ribuan": (1000, 9000),
+    "puluhan ribu": (10_000, 90_000), "dozens": (20, 90), "hundreds": (100, 900), "thousands": (1000, 9000),
+}
+
+
+def crowd(max_value: int = 10_000_000) -> Callable[[Inbound, Ctx], int | dict[str, Any]]:
+    """Accept a crowd size: a number as `integer` does, or a range or a word kept as written with its midpoint.
+
+    >>> crowd()(Inbound("console", "a", text="200-300 orang"), None)
+    {'size': 250, 'text': '200-300 orang'}
+    """
+    exact = integer(0, max_value)
+
+    def parse_crowd(inbound: Inbound, ctx: Ctx) -> int | dict[str, Any]:
+        raw = required_text(inbound)
+        said = _APPROX.sub("", raw.lower()).strip()
+        word = re.sub(r"\s*(?:orang|org|people|persons?)$", "", said)
+        if word in _AMOUNT_WORDS:
+            low, high = _AMOUNT_WORDS[word]
+        elif m := _RANGE.match(_UNIT.sub("", said).strip()):
+            low, high = sorted(_whole(g) for g in m.groups())
+        else:
+            return exact(inbound, ctx)
+        if high > max_value:
+            raise Invalid("error.number_range", min=0, max=f"{max_value:,}".replace(",", "."))
+        return {"size": (low + high) // 2, "text": raw[:100]}
+
+    return parse_crowd
+
+
+def _whole(digits: str) -> int:
+    return int(re.sub(r"\D", "", digits)) if _GROUPED.match(digits) or digits.isdigit() else int(float(
+        digits.replace(",", ".")))
+
+
 def match_choice(inbound: Inbound, choices: Sequence[Choice]) -> Choice | None:
     """Find the choice a message picks: a button payload, its number, its label or id, or a unique prefix.
 
@@ -110,6 +148,11 @@ def match_choice(inbound: Inbound, choices: Sequence[Choice]) -> Choice | None:
         starts = [c for c in choices if c.label.casefold().startswith(typed)]
         if len(starts) == 1:
             return starts[0]
+        # "demo", "sara", "pemilu": the start of any word of a label ("Unjuk rasa / demonstrasi").
+        at_word = re.compile(r"(?<!\w)" + re.escape(typed))
+        words = [c for c in choices if at_word.search(c.label.casefold())]
+        if len(words) == 1:
+            return words[0]
     return None
 
 
@@ -123,12 +166,18 @@ _AGO_UNITS = {
     **dict.fromkeys(("hari", "day", "days"), "days"),
 }
 _TIME = r"(?:(?:jam|pukul|pkl\.?|at)\s*(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})[:.](\d{2}))"
-_RELATIVE_DAY = re.compile(
-    r"^(hari ini|today|tadi|kemarin|yesterday|kemarin lusa)?\s*(?:pagi|siang|sore|malam)?\s*" + _TIME + "$"
-)
+_DAY_WORDS = r"(hari ini|today|tadi|kemarin lusa|kemarin|yesterday|besok lusa|besok|tomorrow|lusa)"
+_PARTS = r"(pagi|siang|sore|malam|morning|afternoon|evening|night|tonight)"
+_RELATIVE_DAY = re.compile(r"^" + _DAY_WORDS + r"?\s*" + _PARTS + r"?\s*" + _TIME + "$")
+_DAY_AND_PART = re.compile(r"^" + _DAY_WORDS + r"?\s*" + _PARTS + r"?$")
+# A part of the day said without a clock: the example offered when asking for the hour.
+_PART_HOUR = {"pagi": 8, "morning": 8, "siang": 12, "afternoon": 14, "sore": 16, "malam": 20, "evening": 19,
+              "night": 21, "tonight": 21}
+_AFTERNOON = {"sore", "malam", "afternoon", "evening", "night", "tonight"}
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?(?:\s*,?\s*" + _TIME + ")?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ t]" + _TIME + ")?$")
-_DAY_ONLY = {"hari ini": 0, "today": 0, "tadi": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2}
+_DAY_ONLY = {"hari ini": 0, "today": 0, "tadi": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2,
+             "besok": -1, "tomorrow": -1, "lusa": -2, "besok lusa": -2}
 _ZONE_SUFFIX = re.compile(r"\s*(?:wib|wita|wit)$")
 # "01/01 08:00" typed on 31 December means next year's date is impossible: it was last year's.
 _YEAR_ROLLBACK = timedelta(days=180)
@@ -153,34 +202,47 @@ def parse_when_text(raw: str, now_local: datetime) -> datetime:
         amount, unit = int(m.group(1)), m.group(2)
         return now_local - timedelta(**{_AGO_UNITS[unit]: amount})
     example = f"{now_local:%d/%m} 14:00"
-    if text in _DAY_ONLY:
-        raise Invalid("error.when_time_missing", example=f"{text} 14:00")
-    try:
-        if m := _RELATIVE_DAY.match(text):
-            day = now_local.date() - timedelta(days=_DAY_ONLY.get(m.group(1) or "", 0))
-            hour, minute = _clock(m.groups()[1:])
-            return now_local.replace(year=day.year, month=day.month, day=day.day, hour=hour, minute=minute,
-                                     second=0, microsecond=0)
-        if m := _DATE.match(text):
-            day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
-            if m.group(4) is None and m.group(6) is None:
-                raise Invalid("error.when_time_missing", example=example)
-            hour, minute = _clock(m.groups()[3:])
-            full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else now_local.year
-            value = now_local.replace(year=full_year, month=month, day=day, hour=hour, minute=minute,
-                                      second=0, microsecond=0)
-            if not year and value - now_local > _YEAR_ROLLBACK:
-                value = value.replace(year=full_year - 1)
-            return value
-        if m := _ISO.match(text):
-            if m.group(4) is None and m.group(6) is None:
-                raise Invalid("error.when_time_missing", example=example)
-            hour, minute = _clock(m.groups()[3:])
-            return now_local.replace(year=int(m.group(1)), month=int(m.group(2)), day=int(m.group(3)),
-                                     hour=hour, minute=minute, second=0, microsecond=0)
-    except ValueError as exc:  # 31/02, 25:00
-        raise Invalid("error.when") from exc
+    if text and (m := _DAY_AND_PART.match(text)):  # "tadi pagi", "kemarin": the day without the hour
+        if _DAY_ONLY.get(m.group(1) or "", 0) < 0:
+            raise Invalid("error.when_future")  # "besok pagi": whatever the hour, it has not happened
+        raise Invalid("error.when_time_missing", example=f"{text} {_PART_HOUR.get(m.group(2) or '', 14):02d}:00")
+    if m := _RELATIVE_DAY.match(text):
+        day = now_local.date() - timedelta(days=_DAY_ONLY.get(m.group(1) or "", 0))
+        hour, minute = _checked_clock(m.groups()[2:])
+        if m.group(2) in _AFTERNOON and 1 <= hour < 12:  # "malam 8.00" is eight in the evening
+            hour += 12
+        return now_local.replace(year=day.year, month=day.month, day=day.day, hour=hour, minute=minute,
+                                 second=0, microsecond=0)
+    if m := _DATE.match(text):
+        day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if m.group(4) is None and m.group(6) is None:
+            raise Invalid("error.when_time_missing", example=example)
+        hour, minute = _checked_clock(m.groups()[3:])
+        full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else now_local.year
+        value = _checked_date(now_local, full_year, month, day, hour, minute)
+        if not year and value - now_local > _YEAR_ROLLBACK:
+            value = _checked_date(now_local, full_year - 1, month, day, hour, minute)
+        return value
+    if m := _ISO.match(text):
+        if m.group(4) is None and m.group(6) is None:
+            raise Invalid("error.when_time_missing", example=example)
+        hour, minute = _checked_clock(m.groups()[3:])
+        return _checked_date(now_local, int(m.group(1)), int(m.group(2)), int(m.group(3)), hour, minute)
     raise Invalid("error.when")
+
+
+def _checked_clock(groups: Sequence[str | None]) -> tuple[int, int]:
+    hour, minute = _clock(groups)
+    if hour > 23 or minute > 59:
+        raise Invalid("error.when_clock", clock=f"{hour:02d}:{minute:02d}")
+    return hour, minute
+
+
+def _checked_date(now_local: datetime, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    try:
+        return now_local.replace(year=year, month=month, day=day, hour=hour, minute=minute, second=0, microsecond=0)
+    except ValueError:  # 31/02, month 13
+        raise Invalid("error.when_date", date=f"{day:02d}/{month:02d}/{year}") from None
 
 
 def when(

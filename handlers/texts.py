@@ -222,18 +222,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "for an invite code, then send: join CODE"
         ),
     },
-    "onboarding.invite_unknown": {
-        "id": "Kode undangan tidak dikenal. Periksa kembali kodenya atau minta kode baru kepada admin.",
-        "en": "That invite code is not known. Check it, or ask your admin for a new one.",
-    },
-    "onboarding.invite_used": {
-        "id": "Kode undangan itu sudah dipakai. Minta kode baru kepada admin.",
-        "en": "That invite code has already been used. Ask your admin for a new one.",
-    },
-    "onboarding.invite_expired": {
-        "id": "Kode undangan itu sudah kedaluwarsa. Minta kode baru kepada admin.",
-        "en": "That invite code has expired. Ask your admin for a new one.",
-    },
     "onboarding.welcome": {
         "id": "Selamat datang di Siaga. Anda terdaftar sebagai {role} di {office}.",
         "en": "Welcome to Siaga. You are registered as {role} at {office}.",
@@ -276,6 +264,43 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "language.usage": {
         "id": "Pilih bahasa: /bahasa id (Indonesia) atau /bahasa en (English).",
         "en": "Choose a language: /language id (Indonesian) or /language en (English).",
+    },
+    # Hardening (issue 13): limits, clearer matching errors, invite throttling, console attachments.
+    "incident.kecamatan.did_you_mean": {
+        "id": "Tidak ada kecamatan bernama \"{query}\". Mungkin maksud Anda: {names}?",
+        "en": "No kecamatan is called \"{query}\". Did you mean: {names}?",
+    },
+    "error.when_date": {
+        "id": "Tanggal {date} tidak ada di kalender. Periksa tanggal dan bulannya.",
+        "en": "There is no date {date} in the calendar. Check the day and the month.",
+    },
+    "error.when_clock": {
+        "id": "Jam {clock} tidak ada: tulis jam antara 00:00 dan 23:59.",
+        "en": "There is no time {clock}: write a time between 00:00 and 23:59.",
+    },
+    "engine.cancel_confirm": {
+        "id": "Semua isian akan hilang. Ketik 'batal' sekali lagi untuk membatalkan, atau lanjutkan di bawah.",
+        "en": "All answers will be lost. Send 'cancel' once more to discard them, or carry on below.",
+    },
+    "console.not_attachable": {
+        "id": "Berkas {path} bukan foto atau dokumen (jpg, png, pdf, docx, xlsx...); tidak dilampirkan.",
+        "en": "{path} is not a photo or document (jpg, png, pdf, docx, xlsx...); it was not attached.",
+    },
+    "console.too_big": {
+        "id": "Berkas {path} lebih dari {mb} MB; tidak dilampirkan.",
+        "en": "{path} is larger than {mb} MB; it was not attached.",
+    },
+    "onboarding.invite_invalid": {
+        "id": "Kode undangan tidak berlaku. Periksa kembali kodenya atau minta kode baru kepada admin.",
+        "en": "That invite code is not valid. Check it, or ask your admin for a new one.",
+    },
+    "onboarding.invite_throttled": {
+        "id": "Terlalu banyak kode yang salah. Coba lagi setelah {minutes} menit, atau hubungi admin Anda.",
+        "en": "Too many wrong codes. Try again in {minutes} minutes, or contact your admin.",
+    },
+    "error.message_too_long": {
+        "id": "Pesan terlalu panjang ({length} huruf). Satu pesan paling banyak {max} huruf; tidak ada yang disimpan.",
+        "en": "That message is too long ({length} characters). One message may have at most {max}; nothing was saved.",
     },
 }
 

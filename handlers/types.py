@@ -72,6 +72,8 @@ class State:
     pending: tuple[Choice, ...] = ()
     editing: bool = False
     updated_at: datetime | None = None
+    # "batal" on a complete draft was asked to be confirmed; a second "batal" discards it.
+    confirm_cancel: bool = False
 
     def data(self) -> dict[str, Any]:
         """Return the JSON-able part stored in the conversation row."""
@@ -80,6 +82,7 @@ class State:
             "labels": self.labels,
             "pending": [[c.id, c.label] for c in self.pending],
             "editing": self.editing,
+            **({"confirm_cancel": True} if self.confirm_cancel else {}),
         }
 
     @classmethod
@@ -89,6 +92,7 @@ class State:
             flow=flow, step=step, answers=dict(data.get("answers", {})), labels=dict(data.get("labels", {})),
             pending=tuple(Choice(i, label) for i, label in data.get("pending", [])),
             editing=bool(data.get("editing", False)), updated_at=updated_at,
+            confirm_cancel=bool(data.get("confirm_cancel", False)),
         )
 
     def at(self, step: str | None, **changes: Any) -> State:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditLog
@@ -32,3 +32,11 @@ def list_audit(session: Session, action: str | None = None, limit: int = 100) ->
     if action:
         stmt = stmt.where(AuditLog.action == action)
     return list(session.scalars(stmt))
+
+
+def count_audit(session: Session, action: str, since: datetime, subject: str | None = None) -> int:
+    """Count entries of an action since a moment, optionally about one subject."""
+    stmt = select(func.count()).select_from(AuditLog).where(AuditLog.action == action, AuditLog.at >= since)
+    if subject is not None:
+        stmt = stmt.where(AuditLog.subject == subject)
+    return session.scalar(stmt) or 0

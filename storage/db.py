@@ -22,7 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "handle_error", _first_line_only)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -44,6 +46,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _first_line_only(context: Any) -> None:
+    """Cut a driver's error to its first line: PostgreSQL's DETAIL repeats the row's values (a phone number).
+
+    The first line names the constraint or type; the values stay out of exceptions, tracebacks and logs.
+    """
+    original = context.original_exception
+    message = str(original)
+    first = message.split("\n", 1)[0]
+    if first == message:
+        return
+    original.args = (first,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args:
+        wrapped.args = (f"({type(original).__module__}.{type(original).__name__}) {first}", *wrapped.args[1:])
 
 
 def make_sessions(url_or_engine: str | Engine) -> sessionmaker[Session]:

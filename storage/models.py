@@ -225,6 +225,8 @@ class IncidentReport(Base):
     description: Mapped[str] = mapped_column(Text)
     actors: Mapped[str] = mapped_column(Text)
     crowd_size: Mapped[int | None] = mapped_column(Integer)
+    # What the officer wrote when it was a range or a word ("200-300", "ratusan"); crowd_size holds its midpoint.
+    crowd_size_text: Mapped[str | None] = mapped_column(String(100))
     severity: Mapped[Severity] = mapped_column(_enum(Severity))
     action_taken: Mapped[str] = mapped_column(Text)
     latitude: Mapped[float | None]
@@ -286,6 +288,8 @@ class InboundMessage(Base):
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
+    # Throttling counts one action's recent entries (failed invite codes) on every join attempt.
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -74,6 +74,10 @@ def redeem_invite(session: Session, code: str, channel: str, address: str, now: 
         return RedeemError.USED
     if invite.expires_at <= now:
         return RedeemError.EXPIRED
+    existing = session.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.address == address))
+    if existing is not None and existing.officer.active:
+        return RedeemError.USED  # this address already speaks for an active officer
     officer = Officer(
         name=invite.name or "", role=invite.role, office_id=invite.office_id,
         created_at=now, kecamatan=[OfficerKecamatan(region_code=c) for c in invite.kecamatan],
@@ -88,6 +92,12 @@ def redeem_invite(session: Session, code: str, channel: str, address: str, now: 
     if claimed != 1:
         session.delete(officer)
         return RedeemError.USED
+    if existing is not None:
+        # A deactivated officer's number, invited again: it now speaks for the new officer record.
+        existing.officer = officer
+        existing.last_inbound_at = now
+        session.flush()
+        return officer
     add_identity(session, officer, channel, address, now)
     return officer
 

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session, aliased
 from storage.models import Region, RegionLevel
 
 
+# Region.name holds at most 120 characters.
+MAX_NAME_QUERY = 120
+
+
 def get_region(session: Session, code: str) -> Region | None:
     """Return the region with this code."""
     return session.get(Region, code)
@@ -32,6 +36,9 @@ def find_kecamatan(
 
     Returns (kecamatan, kabupaten/kota name) pairs ordered by name.
     """
+    if query is not None and len(query) > MAX_NAME_QUERY:
+        # No name is this long, and SQLite refuses long LIKE patterns ("LIKE or GLOB pattern too complex").
+        return []
     parent = aliased(Region)
     stmt = (
         select(Region, parent.name)

@@ -50,7 +50,11 @@ def read_region_rows(stream: IO[str]) -> list[dict[str, str]]:
     reader = csv.DictReader(stream)
     missing = set(REGION_COLUMNS) - set(reader.fieldnames or ())
     if missing:
-        raise RegionFileError(f"missing columns: {', '.join(sorted(missing))}")
+        header = ",".join(reader.fieldnames or ())
+        separator = next((f" (this file separates them with {name})" for sep, name in ((";", "semicolons"),
+                          ("\t", "tabs")) if sep in header), "")
+        raise RegionFileError(f"missing columns: {', '.join(sorted(missing))}; the columns must be separated by "
+                              f"commas{separator}, header code,name,level,parent_code,province_code, UTF-8")
     rows = []
     for line, row in enumerate(reader, start=2):
         code = row["code"].strip()

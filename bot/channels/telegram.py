@@ -48,6 +48,7 @@ from bot.channels.base import SendError
 from bot.config import Settings
 from bot.outbox import Outbox, enqueue_replies
 from bot.runner import Runner
+from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
 
@@ -143,10 +144,13 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
     return ReplyKeyboardRemove()
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text into messages Telegram accepts, at line breaks where possible."""
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH, max_parts: int = MAX_REPLY_PARTS) -> list[str]:
+    """Cut a long text into at most `max_parts` messages Telegram accepts, at line breaks where possible."""
     parts: list[str] = []
     while len(text) > limit:
+        if len(parts) == max_parts - 1:  # one reply never becomes a flood of messages
+            text = text[: limit - 1] + ELLIPSIS
+            break
         cut = text.rfind("\n", 0, limit)
         cut = cut if cut > 0 else limit
         parts.append(text[:cut])
@@ -334,8 +338,13 @@ class TelegramChannel:
         if not self._accepting:
             return Response(status_code=503)  # Telegram retries later, when we are back
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
+            data = await request.json()
+            # `null`, `[]` or `1` is valid JSON but no update: refuse it before PTB reads it.
+            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
         except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
+            log.warning("telegram: webhook body that is not an update refused")
             return Response(status_code=400)
         # Answer only after the turn: if we die mid-turn, Telegram redelivers and the runner dedupes.
         await self.app.update_processor.process_update(update, self.app.process_update(update))
@@ -344,8 +353,11 @@ class TelegramChannel:
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         assert message is not None
-        media = await self._download(message)
-        await self._turn(message_inbound(message, media))
+        inbound = message_inbound(message)
+        # Only a known officer at a question that takes a file gets it downloaded and stored.
+        if attachment_of(message) is not None and await self.runner.call(self.runner.accepts_media, inbound):
+            inbound = message_inbound(message, await self._download(message))
+        await self._turn(inbound)
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -27,6 +27,7 @@ from bot.channels.base import SendError
 from bot.config import Settings
 from bot.outbox import Outbox, Outgoing, enqueue_replies
 from bot.runner import Runner
+from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import t
 from handlers.types import Inbound, Location, Media, Reply
 
@@ -35,6 +36,9 @@ CHANNEL = "whatsapp"
 BODY_LIMIT = 1600
 # Free-form messages only within 24 hours of the contact's last message (error 63016); else a template.
 WINDOW = timedelta(hours=24)
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Twilio's SIDs have 34 characters; inbound_messages.message_id holds 100.
+MAX_SID = 64
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 HTTP_TIMEOUT = 15.0
 
@@ -78,6 +82,15 @@ def to_inbound(form: Mapping[str, Any]) -> Inbound | None:
                    display_name=form.get("ProfileName") or None)
 
 
+def valid_sid(sid: str) -> bool:
+    """Tell whether a message id looks like Twilio's (two letters and 32 hex digits; some slack kept).
+
+    >>> valid_sid("SM" + "0" * 32), valid_sid("SM" + "0" * 200), valid_sid("SM'--")
+    (True, False, False)
+    """
+    return 2 <= len(sid) <= MAX_SID and sid.isascii() and sid.isalnum()
+
+
 def _int(value: Any) -> int:
     try:
         return max(0, min(int(value or 0), 10))  # WhatsApp sends at most 10 media per message
@@ -97,8 +110,8 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
-    """Cut a long text into bodies Twilio accepts, at a line break or a space where possible.
+def split_body(text: str, limit: int = BODY_LIMIT, max_parts: int = MAX_REPLY_PARTS) -> list[str]:
+    """Cut a long text into at most `max_parts` bodies Twilio accepts, at a line break or a space where possible.
 
     >>> [len(p) for p in split_body("a" * 10 + "\\n" + "b" * 10, limit=12)]
     [10, 10]
@@ -106,6 +119,9 @@ def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
+        if len(parts) == max_parts - 1:  # one reply never becomes a flood of messages
+            rest = rest[: limit - 1] + ELLIPSIS
+            break
         cut = rest.rfind("\n", 0, limit + 1)
         if cut <= 0:
             cut = rest.rfind(" ", 0, limit + 1)
@@ -192,27 +208,37 @@ class WhatsAppChannel:
 
     # -- webhooks ----------------------------------------------------------------------------
 
-    async def _signed_form(self, request: Request) -> FormData | None:
+    async def _signed_form(self, request: Request) -> FormData | Response:
+        """Return the form Twilio signed, or the refusal: 403 unsigned or forged, 400 not a Twilio form."""
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature:
+            log.warning("whatsapp: request without a signature refused path=%s", request.url.path)
+            return Response(status_code=403)
+        # Twilio posts url-encoded forms only; anything else is not parsed (a multipart body costs work).
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+            log.warning("whatsapp: request that is not a url-encoded form refused path=%s", request.url.path)
+            return Response(status_code=400)
         form = await request.form()
         url = public_url(self.public_base_url, request.url.path, request.url.query)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not self.validator.validate(url, form, signature):
-            log.warning("whatsapp: request with a missing or wrong signature refused path=%s", request.url.path)
-            return None
+        if not self.validator.validate(url, form, signature):
+            log.warning("whatsapp: request with a wrong signature refused path=%s", request.url.path)
+            return Response(status_code=403)
         return form
 
     async def inbound(self, request: Request) -> Response:
         """Take a message: check the signature, store media, run the turn, queue the replies; answer at once."""
         form = await self._signed_form(request)
-        if form is None:
-            return Response(status_code=403)
+        if isinstance(form, Response):
+            return form
+        if not valid_sid(str(form.get("MessageSid") or form.get("SmsMessageSid") or "")):
+            log.warning("whatsapp: message with a malformed MessageSid refused")
+            return Response(status_code=400)
         message = to_inbound(form)
         if message is None:
             log.info("whatsapp: ignored a non-WhatsApp or incomplete message")
             return Response(EMPTY_TWIML, media_type="text/xml")
         if message.media:
-            stored = [await self._download(m, message.message_id or "") for m in message.media]
-            message = replace(message, media=tuple(stored))
+            message = replace(message, media=await self._media_of(message))
         try:
             await self.runner.run_turn_async(message, self._queue_replies)
         except Exception:  # the route's one catch-all: apologise in chat, keep the webhook answering
@@ -232,8 +258,8 @@ class WhatsAppChannel:
     async def status(self, request: Request) -> Response:
         """Record a delivery status callback on the outbox message it belongs to."""
         form = await self._signed_form(request)
-        if form is None:
-            return Response(status_code=403)
+        if isinstance(form, Response):
+            return form
         status = str(form.get("MessageStatus") or form.get("SmsStatus") or "")
         if not status:
             return Response(status_code=400)
@@ -245,6 +271,30 @@ class WhatsAppChannel:
         if not found:
             log.info("whatsapp: status callback for an unknown message")
         return Response()
+
+    async def _media_of(self, message: Inbound) -> tuple[Media, ...]:
+        """Download media only for a known officer at a question that takes it, and only from Twilio."""
+        if not await self.runner.call(self.runner.accepts_media, message):
+            # A stranger, or an officer at a question that wants words: nothing is fetched or stored.
+            return ()
+        fetchable = [m for m in message.media if self.media_host_allowed(m.ref)]
+        if len(fetchable) < len(message.media):
+            log.warning("whatsapp: %d media URL(s) outside Twilio ignored message=%s",
+                        len(message.media) - len(fetchable), message.message_id)
+        return tuple([await self._download(m, message.message_id or "") for m in fetchable])
+
+    def media_host_allowed(self, url: str) -> bool:
+        """Tell whether a media URL is Twilio's (https, a twilio.com host, port 443) or the configured API base."""
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            return False
+        if self.settings.twilio_api_base_url is not None:
+            base = httpx.URL(self.settings.twilio_api_base_url)
+            if (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port):
+                return True
+        return target.scheme == "https" and target.port in (None, 443) and (
+            target.host == "api.twilio.com" or target.host.endswith(".twilio.com"))
 
     async def _download(self, media: Media, message_id: str) -> Media:
         """Store a media file (size-capped); on failure keep the Twilio URL so the evidence is not lost."""

@@ -51,7 +51,7 @@ def test_a_valid_invite_registers_the_sender_once(runner, sessions):
         code = people.add_invite(s, add_office(s), Role.OFFICER, FROZEN_NOW, name="Siti").code
     assert say(runner, "new", f"/start {code.lower()}").startswith(
         "Selamat datang di Siaga. Anda terdaftar sebagai petugas di Kesbangpol 63.71.")
-    assert say(runner, "other", f"daftar {code}").startswith("Kode undangan itu sudah dipakai.")
+    assert say(runner, "other", f"daftar {code}").startswith("Kode undangan tidak berlaku.")
     assert say(runner, "new", f"daftar {code}") == "Anda sudah terdaftar di Kesbangpol 63.71."
     with sessions.begin() as s:
         assert people.get_identity(s, "console", "new").last_inbound_at == FROZEN_NOW  # joining opens the window
@@ -60,9 +60,10 @@ def test_a_valid_invite_registers_the_sender_once(runner, sessions):
 def test_wrong_and_expired_codes_are_refused(runner, sessions, clock):
     with sessions.begin() as s:
         code = people.add_invite(s, add_office(s), Role.OFFICER, FROZEN_NOW, ttl=timedelta(days=7)).code
-    assert say(runner, "new", "daftar ZZZZZZZZ").startswith("Kode undangan tidak dikenal.")
+    # Unknown and expired codes get the same answer: a guesser learns nothing about which codes exist.
+    assert say(runner, "new", "daftar ZZZZZZZZ").startswith("Kode undangan tidak berlaku.")
     clock.advance(days=7, seconds=1)
-    assert say(runner, "new", f"daftar {code}").startswith("Kode undangan itu sudah kedaluwarsa.")
+    assert say(runner, "new", f"daftar {code}").startswith("Kode undangan tidak berlaku.")
     with sessions.begin() as s:
         assert people.get_identity(s, "console", "new") is None
 
