@@ -99,12 +99,9 @@ class Presence:
             return self.leader
 
     def close(self) -> None:
-        """Release every lock (closing the connection does)."""
+        """Release every lock: the connection is closed for real, not returned to the pool with its locks."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-            self.leader = False
+            self._drop()
 
 
 class Scheduler:
@@ -126,6 +123,7 @@ class Scheduler:
     async def start(self) -> None:
         """Run the jobs now (SQLite) or as soon as this process holds the scheduler lock (PostgreSQL)."""
         if self.presence is None:
+            log.info("scheduler: this process runs the scheduled jobs (SQLite: the only process)")
             self._start_jobs()
         else:
             self._task = asyncio.create_task(self._lead(), name="scheduler-lock")
