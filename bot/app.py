@@ -128,24 +128,32 @@ def build(settings: Settings) -> App:
             "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (WhatsApp), in the environment or .env. "
             "See .env.example."
         )
-    names = tuple(channel.name for channel in app.channels)
-    runner.delivery = Delivery(outbox_channels=frozenset(names), reach=names)
-    boot_id = new_boot_id()
-    engine = sessions.kw["bind"]
-    if is_sqlite(settings.database_url):
-        # One process per SQLite database: any claim not made by this process belongs to a dead one.
-        is_dead = lambda other: True  # noqa: E731
-    else:
-        app.presence = Presence(engine, boot_id)
-        is_dead = app.presence.is_dead
-    app.outbox = Outbox(sessions, {channel.name: channel for channel in app.channels}, clock=runner.clock,
-                        offload=runner.call, rates={"whatsapp": settings.twilio_mps}, boot_id=boot_id,
-                        is_dead=is_dead)
-    runner.wake = app.outbox.wake
-    app.scheduler = Scheduler(runner, handlers.SCHEDULED, app.presence)
+    wire(app)
     routes = [route for channel in app.channels for route in channel.routes()]
     if routes:
         app.server = make_server(build_web(routes), settings.host, settings.port)
+    return app
+
+
+def wire(app: App) -> App:
+    """Give the app's channels one outbox and a scheduler, and tell the runner to queue through them."""
+    settings, runner = app.settings, app.runner
+    names = tuple(channel.name for channel in app.channels)
+    boot_id = new_boot_id()
+    runner.delivery = Delivery(outbox_channels=frozenset(names), reach=names, boot_id=boot_id)
+    if is_sqlite(settings.database_url):
+        # One process per SQLite database: any claim not made by this process belongs to a dead one.
+        def is_dead(boot_id: str) -> bool:
+            return True
+    else:
+        app.presence = Presence(runner.sessions.kw["bind"], boot_id)
+        is_dead = app.presence.is_dead
+    app.outbox = Outbox(runner.sessions, {channel.name: channel for channel in app.channels}, clock=runner.clock,
+                        offload=runner.call, rates={"whatsapp": settings.twilio_mps}, boot_id=boot_id,
+                        is_dead=is_dead)
+    runner.wake = app.outbox.wake
+    runner.send_now = app.outbox.send_now
+    app.scheduler = Scheduler(runner, handlers.SCHEDULED, app.presence)
     return app
 
 

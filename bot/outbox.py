@@ -85,6 +85,25 @@ def enqueue_replies(session: Session, inbound: Inbound, replies: Sequence[Reply]
     return [i for i in ids if i is not None]
 
 
+def claim_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], now: datetime,
+                  boot_id: str) -> list[Outgoing] | None:
+    """Write the replies already claimed by this process, to be sent right after commit (no claim round).
+
+    None when the chat has older messages still open: then the replies must queue behind them.
+    """
+    if outbox.has_open(session, inbound.channel, inbound.address):
+        return None
+    base = inbound.message_id or uuid.uuid4().hex
+    claimed = []
+    for n, reply in enumerate(replies):
+        message_id = outbox.add_message(session, f"reply:{inbound.channel}:{base}:{n}", inbound.channel,
+                                        inbound.address, {"reply": reply_payload(reply)}, now,
+                                        claimed_by=boot_id, lease_until=now + LEASE)
+        if message_id is not None:
+            claimed.append(Outgoing(message_id, inbound.channel, inbound.address, reply))
+    return claimed
+
+
 class Pacer:
     """Spaces sends evenly under a rate, and holds them all after a 429 for the time it asked."""
 
@@ -136,6 +155,11 @@ class Outbox:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # Replies claimed in their turn's transaction, being sent now; and results waiting to be recorded.
+        self._sending: set[asyncio.Task[None]] = set()
+        self._results: list[tuple[Outgoing, str | None, BaseException | None]] = []
+        self._released: list[int] = []
+        self._recording: asyncio.Task[None] | None = None
 
     # -- the background loop --------------------------------------------------------------------
 
@@ -149,7 +173,11 @@ class Outbox:
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the round in progress, then stop."""
+        """Finish the sends and the round in progress, then stop."""
+        try:
+            await asyncio.wait_for(self._settle(), timeout)
+        except TimeoutError:
+            log.warning("outbox: stop timed out; what was being sent is sent again by the next process")
         if self._task is None:
             return
         self._stopping = True
@@ -157,8 +185,45 @@ class Outbox:
         try:
             await asyncio.wait_for(self._task, timeout)
         except TimeoutError:
-            log.warning("outbox: stop timed out; claimed messages will be marked failed, not resent")
+            log.warning("outbox: stop timed out; what was being sent is sent again by the next process")
         self._task = None
+
+    async def _settle(self) -> None:
+        while self._sending or self._recording is not None:
+            await asyncio.gather(*self._sending, *([self._recording] if self._recording else []))
+
+    # -- replies sent straight after their turn's commit --------------------------------------------
+
+    def send_now(self, messages: Sequence[Outgoing]) -> None:
+        """Send messages of one chat that their transaction already claimed, in order (call after commit)."""
+        task = asyncio.create_task(self._send_chat(list(messages)))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send_chat(self, messages: list[Outgoing]) -> None:
+        for n, message in enumerate(messages):
+            result = await self._send(message)
+            self._results.append(result)
+            if result[2] is not None:
+                # The rest must not overtake the failed one: back to the queue, behind its retry.
+                self._released += [m.id for m in messages[n + 1:]]
+                break
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._record_pending())
+
+    async def _record_pending(self) -> None:
+        try:
+            while self._results or self._released:
+                results, released = self._results, self._released
+                self._results, self._released = [], []
+                try:
+                    await self.offload(self._record, results, released)
+                except Exception:  # the job's one catch-all: the claims stay, and are sent again after the lease
+                    log.error("outbox: recording %d send(s) failed", len(results), exc_info=True)
+                if released:
+                    self.wake()
+        finally:
+            self._recording = None
 
     async def _run(self) -> None:
         while True:
@@ -258,9 +323,12 @@ class Outbox:
             return message, None, exc
         return message, provider_id, None
 
-    def _record(self, results: Sequence[tuple[Outgoing, str | None, BaseException | None]]) -> None:
+    def _record(self, results: Sequence[tuple[Outgoing, str | None, BaseException | None]],
+                released: Sequence[int] = ()) -> None:
         now = self.clock()
         with self.sessions.begin() as session:
+            if released:
+                outbox.release(session, released)
             for message, provider_id, error in results:
                 if error is None:
                     outbox.mark_sent(session, message.id, now, provider_id)

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -18,7 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
-from bot.outbox import enqueue, enqueue_replies
+from bot.channels.base import Outgoing
+from bot.outbox import claim_replies, enqueue, enqueue_replies
 from handlers import engine
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
@@ -52,6 +53,20 @@ class Delivery:
     outbox_channels: frozenset[str] = frozenset()
     # Officers are reached on their last-used identity among these channels (None: any channel).
     reach: tuple[str, ...] | None = None
+    # The process whose outbox sends replies straight after their turn commits (None: they wait for a drain).
+    boot_id: str | None = None
+
+
+@dataclass
+class Queued:
+    """What a transaction queued: replies it claimed for sending right after commit, and messages left waiting."""
+
+    claimed: list[Outgoing] = field(default_factory=list)
+    pending: int = 0
+
+    def clear(self) -> None:
+        self.claimed.clear()
+        self.pending = 0
 
 
 def draft_ttl(flow: str | None, settings: Settings) -> timedelta:
@@ -67,7 +82,7 @@ def _live(state: State, ctx: Ctx) -> bool:
 
 
 def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
-         delivery: Delivery = Delivery()) -> list[Reply]:
+         delivery: Delivery = Delivery(), queued: Queued | None = None) -> list[Reply]:
     """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided."""
     if inbound.message_id and not conversations.claim_message(session, inbound.channel, inbound.message_id, now):
         log.info("duplicate message ignored channel=%s", inbound.channel)
@@ -107,10 +122,18 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     log.info("turn channel=%s officer=%s flow=%s step=%s", inbound.channel,
              officer.id if officer else None, new_state.flow, new_state.step)
     replies = [replace(r, lang=lang) for r in replies]
-    if inbound.channel in delivery.outbox_channels:
-        enqueue_replies(session, inbound, replies, now)
+    queued = queued if queued is not None else Queued()
+    if inbound.channel in delivery.outbox_channels and replies:
+        # The usual case: nothing of this chat is still open, so the replies are claimed here and sent
+        # right after commit, sparing a claim round; otherwise they queue behind what is open.
+        claimed = (claim_replies(session, inbound, replies, now, delivery.boot_id)
+                   if delivery.boot_id is not None else None)
+        if claimed is None:
+            queued.pending += len(enqueue_replies(session, inbound, replies, now))
+        else:
+            queued.claimed += claimed
     if ctx.effects:
-        queue_effects(session, ctx.effects, now, settings, delivery)
+        queued.pending += queue_effects(session, ctx.effects, now, settings, delivery)
     return replies
 
 
@@ -254,8 +277,10 @@ class Runner:
         self.settings = settings
         self.clock = clock
         self.delivery = delivery
-        # Called on the event loop after a commit that queued messages (the app's outbox wakes up).
+        # Called on the event loop after a commit that queued messages (the app's outbox wakes up), and
+        # with the replies a turn claimed, to send them at once.
         self.wake: Callable[[], None] = lambda: None
+        self.send_now: Callable[[Sequence[Outgoing]], None] | None = None
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.
@@ -269,9 +294,16 @@ class Runner:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def run_turn_async(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
-        """`run_turn` for the async edges (PTB callbacks, Starlette routes); wakes the outbox after commit."""
-        replies = await self.call(self.run_turn, inbound, on_replies)
-        self.wake()
+        """`run_turn` for the async edges (PTB callbacks, Starlette routes); hands the outbox what it queued."""
+        queued = Queued()
+        replies = await self.call(self.run_turn, inbound, on_replies, queued)
+        if queued.claimed:
+            if self.send_now is not None:
+                self.send_now(queued.claimed)
+            else:  # nobody here sends straight away: the drain sends them after their lease
+                log.warning("runner: %d claimed reply(ies) without a sender", len(queued.claimed))
+        if queued.pending:
+            self.wake()
         return replies
 
     def apologise(self, channel: str, address: str, lang: str | None = None) -> None:
@@ -290,14 +322,18 @@ class Runner:
         """Wait for running database work, then release the threads."""
         self._executor.shutdown(wait=True)
 
-    def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
+    def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None,
+                 queued: Queued | None = None) -> list[Reply]:
         """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.
 
-        The replies (on the outbox's channels) and the turn's effects are queued in that transaction;
-        `on_replies(session, inbound, replies)` runs inside it too.
+        The replies (on the outbox's channels) and the turn's effects are queued in that transaction
+        (what was queued is told in `queued`); `on_replies(session, inbound, replies)` runs inside it too.
         """
+        queued = queued if queued is not None else Queued()
+
         def work(session: Session) -> list[Reply]:
-            replies = turn(session, inbound, self.clock(), self.settings, self.delivery)
+            queued.clear()  # a retried attempt starts afresh
+            replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued)
             if on_replies is not None:
                 on_replies(session, inbound, replies)
             return replies

@@ -303,7 +303,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
-        Index("ix_outbox_messages_channel_address", "channel", "address"),
+        # Is anything of this chat still open? (asked on every turn, and by every claim)
+        Index("ix_outbox_messages_channel_address_status", "channel", "address", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage._sql import insert_ignore
@@ -18,15 +18,47 @@ _OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 def add_message(
     session: Session, key: str, channel: str, address: str, payload: dict[str, Any], now: datetime, *,
     kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
+    claimed_by: str | None = None, lease_until: datetime | None = None,
 ) -> int | None:
     """Queue a message unless its idempotency key is already queued; return the new id, or None.
 
     It is not sent before `not_before`, and never after `expires_at` (it is marked expired instead).
+    With `claimed_by`, it is added already claimed for sending by that process until `lease_until`.
     """
+    if claimed_by is not None:
+        assert lease_until is not None
+        return insert_ignore(session, OutboxMessage, returning="id", idempotency_key=key, channel=channel,
+                             address=address, payload=payload, status=OutboxStatus.SENDING, attempts=1,
+                             created_at=now, next_attempt_at=lease_until, kind=kind, expires_at=expires_at,
+                             possible_duplicates=0, claimed_by=claimed_by)
     return insert_ignore(session, OutboxMessage, returning="id", idempotency_key=key, channel=channel,
                          address=address, payload=payload, status=OutboxStatus.PENDING, attempts=0,
                          created_at=now, next_attempt_at=max(now, not_before or now), kind=kind,
                          expires_at=expires_at, possible_duplicates=0)
+
+
+_OPEN_FOR_ADDRESS = (
+    select(OutboxMessage.id)
+    .where(OutboxMessage.channel == bindparam("channel"), OutboxMessage.address == bindparam("address"),
+           OutboxMessage.status.in_(_OPEN))
+    .limit(1)
+)
+
+
+def has_open(session: Session, channel: str, address: str) -> bool:
+    """Tell whether a chat has a message waiting or being sent (a new one must queue behind it)."""
+    return session.scalar(_OPEN_FOR_ADDRESS, {"channel": channel, "address": address}) is not None
+
+
+def release(session: Session, message_ids: Collection[int]) -> None:
+    """Put claimed messages that were not tried back in the queue (an earlier one of their chat failed)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING, attempts=OutboxMessage.attempts - 1, claimed_by=None,
+                next_attempt_at=OutboxMessage.created_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def has_message(session: Session, key: str) -> bool:
@@ -173,12 +205,21 @@ def _set(session: Session, message_id: int, **values: Any) -> None:
                     .execution_options(synchronize_session=False))
 
 
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .values(sent_at=bindparam("now"), provider_message_id=bindparam("provider_message_id"),
+            # A delivery report that came first (and failed the message) is kept.
+            status=case((OutboxMessage.status == OutboxStatus.SENDING, OutboxStatus.SENT),
+                        else_=OutboxMessage.status),
+            error=case((OutboxMessage.status == OutboxStatus.SENDING, None), else_=OutboxMessage.error))
+    .execution_options(synchronize_session=False)
+)
+
+
 def mark_sent(session: Session, message_id: int, now: datetime, provider_message_id: str | None) -> None:
     """Record that the provider accepted a message (a delivery report that came first is kept)."""
-    _set(session, message_id, sent_at=now, provider_message_id=provider_message_id)
-    session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
-                    .values(status=OutboxStatus.SENT, error=None).execution_options(synchronize_session=False))
+    session.execute(_MARK_SENT, {"message_id": message_id, "now": now, "provider_message_id": provider_message_id})
 
 
 def mark_retry(session: Session, message_id: int, next_attempt_at: datetime, error: str) -> None:

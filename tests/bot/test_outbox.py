@@ -273,3 +273,31 @@ def test_two_workers_draining_at_once_send_each_message_once(database_factory):
         mine = [t for a, t in channel.sent if a == f"chat{n}"]
         assert mine == sorted(mine, key=lambda t: int(t.split()[1]))
     engine.dispose()
+
+
+def test_replies_claimed_in_their_turn_are_sent_at_once_and_queue_behind_an_open_message(sessions, clock):
+    from bot.outbox import claim_replies
+
+    channel = MemoryChannel([SendError("provider 502", retryable=True)])
+    box = Outbox(sessions, {"memory": channel}, clock=clock, boot_id="me")
+    first = Inbound("memory", "a", text="/lapor", message_id="m1")
+    with sessions.begin() as s:
+        claimed = claim_replies(s, first, [Reply("satu"), Reply("dua")], clock(), "me")
+    assert [m.reply.text for m in claimed] == ["satu", "dua"]
+
+    async def main() -> None:
+        box.send_now(claimed)  # the first fails: the second must not overtake it
+        await box.stop()
+
+    asyncio.run(main())
+    by_key = rows(sessions)
+    one, two = by_key["reply:memory:m1:0"], by_key["reply:memory:m1:1"]
+    assert (one.status, one.attempts) == (OutboxStatus.PENDING, 1)
+    assert (two.status, two.attempts, two.claimed_by) == (OutboxStatus.PENDING, 0, None)
+    with sessions.begin() as s:  # the chat has open messages: the next turn's replies are not claimed
+        assert claim_replies(s, Inbound("memory", "a", text="x", message_id="m2"), [Reply("tiga")], clock(),
+                             "me") is None
+    clock.advance(seconds=2)
+    asyncio.run(box.drain())
+    assert channel.sent == [("a", "satu"), ("a", "dua")]
+    assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}

@@ -195,9 +195,9 @@ def test_a_photo_is_downloaded_with_the_account_credentials_and_stored(runner, w
     seen: list[Inbound] = []
     original = runner.run_turn
 
-    def spy(inbound, on_replies=None):  # noqa: ANN001
+    def spy(inbound, *rest):  # noqa: ANN001
         seen.append(inbound)
-        return original(inbound, on_replies)
+        return original(inbound, *rest)
 
     runner.run_turn = spy
     params = inbound_params(OFFICER, "", NumMedia="2", MediaUrl0=small, MediaContentType0="image/jpeg",
