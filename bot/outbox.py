@@ -33,6 +33,10 @@ BATCH = 50
 POLL_INTERVAL = 1.0
 # How often a running process looks for sends claimed by processes that have died since.
 RECLAIM_INTERVAL = 5.0
+# Warn when the unique recipients of messages we started in the last 24 hours reach this share of a
+# channel's daily cap (WhatsApp: Meta's business-initiated tier), at most once per WARN_EVERY.
+CAP_WARNING_SHARE = 0.8
+CAP_WARN_EVERY = 900.0
 
 
 def _utcnow() -> datetime:
@@ -138,8 +142,11 @@ class Outbox:
         poll_interval: float = POLL_INTERVAL, batch: int = BATCH,
         offload: Callable[..., Awaitable[Any]] = asyncio.to_thread,
         boot_id: str | None = None, is_dead: Callable[[str], bool] | None = None,
+        daily_caps: Mapping[str, int] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.daily_caps = dict(daily_caps or {})
+        self._cap_warned: dict[str, float] = {}
         self.boot_id = boot_id or new_boot_id()
         self.is_dead = is_dead
         self._last_reclaim = float("-inf")
@@ -342,6 +349,19 @@ class Outbox:
                     text = str(error) if isinstance(error, SendError) else f"unexpected {type(error).__name__}"
                     outbox.mark_failed(session, message.id, text[:500])
                     log.warning("outbox: message %d failed: %s", message.id, text)
+            for channel in {m.channel for m, _, error in results if error is None and m.kind != "reply"}:
+                self._check_cap(session, channel, now)
+
+    def _check_cap(self, session: Session, channel: str, now: datetime) -> None:
+        cap = self.daily_caps.get(channel)
+        if cap is None or time.monotonic() - self._cap_warned.get(channel, float("-inf")) < CAP_WARN_EVERY:
+            return
+        count = outbox.count_business_recipients(session, channel, now - timedelta(hours=24))
+        if count >= CAP_WARNING_SHARE * cap:
+            self._cap_warned[channel] = time.monotonic()
+            log.warning("outbox: %s: %d unique recipients of messages we started in the last 24 h, "
+                        "daily cap %d (raise the tier with the provider, or messages will be refused)",
+                        channel, count, cap)
 
     # -- delivery reports -----------------------------------------------------------------------
 

@@ -264,3 +264,11 @@ def record_delivery(session: Session, message_id: int | None, provider_message_i
             row.status = OutboxStatus.FAILED
             row.error = (error or f"delivery {status}")[:500]
     return row.status
+
+
+def count_business_recipients(session: Session, channel: str, since: datetime) -> int:
+    """Count the distinct addresses sent a message we started (not a reply) since then (Meta's daily tier)."""
+    return session.scalar(
+        select(func.count(func.distinct(OutboxMessage.address)))
+        .where(OutboxMessage.channel == channel, OutboxMessage.kind != "reply", OutboxMessage.sent_at >= since)
+    ) or 0

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import mimetypes
+import time
 import warnings
 from collections.abc import Awaitable, Mapping, Sequence
 from datetime import timedelta
@@ -69,6 +70,9 @@ MENU = (
 SHORT_LABEL = 12
 # Seconds a send may take: long, so that a slow but accepted send is not sent again as a duplicate.
 SEND_TIMEOUT = 60.0
+# Telegram: about one message a second to one chat (a short burst is tolerated, then 429s).
+PER_CHAT_RATE = 1.0
+PER_CHAT_BURST = 3
 
 
 # ---------------------------------------------------------------- Update → Inbound
@@ -198,6 +202,26 @@ class RetryingRateLimiter(AIORateLimiter):
         raise AssertionError("unreachable")
 
 
+class ChatPacer:
+    """At most `rate` messages a second to one chat after a burst of `burst` (the 30/s overall cap is PTB's)."""
+
+    def __init__(self, rate: float = PER_CHAT_RATE, burst: int = PER_CHAT_BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when counted)
+
+    async def wait(self, chat: int) -> None:
+        """Take a slot for one message to a chat, sleeping until it is free."""
+        now = time.monotonic()
+        tokens, then = self._buckets.get(chat, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate) - 1
+        self._buckets[chat] = (tokens, now)
+        if len(self._buckets) > 10_000:  # forget chats whose bucket is full again
+            full = self.burst / self.rate
+            self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < full}
+        if tokens < 0:
+            await asyncio.sleep(-tokens / self.rate)
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Run different chats' updates concurrently and one chat's updates in arrival order."""
 
@@ -250,13 +274,15 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, settings: Settings, runner: Runner, *, rate_limiter: BaseRateLimiter | None = None,
-                 concurrent_updates: int = 16, request: BaseRequest | None = None) -> None:
+                 concurrent_updates: int = 16, request: BaseRequest | None = None,
+                 pacer: ChatPacer | None = None) -> None:
         assert settings.telegram_bot_token is not None, "TelegramChannel needs TELEGRAM_BOT_TOKEN"
         # httpx logs every request URL, and Bot API URLs carry the token; PTB logs whole updates at DEBUG.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger("telegram").level))
         self.settings = settings
         self.runner = runner
+        self.pacer = pacer or ChatPacer()
         self.webhook = settings.public_base_url is not None
         self._secret = webhook_secret(settings)
         self._accepting = False
@@ -429,9 +455,11 @@ class TelegramChannel:
         try:
             for n, part in enumerate(parts, start=1):
                 last = n == len(parts) and not media
+                await self.pacer.wait(chat)
                 sent = await self.app.bot.send_message(chat, part, reply_markup=markup(reply) if last else None)
             for n, item in enumerate(media, start=1):
                 last = n == len(media)
+                await self.pacer.wait(chat)
                 sent = await self._send_file(chat, item, caption if n == 1 else None,
                                              markup(reply) if last else None)
         except TelegramError as exc:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -14,7 +18,7 @@ from typing import Any
 import httpx
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import AsyncHttpClient
@@ -38,6 +42,12 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Media downloads; sends get longer, so that a slow but accepted send is not repeated as a duplicate.
 HTTP_TIMEOUT = 15.0
 SEND_TIMEOUT = 60.0
+
+# Twilio fetches a message's files from us (MediaUrl); a link works this long and only with its signature.
+MEDIA_LINK_TTL = timedelta(hours=2)
+MEDIA_PATH = "/whatsapp/media"
+# Twilio takes at most this many MediaUrl per message.
+MEDIA_PER_MESSAGE = 10
 
 # (outbox message id from the callback URL, Twilio MessageSid, status, error) -> whether the message is known.
 OnStatus = Callable[[int | None, str | None, str, str | None], Awaitable[bool]]
@@ -121,6 +131,29 @@ def split_body(text: str, limit: int = BODY_LIMIT) -> list[str]:
     return [p for p in parts if p] or [""]
 
 
+def media_token(secret: bytes, path: str, expires: int) -> str:
+    """Return the signed, expiring token that names a file on disk in a media link.
+
+    >>> media_token(b"k", "/a/b.png", 100) == media_token(b"k", "/a/b.png", 100)
+    True
+    """
+    name = base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
+    mac = hmac.new(secret, f"{name}.{expires}".encode(), hashlib.sha256).digest()[:16]
+    return f"{name}.{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def media_path(secret: bytes, token: str, now: float) -> str | None:
+    """Return the file a token names, or None when it is forged, garbled or expired."""
+    try:
+        name, expires, mac = token.split(".")
+        good = media_token(secret, base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode(), int(expires))
+    except ValueError:
+        return None
+    if not hmac.compare_digest(good.rsplit(".", 1)[1], mac) or int(expires) < now:
+        return None
+    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
+
+
 class HttpxTwilioClient(AsyncHttpClient):
     """The twilio client's transport over httpx: a configurable base URL, and 429 Retry-After kept."""
 
@@ -175,13 +208,16 @@ class WhatsAppChannel:
         self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
         self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)
         self._credentials = (settings.twilio_account_sid, token)
+        # Media links are signed with a key derived from the auth token, so no second secret is needed.
+        self._media_key = hashlib.sha256(f"siaga-media:{token}".encode()).digest()
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
         # Delivery reports are the app's bookkeeping; the channel only reads them off the callback.
         self.on_status = on_status
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
-                Route("/whatsapp/status", self.status, methods=["POST"])]
+                Route("/whatsapp/status", self.status, methods=["POST"]),
+                Route(MEDIA_PATH + "/{token}", self.media, methods=["GET", "HEAD"])]
 
     async def start(self) -> None:
         pass
@@ -244,6 +280,19 @@ class WhatsAppChannel:
             log.info("whatsapp: status callback for an unknown message")
         return Response()
 
+    async def media(self, request: Request) -> Response:
+        """Serve a file of an outgoing message to Twilio, if the link is signed and not expired."""
+        path = media_path(self._media_key, request.path_params["token"], time.time())
+        if path is None or not Path(path).is_file():
+            return Response(status_code=404)  # forged, expired or gone: the same answer, nothing to learn
+        return FileResponse(path)
+
+    def media_url(self, media: Media) -> str:
+        """Return the signed, expiring public link to one of our files."""
+        assert media.stored_path is not None
+        token = media_token(self._media_key, media.stored_path, int(time.time() + MEDIA_LINK_TTL.total_seconds()))
+        return public_url(self.public_base_url, f"{MEDIA_PATH}/{token}", "")
+
     async def _download(self, media: Media, message_id: str) -> Media:
         """Store a media file (size-capped); on failure keep the Twilio URL so the evidence is not lost."""
         limit = self.settings.twilio_media_max_bytes
@@ -286,6 +335,11 @@ class WhatsAppChannel:
                                                "content_variables": json.dumps(message.variables)}]
         else:
             requests = [{"body": body} for body in split_body(render(message.reply))]
+            files = [self.media_url(m) for m in message.reply.media if m.stored_path]
+            if files:  # the files ride on the last part, ten at most per message
+                requests[-1]["media_url"] = files[:MEDIA_PER_MESSAGE]
+                requests += [{"media_url": files[n:n + MEDIA_PER_MESSAGE]}
+                             for n in range(MEDIA_PER_MESSAGE, len(files), MEDIA_PER_MESSAGE)]
         sid = None
         for fields in requests:
             sid = await self._create(to=message.address, status_callback=callback, **fields)

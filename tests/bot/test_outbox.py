@@ -301,3 +301,22 @@ def test_replies_claimed_in_their_turn_are_sent_at_once_and_queue_behind_an_open
     asyncio.run(box.drain())
     assert channel.sent == [("a", "satu"), ("a", "dua")]
     assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
+
+
+def test_a_warning_is_logged_as_the_daily_cap_of_recipients_we_started_with_nears(sessions, clock, caplog):
+    channel = MemoryChannel()
+    with sessions.begin() as s:
+        for n in range(4):
+            enqueue(s, "memory", f"chat{n}", Reply("Peringatan"), key=f"alert:{n}", now=clock(),
+                    business_initiated=True, kind="alert")
+        enqueue(s, "memory", "chat9", Reply("balasan"), key="reply:1", now=clock())  # replies do not count
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, daily_caps={"memory": 5}).drain())
+    [warning] = [r.getMessage() for r in caplog.records if "daily cap" in r.getMessage()]
+    assert "memory: 4 unique recipients" in warning and "daily cap 5" in warning
+    caplog.clear()
+    with sessions.begin() as s:
+        enqueue(s, "memory", "chat4", Reply("Peringatan"), key="alert:4", now=clock(), business_initiated=True,
+                kind="alert")
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, daily_caps={"memory": 10}).drain())
+    assert len(channel.sent) == 6  # 5 of 10 is not near the cap yet
+    assert not [r for r in caplog.records if "daily cap" in r.getMessage()]

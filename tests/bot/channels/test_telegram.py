@@ -324,3 +324,23 @@ def test_a_long_text_and_files_go_out_as_parts_photo_and_document_with_the_keybo
     assert len(texts) == 2 and all(len(c.params["text"]) <= 4096 for c in texts)
     [late_photo] = [c for c in photos if int(c.params["chat_id"]) == 7002]
     assert "caption" not in late_photo.params
+
+
+def test_one_chat_gets_a_short_burst_then_about_one_message_a_second_and_other_chats_do_not_wait():
+    from bot.channels.telegram import ChatPacer
+
+    pacer = ChatPacer(rate=20.0, burst=3)  # scaled up twentyfold so the test takes a fraction of a second
+
+    async def main() -> tuple[float, float]:
+        started = time.monotonic()
+        for _ in range(3):
+            await pacer.wait(1)
+        burst = time.monotonic() - started
+        await pacer.wait(2)  # another chat: its own bucket
+        for _ in range(4):
+            await pacer.wait(1)
+        return burst, time.monotonic() - started
+
+    burst, total = asyncio.run(main())
+    assert burst < 0.03
+    assert 0.18 <= total < 0.5  # four more to chat 1 at 20/s

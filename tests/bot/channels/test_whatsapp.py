@@ -363,3 +363,35 @@ def test_siaga_run_serves_whatsapp_when_twilio_is_configured_and_needs_the_publi
         app.build(wa_settings.model_copy(update={"public_base_url": None}))
     with pytest.raises(app.ConfigError, match="TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"):
         app.build(wa_settings.model_copy(update={"twilio_whatsapp_from": None}))
+
+
+# -- outgoing media -------------------------------------------------------------------------------------
+
+def test_an_outgoing_file_goes_as_a_signed_expiring_link_that_only_twilio_can_follow(
+        runner, wa_settings, whatsapp_officer, fake, tmp_path):
+    from bot.channels.whatsapp import MEDIA_PATH, media_path, media_token
+
+    chart = tmp_path / "grafik.png"
+    chart.write_bytes(b"\x89PNG chart")
+
+    async def steps(served, client):
+        with runner.sessions.begin() as s:
+            bot_outbox.enqueue(s, "whatsapp", OFFICER, Reply("Grafik minggu ini", media=(
+                Media("photo", "grafik.png", "image/png", str(chart)),)), key="digest:1", now=runner.clock())
+        await served.outbox.drain()
+        link = fake.messages[-1]["MediaUrl"]
+        path = link.removeprefix(PUBLIC_BASE_URL)
+        good = await client.get(path)
+        forged = await client.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
+        other = media_token(b"not the key", str(chart), 2_000_000_000)
+        return link, good, forged.status_code, (await client.get(f"{MEDIA_PATH}/{other}")).status_code
+
+    link, good, forged, other = scenario(runner, wa_settings, steps)
+    assert link.startswith(f"{PUBLIC_BASE_URL}{MEDIA_PATH}/") and str(tmp_path) not in link
+    assert fake.messages[-1]["Body"] == "Grafik minggu ini"
+    assert (good.status_code, good.content) == (200, b"\x89PNG chart")
+    assert (forged, other) == (404, 404)
+    token = link.rsplit("/", 1)[1]
+    expires = int(token.split(".")[1])
+    assert media_path(b"k", media_token(b"k", "/x", expires), expires - 1) == "/x"
+    assert media_path(b"k", media_token(b"k", "/x", expires), expires + 1) is None  # expired
