@@ -395,3 +395,21 @@ def test_an_outgoing_file_goes_as_a_signed_expiring_link_that_only_twilio_can_fo
     expires = int(token.split(".")[1])
     assert media_path(b"k", media_token(b"k", "/x", expires), expires - 1) == "/x"
     assert media_path(b"k", media_token(b"k", "/x", expires), expires + 1) is None  # expired
+
+
+def test_a_send_that_times_out_is_retried_later_not_lost(runner, wa_settings, whatsapp_officer, fake, clock,
+                                                          monkeypatch):
+    import bot.channels.whatsapp as whatsapp
+
+    monkeypatch.setattr(whatsapp, "SEND_TIMEOUT", 0.2)  # production waits a minute before calling it lost
+    fake.delay = 1.0
+
+    async def steps(served, client):
+        await post(client, INBOUND, inbound_params(OFFICER, "/bantuan"))
+        await served.outbox.drain()
+
+    scenario(runner, wa_settings, steps)
+    with runner.sessions.begin() as s:
+        (row,) = outbox.list_messages(s)
+    assert (row.status, row.error) == (OutboxStatus.PENDING, "twilio timeout ReadTimeout")
+    assert row.next_attempt_at == clock() + timedelta(seconds=2)
