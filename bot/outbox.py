@@ -31,6 +31,8 @@ MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 BATCH = 50
 POLL_INTERVAL = 1.0
+# Sends are recorded together, at most this long after they happened: one transaction for many sends.
+RECORD_DELAY = 0.05
 # How often a running process looks for sends claimed by processes that have died since.
 RECLAIM_INTERVAL = 5.0
 # Warn when the unique recipients of messages we started in the last 24 hours reach this share of a
@@ -220,6 +222,7 @@ class Outbox:
 
     async def _record_pending(self) -> None:
         try:
+            await asyncio.sleep(RECORD_DELAY)
             while self._results or self._released:
                 results, released = self._results, self._released
                 self._results, self._released = [], []
@@ -336,9 +339,9 @@ class Outbox:
         with self.sessions.begin() as session:
             if released:
                 outbox.release(session, released)
+            outbox.mark_all_sent(session, [(m.id, p) for m, p, error in results if error is None], now)
             for message, provider_id, error in results:
                 if error is None:
-                    outbox.mark_sent(session, message.id, now, provider_id)
                     log.info("outbox: message %d sent channel=%s", message.id, message.channel)
                 elif isinstance(error, SendError) and error.retryable and message.attempts < self.max_attempts:
                     delay = max(error.retry_after or 0.0,
@@ -347,7 +350,7 @@ class Outbox:
                     log.info("outbox: message %d retry in %.1fs: %s", message.id, delay, error)
                 else:
                     text = str(error) if isinstance(error, SendError) else f"unexpected {type(error).__name__}"
-                    outbox.mark_failed(session, message.id, text[:500])
+                    outbox.mark_failed(session, message.id, text[:500], reask_at=now)
                     log.warning("outbox: message %d failed: %s", message.id, text)
             for channel in {m.channel for m, _, error in results if error is None and m.kind != "reply"}:
                 self._check_cap(session, channel, now)

@@ -97,7 +97,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     lang = (officer.language if officer else None) or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
               officer=officer, draft_ttl=draft_ttl(state.flow, settings))
-    if officer is not None and _reask_due(session, inbound, state, ctx, delivery):
+    if officer is not None and _reask_due(conversation, state, ctx):
         # The question before this message never reached the officer: put it again rather than take
         # this message as its answer.
         flow = handlers.FLOWS[state.flow or ""]
@@ -137,11 +137,11 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     return replies
 
 
-def _reask_due(session: Session, inbound: Inbound, state: State, ctx: Ctx, delivery: Delivery) -> bool:
-    if state.flow is None or state.updated_at is None or inbound.channel not in delivery.outbox_channels:
+def _reask_due(conversation: Conversation | None, state: State, ctx: Ctx) -> bool:
+    if conversation is None or conversation.reask_at is None:
         return False
-    return _live(state, ctx) and outbox.take_failed_replies(
-        session, inbound.channel, inbound.address, state.updated_at, ctx.now) > 0
+    conversation.reask_at = None  # asked again once, saved with this turn
+    return state.flow is not None and _live(state, ctx)
 
 
 # -- effects: messages to others and conversations the system starts ------------------------------

@@ -271,6 +271,8 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime]
+    # Set when a reply to this chat failed for good: the next message gets the current question again.
+    reask_at: Mapped[datetime | None]
 
     # Two workers stepping the same chat at once: the second commit fails and its turn is retried.
     __mapper_args__ = {"version_id_col": version}
@@ -329,8 +331,6 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     # Sends that may have reached the recipient before a crash made us send again.
     possible_duplicates: Mapped[int] = mapped_column(default=0, server_default="0")
-    # A reply that failed for good is followed by the current question on the chat's next message; this marks it done.
-    reasked_at: Mapped[datetime | None]
 
 
 class FlowStartStatus(enum.StrEnum):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from storage._sql import insert_ignore
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Conversation, OutboxMessage, OutboxStatus
 
 _OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
@@ -37,17 +37,24 @@ def add_message(
                          expires_at=expires_at, possible_duplicates=0)
 
 
-_OPEN_FOR_ADDRESS = (
-    select(OutboxMessage.id)
-    .where(OutboxMessage.channel == bindparam("channel"), OutboxMessage.address == bindparam("address"),
-           OutboxMessage.status.in_(_OPEN))
-    .limit(1)
+# Asked on every turn and written for every send: text statements, whose cache keys are cheap to compute
+# (the ORM's update()/select() with these clauses spent more time on cache keys than in SQLite).
+_OPEN_FOR_ADDRESS = text(
+    "SELECT 1 FROM outbox_messages WHERE channel = :channel AND address = :address "
+    "AND status IN ('pending', 'sending') LIMIT 1"
 )
+_MARK_SENT = text(
+    "UPDATE outbox_messages SET sent_at = :now, provider_message_id = :provider_message_id, "
+    # A delivery report that came first (and failed the message) is kept.
+    "status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END, "
+    "error = CASE WHEN status = 'sending' THEN NULL ELSE error END "
+    "WHERE id = :message_id"
+).bindparams(bindparam("now", type_=OutboxMessage.__table__.c.sent_at.type))
 
 
 def has_open(session: Session, channel: str, address: str) -> bool:
     """Tell whether a chat has a message waiting or being sent (a new one must queue behind it)."""
-    return session.scalar(_OPEN_FOR_ADDRESS, {"channel": channel, "address": address}) is not None
+    return session.execute(_OPEN_FOR_ADDRESS, {"channel": channel, "address": address}).first() is not None
 
 
 def release(session: Session, message_ids: Collection[int]) -> None:
@@ -187,39 +194,20 @@ def reclaim(session: Session, channels: Collection[str], now: datetime, *, claim
     ).rowcount
 
 
-def take_failed_replies(session: Session, channel: str, address: str, since: datetime, now: datetime) -> int:
-    """Mark this chat's replies queued since `since` that failed for good as followed up; return how many."""
-    return len(session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
-               OutboxMessage.created_at >= since,
-               OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERABLE)),
-               OutboxMessage.kind == "reply", OutboxMessage.reasked_at.is_(None))
-        .values(reasked_at=now).returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all())
-
-
 def _set(session: Session, message_id: int, **values: Any) -> None:
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
                     .execution_options(synchronize_session=False))
 
 
-_MARK_SENT = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("message_id"))
-    .values(sent_at=bindparam("now"), provider_message_id=bindparam("provider_message_id"),
-            # A delivery report that came first (and failed the message) is kept.
-            status=case((OutboxMessage.status == OutboxStatus.SENDING, OutboxStatus.SENT),
-                        else_=OutboxMessage.status),
-            error=case((OutboxMessage.status == OutboxStatus.SENDING, None), else_=OutboxMessage.error))
-    .execution_options(synchronize_session=False)
-)
-
-
 def mark_sent(session: Session, message_id: int, now: datetime, provider_message_id: str | None) -> None:
     """Record that the provider accepted a message (a delivery report that came first is kept)."""
-    session.execute(_MARK_SENT, {"message_id": message_id, "now": now, "provider_message_id": provider_message_id})
+    mark_all_sent(session, [(message_id, provider_message_id)], now)
+
+
+def mark_all_sent(session: Session, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+    """Record that the provider accepted these (message id, provider id) in one statement."""
+    if sent:
+        session.execute(_MARK_SENT, [{"message_id": m, "provider_message_id": p, "now": now} for m, p in sent])
 
 
 def mark_retry(session: Session, message_id: int, next_attempt_at: datetime, error: str) -> None:
@@ -228,9 +216,22 @@ def mark_retry(session: Session, message_id: int, next_attempt_at: datetime, err
 
 
 def mark_failed(session: Session, message_id: int, error: str,
-                status: OutboxStatus = OutboxStatus.FAILED) -> None:
-    """Record that a message will not be sent (failed, or undeliverable)."""
+                status: OutboxStatus = OutboxStatus.FAILED, *, reask_at: datetime | None = None) -> None:
+    """Record that a message will not be sent (failed, or undeliverable).
+
+    With `reask_at` (a reply that failed for good), the chat's next message gets its current question again.
+    """
     _set(session, message_id, status=status, error=error)
+    if reask_at is not None:
+        row = session.get(OutboxMessage, message_id)
+        if row is not None and row.kind == "reply":
+            flag_reask(session, row.channel, row.address, reask_at)
+
+
+def flag_reask(session: Session, channel: str, address: str, now: datetime) -> None:
+    """Mark a chat whose reply did not arrive: its next message is answered with the current question."""
+    session.execute(update(Conversation).where(Conversation.channel == channel, Conversation.address == address)
+                    .values(reask_at=now).execution_options(synchronize_session=False))
 
 
 def count_messages(session: Session, status: OutboxStatus) -> int:
@@ -263,6 +264,8 @@ def record_delivery(session: Session, message_id: int | None, provider_message_i
         if status in DELIVERY_FAILED:
             row.status = OutboxStatus.FAILED
             row.error = (error or f"delivery {status}")[:500]
+            if row.kind == "reply":
+                flag_reask(session, row.channel, row.address, row.sent_at or row.created_at)
     return row.status
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 import handlers
+from bot.channels.base import SendError
+from bot.outbox import Outbox
 from bot.runner import Delivery, Runner
 from handlers.flow import Flow, Step
 from handlers.texts import CATALOGUE
@@ -193,9 +196,16 @@ def test_when_a_question_failed_for_good_the_next_message_gets_it_again(deliveri
     with sessions.begin() as s:
         add_officer(s, "7001", channel="telegram")
     delivering.run_turn(Inbound("telegram", "7001", text="/lapor", message_id="m1"))
+
+    class Refusing:
+        name, session_window, templates = "telegram", None, {}
+
+        async def send(self, message):  # noqa: ANN001
+            raise SendError("telegram: Forbidden", retryable=False)
+
+    asyncio.run(Outbox(sessions, {"telegram": Refusing()}, clock=clock).drain())
     with sessions.begin() as s:
-        [question] = outbox.list_messages(s)
-        outbox.mark_failed(s, question.id, "telegram: Forbidden")
+        assert [m.status for m in outbox.list_messages(s)] == [OutboxStatus.FAILED]  # listed
     clock.advance(minutes=10)
     again = delivering.run_turn(Inbound("telegram", "7001", text="halo?", message_id="m2"))
     assert [r.text for r in again] == ["Pesan kami sebelumnya tidak terkirim. Ini pertanyaan terakhir lagi:\n"

@@ -21,10 +21,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('claimed_by', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('possible_duplicates', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('reasked_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_index('ix_outbox_messages_channel_address')
         batch_op.create_index('ix_outbox_messages_channel_address_status', ['channel', 'address', 'status'],
                               unique=False)
+
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reask_at', sa.DateTime(timezone=True), nullable=True))
 
     op.create_table('flow_starts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -51,10 +53,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_flow_starts_officer_id_status')
     op.drop_table('flow_starts')
 
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_column('reask_at')
+
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_messages_channel_address_status')
         batch_op.create_index('ix_outbox_messages_channel_address', ['channel', 'address'], unique=False)
-        batch_op.drop_column('reasked_at')
         batch_op.drop_column('possible_duplicates')
         batch_op.drop_column('claimed_by')
         batch_op.drop_column('expires_at')
