@@ -234,7 +234,8 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
     for n, reply in enumerate(replies):
         added = enqueue(session, channel, address, replace(reply, lang=lang), key=f"start:{start.key}:{n}", now=now,
                         business_initiated=True, template=start.kind if n == 0 else None,
-                        variables={"1": reply.text} if n == 0 else None, kind=start.kind,
+                        # WhatsApp template variables may not hold line breaks.
+                        variables={"1": " ".join(reply.text.split())} if n == 0 else None, kind=start.kind,
                         expires_at=start.expires_at)
         queued += added is not None
     if ctx.effects:
