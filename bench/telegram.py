@@ -32,8 +32,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import initialise
-from bot.channels.telegram import RetryingRateLimiter, TelegramChannel
+from bot.app import App, initialise, wire
+from bot.channels.telegram import ChatPacer, RetryingRateLimiter, TelegramChannel
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.types import Inbound
@@ -202,13 +202,16 @@ async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tu
     runner = Runner(make_sessions(url), settings)
     # Telegram's own 30 msg/s cap would make this a benchmark of the cap; lift it, keep the code path.
     limiter = RetryingRateLimiter(overall_max_rate=1_000_000, group_max_rate=1_000_000)
-    channel = TelegramChannel(settings, runner, rate_limiter=limiter, request=fake)
+    channel = TelegramChannel(settings, runner, rate_limiter=limiter, request=fake,
+                              pacer=ChatPacer(rate=1_000_000, burst=1_000_000))
+    # Wired as `siaga run` wires it: replies are written with the turn and leave through the app's outbox.
+    app = wire(App(settings, runner, [channel]))
 
     async def start() -> None:
-        await channel.start()
+        await app.start()
 
     async def stop() -> None:
-        await channel.stop()
+        await app.stop()
 
     return load, await drive(channel.app, load, start, stop)
 

@@ -227,9 +227,10 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
     status = OutboxStatus(args.status) if args.status else None
     with _sessions(settings).begin() as session:
         rows = outbox.list_messages(session, status, limit=args.limit)
-        table = [("id", "created_at", "channel", "to", "status", "delivery", "attempts", "error")] + [
-            (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M}Z", m.channel, mask_address(m.address), m.status.value,
-             m.delivery_status or "-", str(m.attempts), m.error or "-")
+        # "dup": sends that may have arrived before a crash made us send again (at least once).
+        table = [("id", "created_at", "kind", "channel", "to", "status", "delivery", "attempts", "dup", "error")] + [
+            (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M}Z", m.kind, m.channel, mask_address(m.address),
+             m.status.value, m.delivery_status or "-", str(m.attempts), str(m.possible_duplicates), m.error or "-")
             for m in rows
         ]
     print_table(table)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Messages per second the sender may send (Twilio default 80; the sandbox allows about 0.33).
     twilio_mps: float = Field(80.0, gt=0, validation_alias="TWILIO_MPS")
     twilio_media_max_bytes: int = Field(16 * 1024 * 1024, gt=0, validation_alias="TWILIO_MEDIA_MAX_BYTES")
+    # Unique users a WhatsApp sender may start conversations with per 24 h (Meta's tier; 250 to begin with):
+    # `siaga run` warns in its log as the count nears it.
+    whatsapp_daily_cap: int = Field(250, gt=0, validation_alias="WHATSAPP_DAILY_CAP")
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import hmac
 import logging
 import mimetypes
+import time
 import warnings
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -44,9 +45,8 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
-from bot.channels.base import SendError
+from bot.channels.base import Outgoing, SendError
 from bot.config import Settings
-from bot.outbox import Outbox, enqueue_replies
 from bot.runner import Runner
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import LANGUAGES, t
@@ -69,6 +69,11 @@ MENU = (
 )
 # Labels this short share a keyboard row (Rendah / Sedang / Tinggi); longer ones get a row each.
 SHORT_LABEL = 12
+# Seconds a send may take: long, so that a slow but accepted send is not sent again as a duplicate.
+SEND_TIMEOUT = 60.0
+# Telegram: about one message a second to one chat (a short burst is tolerated, then 429s).
+PER_CHAT_RATE = 1.0
+PER_CHAT_BURST = 3
 
 
 # ---------------------------------------------------------------- Update → Inbound
@@ -188,9 +193,10 @@ class RetryingRateLimiter(AIORateLimiter):
         for attempt in range(self.retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except BadRequest:
+            except (BadRequest, TimedOut):
+                # A timed-out request may have been accepted: the outbox decides, after a backoff, whether to resend.
                 raise
-            except NetworkError as exc:  # 5xx, connection refused, timed out
+            except NetworkError as exc:  # 5xx, connection refused
                 if attempt == self.retries:
                     raise
                 delay = self.backoff * 2**attempt
@@ -198,6 +204,26 @@ class RetryingRateLimiter(AIORateLimiter):
                          attempt + 1, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+class ChatPacer:
+    """At most `rate` messages a second to one chat after a burst of `burst` (the 30/s overall cap is PTB's)."""
+
+    def __init__(self, rate: float = PER_CHAT_RATE, burst: int = PER_CHAT_BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when counted)
+
+    async def wait(self, chat: int) -> None:
+        """Take a slot for one message to a chat, sleeping until it is free."""
+        now = time.monotonic()
+        tokens, then = self._buckets.get(chat, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate) - 1
+        self._buckets[chat] = (tokens, now)
+        if len(self._buckets) > 10_000:  # forget chats whose bucket is full again
+            full = self.burst / self.rate
+            self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < full}
+        if tokens < 0:
+            await asyncio.sleep(-tokens / self.rate)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -252,13 +278,15 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, settings: Settings, runner: Runner, *, rate_limiter: BaseRateLimiter | None = None,
-                 concurrent_updates: int = 16, request: BaseRequest | None = None) -> None:
+                 concurrent_updates: int = 16, request: BaseRequest | None = None,
+                 pacer: ChatPacer | None = None) -> None:
         assert settings.telegram_bot_token is not None, "TelegramChannel needs TELEGRAM_BOT_TOKEN"
         # httpx logs every request URL, and Bot API URLs carry the token; PTB logs whole updates at DEBUG.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger("telegram").level))
         self.settings = settings
         self.runner = runner
+        self.pacer = pacer or ChatPacer()
         self.webhook = settings.public_base_url is not None
         self._secret = webhook_secret(settings)
         self._accepting = False
@@ -273,6 +301,8 @@ class TelegramChannel:
         )
         if request is not None:  # an in-memory Bot API, for benchmarks
             builder = builder.request(request).get_updates_request(request)
+        else:
+            builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT).media_write_timeout(SEND_TIMEOUT)
         if self.webhook:
             builder = builder.updater(None)
         self.app = builder.build()
@@ -304,7 +334,6 @@ class TelegramChannel:
             assert self.app.updater is not None
             await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             log.info("telegram bot id=%s: long polling", self.app.bot.id)
-        await self.outbox.start()
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight turns finish (each is saved as it ends), then close."""
@@ -313,8 +342,10 @@ class TelegramChannel:
             await self.app.updater.stop()  # also confirms the fetched updates to Telegram
         if self.app.running:
             await self.app.stop()  # drains the update queue and waits for running handlers
-        await self.outbox.stop()  # a last round for replies the handlers just left to it; the bot still sends
-        await self.app.shutdown()
+
+    async def close(self) -> None:
+        """Release the Bot API client (after the outbox sent its last round through it)."""
+        await self.app.shutdown()  # PTB returns at once if the app was never initialised
 
     async def _set_commands(self) -> None:
         try:
@@ -397,29 +428,8 @@ class TelegramChannel:
         return [Media(kind, file_id, content_type, str(stored))]
 
     async def _turn(self, inbound: Inbound) -> None:
-        replies = await self.runner.run_turn_async(inbound)
-        for n, reply in enumerate(replies):
-            try:
-                await self.send(inbound.address, reply)
-            except SendError as exc:
-                if not exc.retryable:  # blocked by the user, chat gone: nothing a retry can fix
-                    raise
-                # Telegram stayed down through the quick retries: the turn is saved, so its replies must
-                # not be lost. The outbox keeps them and retries with backoff, in order.
-                await self.runner.call(self._keep_unsent, inbound, replies[n:])
-                self.outbox.wake()
-                log.warning("telegram: %d reply(ies) handed to the outbox after: %s",
-                            len(replies) - n, exc)
-                return
-
-    def _keep_unsent(self, inbound: Inbound, replies: list[Reply]) -> None:
-        with self.runner.sessions.begin() as session:
-            enqueue_replies(session, inbound, replies, self.runner.clock())
-
-    @functools.cached_property
-    def outbox(self) -> Outbox:
-        """Where replies go when Telegram cannot take them now (drained by this channel while it runs)."""
-        return Outbox(self.runner.sessions, {CHANNEL: self}, clock=self.runner.clock, offload=self.runner.call)
+        # The runner writes the replies to the outbox with the turn and wakes it: they leave from there.
+        await self.runner.run_turn_async(inbound)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The one catch-all of the Telegram entry point.
@@ -429,9 +439,9 @@ class TelegramChannel:
         if chat is None or chat.type != chat.PRIVATE:
             return
         try:
-            await self.app.bot.send_message(chat.id, t("engine.error", self._lang_of(update)))
-        except TelegramError:
-            log.warning("telegram: could not send the error notice update_id=%s", update_id)
+            await self.runner.apologise_async(CHANNEL, str(chat.id), self._lang_of(update))
+        except Exception:  # noqa: BLE001 - the database may be what failed; the log above has the cause
+            log.warning("telegram: could not queue the error notice update_id=%s", update_id)
 
     def _lang_of(self, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None
@@ -440,12 +450,38 @@ class TelegramChannel:
 
     # -------------------------------------------------------- output
 
-    async def send(self, address: str, reply: Reply) -> None:
-        """Deliver one reply (its choices on the last part of a long text), or raise `SendError`."""
-        parts = split_text(reply.text)
+    session_window: timedelta | None = None  # Telegram lets a bot write to its chats at any time
+    templates: Mapping[str, str] = {}
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Deliver one message (long text split, choices on the last part, files as photo/document).
+
+        Returns the Bot API id of the last message sent, or raises `SendError`.
+        """
+        reply = message.reply
+        chat = int(message.address)
+        media = [m for m in reply.media if m.stored_path]
+        caption = reply.text if media and len(reply.text) <= MessageLimit.CAPTION_LENGTH else None
+        parts = [] if caption is not None else [p for p in split_text(reply.text) if p]
+        sent: Message | None = None
         try:
             for n, part in enumerate(parts, start=1):
-                await self.app.bot.send_message(int(address), part,
-                                                reply_markup=markup(reply) if n == len(parts) else None)
+                last = n == len(parts) and not media
+                await self.pacer.wait(chat)
+                sent = await self.app.bot.send_message(chat, part, reply_markup=markup(reply) if last else None)
+            for n, item in enumerate(media, start=1):
+                last = n == len(media)
+                await self.pacer.wait(chat)
+                sent = await self._send_file(chat, item, caption if n == 1 else None,
+                                             markup(reply) if last else None)
         except TelegramError as exc:
             raise send_error(exc) from exc
+        return f"{chat}:{sent.message_id}" if sent is not None else None
+
+    async def _send_file(self, chat: int, media: Media, caption: str | None, reply_markup: Any) -> Message:
+        assert media.stored_path is not None
+        path = Path(media.stored_path)
+        if media.kind == "photo":
+            return await self.app.bot.send_photo(chat, path, caption=caption, reply_markup=reply_markup)
+        return await self.app.bot.send_document(chat, path, filename=media.ref or path.name, caption=caption,
+                                                reply_markup=reply_markup)

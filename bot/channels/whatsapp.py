@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +18,7 @@ from typing import Any
 import httpx
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import AsyncHttpClient
@@ -23,9 +27,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.attachments import store_bytes
-from bot.channels.base import SendError
+from bot.channels.base import Outgoing, SendError
 from bot.config import Settings
-from bot.outbox import Outbox, Outgoing, enqueue_replies
 from bot.runner import Runner
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import t
@@ -40,7 +43,18 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 # Twilio's SIDs have 34 characters; inbound_messages.message_id holds 100.
 MAX_SID = 64
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Media downloads; sends get longer, so that a slow but accepted send is not repeated as a duplicate.
 HTTP_TIMEOUT = 15.0
+SEND_TIMEOUT = 60.0
+
+# Twilio fetches a message's files from us (MediaUrl); a link works this long and only with its signature.
+MEDIA_LINK_TTL = timedelta(hours=2)
+MEDIA_PATH = "/whatsapp/media"
+# Twilio takes at most this many MediaUrl per message.
+MEDIA_PER_MESSAGE = 10
+
+# (outbox message id from the callback URL, Twilio MessageSid, status, error) -> whether the message is known.
+OnStatus = Callable[[int | None, str | None, str, str | None], Awaitable[bool]]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +147,29 @@ def split_body(text: str, limit: int = BODY_LIMIT, max_parts: int = MAX_REPLY_PA
     return [p for p in parts if p] or [""]
 
 
+def media_token(secret: bytes, path: str, expires: int) -> str:
+    """Return the signed, expiring token that names a file on disk in a media link.
+
+    >>> media_token(b"k", "/a/b.png", 100) == media_token(b"k", "/a/b.png", 100)
+    True
+    """
+    name = base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
+    mac = hmac.new(secret, f"{name}.{expires}".encode(), hashlib.sha256).digest()[:16]
+    return f"{name}.{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def media_path(secret: bytes, token: str, now: float) -> str | None:
+    """Return the file a token names, or None when it is forged, garbled or expired."""
+    try:
+        name, expires, mac = token.split(".")
+        good = media_token(secret, base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode(), int(expires))
+    except ValueError:
+        return None
+    if not hmac.compare_digest(good.rsplit(".", 1)[1], mac) or int(expires) < now:
+        return None
+    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
+
+
 class HttpxTwilioClient(AsyncHttpClient):
     """The twilio client's transport over httpx: a configurable base URL, and 429 Retry-After kept."""
 
@@ -169,12 +206,12 @@ def _seconds(value: str | None) -> float | None:
 # -- the channel -----------------------------------------------------------------------------------
 
 class WhatsAppChannel:
-    """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server, sends via the outbox."""
+    """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server; sends what the outbox gives it."""
 
     name = CHANNEL
-    session_window = WINDOW
+    session_window: timedelta | None = WINDOW
 
-    def __init__(self, settings: Settings, runner: Runner, *, outbox: Outbox | None = None) -> None:
+    def __init__(self, settings: Settings, runner: Runner, *, on_status: OnStatus | None = None) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_whatsapp_from
         assert settings.public_base_url, "WhatsApp needs PUBLIC_BASE_URL"
         token = settings.twilio_auth_token.get_secret_value()
@@ -184,25 +221,28 @@ class WhatsAppChannel:
         self.public_base_url = settings.public_base_url
         self.templates = dict(settings.twilio_templates)
         self.validator = RequestValidator(token)
-        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url)
+        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
         self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)
         self._credentials = (settings.twilio_account_sid, token)
+        # Media links are signed with a key derived from the auth token, so no second secret is needed.
+        self._media_key = hashlib.sha256(f"siaga-media:{token}".encode()).digest()
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
-        self._own_outbox = outbox is None
-        self.outbox = outbox or Outbox(runner.sessions, {CHANNEL: self}, clock=runner.clock, offload=runner.call,
-                                       rates={CHANNEL: settings.twilio_mps})
+        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback.
+        self.on_status = on_status
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
-                Route("/whatsapp/status", self.status, methods=["POST"])]
+                Route("/whatsapp/status", self.status, methods=["POST"]),
+                Route(MEDIA_PATH + "/{token}", self.media, methods=["GET", "HEAD"])]
 
     async def start(self) -> None:
-        if self._own_outbox:
-            await self.outbox.start()
+        pass
 
     async def stop(self) -> None:
-        if self._own_outbox:
-            await self.outbox.stop()
+        pass  # the webhooks stop with the web server; sending stops with close()
+
+    async def close(self) -> None:
+        """Release the HTTP clients (after the outbox sent its last round through them)."""
         await self._media.aclose()
         await self._twilio_http.aclose()
 
@@ -240,20 +280,12 @@ class WhatsAppChannel:
         if message.media:
             message = replace(message, media=await self._media_of(message))
         try:
-            await self.runner.run_turn_async(message, self._queue_replies)
+            # The runner writes the replies to the outbox with the turn and wakes it.
+            await self.runner.run_turn_async(message)
         except Exception:  # the route's one catch-all: apologise in chat, keep the webhook answering
             log.error("whatsapp: turn failed message=%s", message.message_id, exc_info=True)
-            await self.runner.call(self._queue_apology, message)
-        self.outbox.wake()
+            await self.runner.apologise_async(CHANNEL, message.address)
         return Response(EMPTY_TWIML, media_type="text/xml")
-
-    def _queue_replies(self, session: Any, inbound: Inbound, replies: list[Reply]) -> None:
-        enqueue_replies(session, inbound, replies, self.outbox.clock())
-
-    def _queue_apology(self, inbound: Inbound) -> None:
-        with self.runner.sessions.begin() as session:
-            apology = Reply(t("engine.error", self.settings.language), lang=self.settings.language)
-            enqueue_replies(session, inbound, [apology], self.outbox.clock())
 
     async def status(self, request: Request) -> Response:
         """Record a delivery status callback on the outbox message it belongs to."""
@@ -265,8 +297,10 @@ class WhatsAppChannel:
             return Response(status_code=400)
         outbox_id = request.query_params.get("outbox")
         code = form.get("ErrorCode")
-        found = await self.runner.call(
-            self.outbox.record_delivery, int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
+        if self.on_status is None:
+            return Response()
+        found = await self.on_status(
+            int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
             str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
         if not found:
             log.info("whatsapp: status callback for an unknown message")
@@ -295,6 +329,19 @@ class WhatsAppChannel:
                 return True
         return target.scheme == "https" and target.port in (None, 443) and (
             target.host == "api.twilio.com" or target.host.endswith(".twilio.com"))
+
+    async def media(self, request: Request) -> Response:
+        """Serve a file of an outgoing message to Twilio, if the link is signed and not expired."""
+        path = media_path(self._media_key, request.path_params["token"], time.time())
+        if path is None or not Path(path).is_file():
+            return Response(status_code=404)  # forged, expired or gone: the same answer, nothing to learn
+        return FileResponse(path)
+
+    def media_url(self, media: Media) -> str:
+        """Return the signed, expiring public link to one of our files."""
+        assert media.stored_path is not None
+        token = media_token(self._media_key, media.stored_path, int(time.time() + MEDIA_LINK_TTL.total_seconds()))
+        return public_url(self.public_base_url, f"{MEDIA_PATH}/{token}", "")
 
     async def _download(self, media: Media, message_id: str) -> Media:
         """Store a media file (size-capped); on failure keep the Twilio URL so the evidence is not lost."""
@@ -330,12 +377,7 @@ class WhatsAppChannel:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send(self, address: str, reply: Reply) -> None:
-        """Send a reply as free text now (the outbox is the normal way: it tracks delivery)."""
-        for body in split_body(render(reply)):
-            await self._create(to=address, body=body)
-
-    async def deliver(self, message: Outgoing) -> str | None:
+    async def send(self, message: Outgoing) -> str | None:
         """Send a claimed outbox message: its template if one was chosen, else the text in parts."""
         callback = public_url(self.public_base_url, "/whatsapp/status", f"outbox={message.id}")
         if message.template is not None:
@@ -343,6 +385,11 @@ class WhatsAppChannel:
                                                "content_variables": json.dumps(message.variables)}]
         else:
             requests = [{"body": body} for body in split_body(render(message.reply))]
+            files = [self.media_url(m) for m in message.reply.media if m.stored_path]
+            if files:  # the files ride on the last part, ten at most per message
+                requests[-1]["media_url"] = files[:MEDIA_PER_MESSAGE]
+                requests += [{"media_url": files[n:n + MEDIA_PER_MESSAGE]}
+                             for n in range(MEDIA_PER_MESSAGE, len(files), MEDIA_PER_MESSAGE)]
         sid = None
         for fields in requests:
             sid = await self._create(to=message.address, status_callback=callback, **fields)

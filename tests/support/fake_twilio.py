@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import threading
@@ -81,6 +82,9 @@ class FakeTwilio:
     url: str = ""
     # Where callbacks really go: the public URL maps to the app under test.
     webhook_target: str | None = None
+    # Seconds Messages.create takes (a slow provider); `arrived` counts create calls as they come in.
+    delay: float = 0.0
+    arrived: int = 0
 
     def _basic(self) -> str:
         return "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -125,6 +129,10 @@ class FakeTwilio:
         if auth != self._basic():
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
         form = {k: str(v) for k, v in (await request.form()).items()}
+        with self._lock:
+            self.arrived += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)  # accepted, but the caller hears of it only later
         with self._lock:
             if self._failures:
                 status, body, headers = self._failures.pop(0)

@@ -35,9 +35,9 @@ def spy_turns(runner) -> list[Inbound]:
     seen: list[Inbound] = []
     original = runner.run_turn
 
-    def spy(inbound, on_replies=None):
+    def spy(inbound, on_replies=None, queued=None):
         seen.append(inbound)
-        return original(inbound, on_replies)
+        return original(inbound, on_replies, queued)
 
     runner.run_turn = spy
     return seen

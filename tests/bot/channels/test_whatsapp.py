@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot import outbox as bot_outbox
+from bot.outbox import Outbox
+from bot.runner import Delivery
 from bot.channels.whatsapp import BODY_LIMIT, WhatsAppChannel, render, split_body, to_inbound
 from bot.web import build_web
 from handlers.types import Choice, Inbound, Location, Media, Reply
@@ -55,20 +58,39 @@ def whatsapp_officer(sessions):
         return add_officer(s, OFFICER, channel="whatsapp")
 
 
-Steps = Callable[[WhatsAppChannel, httpx.AsyncClient], Awaitable[Any]]
+Steps = Callable[["Served", httpx.AsyncClient], Awaitable[Any]]
+
+
+@dataclass
+class Served:
+    """The channel as `siaga run` wires it: its routes in-process, and the app's outbox (drained by hand)."""
+
+    channel: WhatsAppChannel
+    outbox: Outbox
 
 
 def scenario(runner, settings, steps: Steps) -> Any:
     """Run `steps` with the channel's routes served in-process (the outbox drained by hand)."""
+    runner.delivery = Delivery(outbox_channels=frozenset({"whatsapp"}), reach=("whatsapp",))
+
     async def main() -> Any:
-        channel = WhatsAppChannel(settings, runner)
+        box: Outbox | None = None
+
+        async def on_status(*report: Any) -> bool:
+            assert box is not None
+            return await asyncio.to_thread(box.record_delivery, *report)
+
+        channel = WhatsAppChannel(settings, runner, on_status=on_status)
+        box = Outbox(runner.sessions, {"whatsapp": channel}, clock=runner.clock,
+                     rates={"whatsapp": settings.twilio_mps})
         transport = httpx.ASGITransport(app=build_web(channel.routes()))
         # The app is reached at an internal address; Twilio signed the public one (a proxy sits between).
         async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8080") as client:
             try:
-                return await steps(channel, client)
+                return await steps(Served(channel, box), client)
             finally:
                 await channel.stop()
+                await channel.close()
     return asyncio.run(main())
 
 
@@ -180,9 +202,9 @@ def test_a_photo_is_downloaded_with_the_account_credentials_and_stored(runner, w
     seen: list[Inbound] = []
     original = runner.run_turn
 
-    def spy(inbound, on_replies=None):
+    def spy(inbound, *rest):  # noqa: ANN001
         seen.append(inbound)
-        return original(inbound, on_replies)
+        return original(inbound, *rest)
 
     runner.run_turn = spy
     at_photo_step(runner)
@@ -349,3 +371,53 @@ def test_siaga_run_serves_whatsapp_when_twilio_is_configured_and_needs_the_publi
         app.build(wa_settings.model_copy(update={"public_base_url": None}))
     with pytest.raises(app.ConfigError, match="TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"):
         app.build(wa_settings.model_copy(update={"twilio_whatsapp_from": None}))
+
+
+# -- outgoing media -------------------------------------------------------------------------------------
+
+def test_an_outgoing_file_goes_as_a_signed_expiring_link_that_only_twilio_can_follow(
+        runner, wa_settings, whatsapp_officer, fake, tmp_path):
+    from bot.channels.whatsapp import MEDIA_PATH, media_path, media_token
+
+    chart = tmp_path / "grafik.png"
+    chart.write_bytes(b"\x89PNG chart")
+
+    async def steps(served, client):
+        with runner.sessions.begin() as s:
+            bot_outbox.enqueue(s, "whatsapp", OFFICER, Reply("Grafik minggu ini", media=(
+                Media("photo", "grafik.png", "image/png", str(chart)),)), key="digest:1", now=runner.clock())
+        await served.outbox.drain()
+        link = fake.messages[-1]["MediaUrl"]
+        path = link.removeprefix(PUBLIC_BASE_URL)
+        good = await client.get(path)
+        forged = await client.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
+        other = media_token(b"not the key", str(chart), 2_000_000_000)
+        return link, good, forged.status_code, (await client.get(f"{MEDIA_PATH}/{other}")).status_code
+
+    link, good, forged, other = scenario(runner, wa_settings, steps)
+    assert link.startswith(f"{PUBLIC_BASE_URL}{MEDIA_PATH}/") and str(tmp_path) not in link
+    assert fake.messages[-1]["Body"] == "Grafik minggu ini"
+    assert (good.status_code, good.content) == (200, b"\x89PNG chart")
+    assert (forged, other) == (404, 404)
+    token = link.rsplit("/", 1)[1]
+    expires = int(token.split(".")[1])
+    assert media_path(b"k", media_token(b"k", "/x", expires), expires - 1) == "/x"
+    assert media_path(b"k", media_token(b"k", "/x", expires), expires + 1) is None  # expired
+
+
+def test_a_send_that_times_out_is_retried_later_not_lost(runner, wa_settings, whatsapp_officer, fake, clock,
+                                                          monkeypatch):
+    import bot.channels.whatsapp as whatsapp
+
+    monkeypatch.setattr(whatsapp, "SEND_TIMEOUT", 0.2)  # production waits a minute before calling it lost
+    fake.delay = 1.0
+
+    async def steps(served, client):
+        await post(client, INBOUND, inbound_params(OFFICER, "/bantuan"))
+        await served.outbox.drain()
+
+    scenario(runner, wa_settings, steps)
+    with runner.sessions.begin() as s:
+        (row,) = outbox.list_messages(s)
+    assert (row.status, row.error) == (OutboxStatus.PENDING, "twilio timeout ReadTimeout")
+    assert row.next_attempt_at == clock() + timedelta(seconds=2)
