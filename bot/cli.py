@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import console
 from bot.config import Settings
-from bot.runner import Runner, utcnow
+from bot.runner import Runner, start_clock_at, utcnow
 from handlers.texts import t
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
@@ -302,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `siaga` command."""
     args = build_parser().parse_args(argv)
     settings = Settings()
+    start_clock_at(settings.clock_start)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="SIAGA_LOG_LEVEL")
     # Threads running chat turns against PostgreSQL (SQLite always uses one: it has a single write lock).
     turn_workers: int = Field(4, ge=1, le=64, validation_alias="SIAGA_TURN_WORKERS")
+    # Tests only: the process's clock reads this instant when it starts and runs on from there
+    # (ISO 8601 with an offset, e.g. 2026-12-31T23:59:00+08:00), so a child process can live in another year.
+    clock_start: datetime | None = Field(None, validation_alias="SIAGA_CLOCK_START")
 
     # The web server that hosts webhooks (Telegram in webhook mode, WhatsApp) and /healthz.
     host: str = Field("127.0.0.1", validation_alias="HOST")

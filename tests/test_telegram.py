@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import child_env
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
 
 pytestmark = pytest.mark.subprocess
@@ -87,8 +87,8 @@ def fake():
 
 @pytest.fixture
 def siaga(database_factory, tmp_path, fake):
-    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id",
-           "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.url, "SIAGA_LOG_LEVEL": "DEBUG"}
+    env = child_env(DATABASE_URL=database_factory(), SIAGA_LANGUAGE="id", TELEGRAM_BOT_TOKEN=fake.token,
+                    TELEGRAM_API_BASE_URL=fake.url, SIAGA_LOG_LEVEL="DEBUG")
     for name in ("SIAGA_ATTACHMENTS_DIR", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID"):
         env.pop(name, None)
     app = Siaga(env, tmp_path, fake)

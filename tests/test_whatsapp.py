@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -14,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.runner import utcnow
 from storage import outbox, people
 from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
-from tests.conftest import add_office, prepare
+from tests.conftest import add_office, child_env, child_now, child_year, prepare
 from tests.support.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -66,9 +64,9 @@ def served(database_factory, tmp_path):
     database_url = database_factory()
     with FakeTwilio() as fake:
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "SIAGA_LANGUAGE": "id", "HOST": "127.0.0.1",
-               "PORT": str(port), "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TWILIO_ACCOUNT_SID": fake.account_sid,
-               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER, "TWILIO_API_BASE_URL": fake.url}
+        env = child_env(DATABASE_URL=database_url, SIAGA_LANGUAGE="id", HOST="127.0.0.1", PORT=str(port),
+                        PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid,
+                        TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=SENDER, TWILIO_API_BASE_URL=fake.url)
         for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_TEMPLATES"):
             env.pop(name, None)
 
@@ -80,7 +78,7 @@ def served(database_factory, tmp_path):
         # Set up in-process, as `siaga init`, `office add` and `invite create` do (tests/test_cli.py runs those).
         engine = prepare(database_url)
         with make_sessions(engine).begin() as s:
-            code = people.add_invite(s, add_office(s), Role.OFFICER, utcnow()).code
+            code = people.add_invite(s, add_office(s), Role.OFFICER, child_now()).code
         engine.dispose()
         log = open(tmp_path / "siaga-run.log", "w+", encoding="utf-8")  # noqa: SIM115
         process = subprocess.Popen([SIAGA, "run"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
@@ -129,7 +127,8 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
 
     final = new_sid("SM")
     done = chat.say("kirim", sid=final)
-    assert "Laporan KJD-6371-2026-000001 tersimpan." in done
+    number = f"KJD-6371-{child_year()}-000001"
+    assert f"Laporan {number} tersimpan." in done
     # Twilio retries a webhook it thinks failed, with the same MessageSid, sometimes at the same time.
     retries = [threading.Thread(target=chat.post, args=("kirim",), kwargs={"sid": final}) for _ in range(3)]
     for thread in retries:
@@ -140,7 +139,7 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
 
     rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
     assert [(r["number"], r["channel"], r["severity"], r["latitude"], r["attachments"]) for r in rows] == [
-        ("KJD-6371-2026-000001", "whatsapp", "tinggi", "-3.3", "1")]
+        (number, "whatsapp", "tinggi", "-3.3", "1")]
     stored = list((tmp_path / "attachments").rglob("*.jpg"))
     assert len(stored) == 1 and stored[0].read_bytes().startswith(b"\xff\xd8")
     assert fake.bodies(OFFICER).count(done) == 1
