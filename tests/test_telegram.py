@@ -224,6 +224,14 @@ def test_webhook_mode_serves_telegram_on_the_shared_web_server(siaga, fake):
     budi.tap("Hoaks & ujaran kebencian", expect="Di kecamatan mana?")
     budi.say("batal", expect="Dibatalkan")
 
+    # Telegram redelivers an update whose webhook call failed or timed out: same update, same message.
+    update = budi.message(text="halo")
+    update_id = fake.push(update)
+    fake.push({**update, "update_id": update_id})
+    # Webhook calls go one at a time, so by the answer to /bantuan the copy has been handled.
+    answers = budi.say("/bantuan", expect="Perintah Siaga:")
+    assert len(answers) == 2 and answers[0].startswith("Ketik /lapor untuk melaporkan kejadian")
+
     # In a group the bot answers only commands addressed to it, and only with a pointer to a private chat.
     group = {"id": -100200, "type": "supergroup", "title": "Kesbangpol"}
     for text in ("/lapor@SiagaTestBot", "/lapor", "halo semua", "/lapor@OtherBot"):
@@ -238,6 +246,10 @@ def test_webhook_mode_serves_telegram_on_the_shared_web_server(siaga, fake):
     assert to_group == ["Laporan dikirim lewat obrolan pribadi dengan @SiagaTestBot, bukan di grup."]
     assert siaga.stop() == 0
     assert siaga.reports() == []
+    # /start, /lapor, a tap, batal, halo, /bantuan, /bantuan: a turn each, none for halo's copy.
+    log = siaga.logs[0]
+    assert log.count("turn channel=telegram") == 7
+    assert log.count("duplicate message ignored channel=telegram") == 1
 
 
 def test_sigterm_lets_the_turn_in_flight_finish_and_its_state_is_saved(siaga, fake):

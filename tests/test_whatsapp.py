@@ -136,6 +136,10 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
     for thread in retries:
         thread.join()
     assert chat.post("kirim", sid=final).status_code == 200
+    # Each webhook answers after its turn; the outbox key alone would hide a second turn, so count them.
+    log = (tmp_path / "siaga-run.log").read_text(encoding="utf-8")
+    assert log.count("duplicate message ignored channel=whatsapp") == 4
+    assert log.count("turn channel=whatsapp") == 15  # one per message said, none for the retries
 
     rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
     assert [(r["number"], r["channel"], r["severity"], r["latitude"], r["attachments"]) for r in rows] == [
