@@ -160,6 +160,16 @@ def test_a_stale_draft_expires_with_a_notice(runner, officer, clock):
     assert say(runner, "officer-1", "kembali").startswith("Ketik /lapor untuk melaporkan kejadian")
 
 
+def test_a_draft_lives_24_hours_from_its_last_answer_not_from_its_start(runner, officer, clock):
+    assert say(runner, "officer-1", "/lapor") == "Jenis kejadian apa?"
+    clock.advance(hours=23)
+    assert say(runner, "officer-1", "1").startswith("Di kecamatan mana?")
+    clock.advance(hours=23)  # 46 hours after /lapor, 23 after the last answer
+    assert say(runner, "officer-1", "Banjarmasin Utara").startswith("Di desa/kelurahan")
+    clock.advance(hours=24, minutes=1)
+    assert say(runner, "officer-1", "Kel. Sungai Jingah").startswith("Draf laporan kejadian Anda tidak dilanjutkan")
+
+
 def test_a_command_inside_a_flow_answers_and_puts_the_question_again(runner, officer):
     say(runner, "officer-1", "/lapor")
     reply = say(runner, "officer-1", "/bantuan")
