@@ -53,7 +53,16 @@ def child_year(tz: str = "Asia/Makassar") -> int:
 
 
 def pytest_report_header() -> str:
-    return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temporary files)'}"
+    clock = f"; siaga child processes' clock starts at {CHILD_CLOCK_START}" if CHILD_CLOCK_START else ""
+    return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temporary files)'}{clock}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # CI's second run must really be on PostgreSQL: some races (outbox claims) only show there.
+    backend = make_url(TEST_DATABASE_URL or "sqlite://").get_backend_name()
+    if os.environ.get("SIAGA_TEST_REQUIRE_POSTGRES") and backend != "postgresql":
+        raise pytest.UsageError("SIAGA_TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL; "
+                                "set TEST_DATABASE_URL=postgresql+psycopg://... or unset SIAGA_TEST_REQUIRE_POSTGRES.")
 
 
 @pytest.fixture(scope="session")
