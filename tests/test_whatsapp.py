@@ -171,3 +171,15 @@ def test_a_failed_delivery_shows_in_the_outbox_list_with_the_number_masked(serve
     assert "undelivered" in failed and "63016" in failed and "whatsapp:+" in failed
     assert "6281234567890" not in failed and "890" in failed
     assert len(failed.strip().splitlines()) == 2  # the header and the one failed message
+
+
+def test_delivery_reports_posted_by_twilio_reach_every_outbox_row(served):
+    chat, siaga, code, fake = served
+    fake.post_statuses = ("queued", "sent", "delivered")
+    chat.say(f"daftar {code}")
+    chat.say("Budi Santoso")
+    sent = fake.count()
+    wait_until(lambda: fake.callbacks_in_flight() == 0 and len(fake.callbacks) == 3 * sent)
+    assert sent >= 2 and {status for _, _, status in fake.callbacks} == {200}
+    rows = siaga("outbox", "list").stdout.strip().splitlines()[1:]
+    assert len(rows) == sent and all(" sent " in row and " delivered " in row for row in rows)
