@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, start_clock_at, utcnow
@@ -301,7 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `siaga` command."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        print(f"siaga: setting {'.'.join(map(str, error['loc']))}: {error['msg']}; "
+              "fix it in the environment or .env (see README, Configuration).", file=sys.stderr)
+        return 2
     start_clock_at(settings.clock_start)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

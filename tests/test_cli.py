@@ -144,3 +144,11 @@ def test_run_without_any_channel_says_what_is_missing(siaga):
     result = siaga("run", check=False)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_a_bad_setting_is_named_in_one_line_with_where_to_fix_it(siaga):
+    result = siaga("office", "list", check=False, clock="2027-01-02T10:00:00")  # no UTC offset
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "siaga: setting SIAGA_CLOCK_START: Input should have timezone info; "
+        "fix it in the environment or .env (see README, Configuration)."]
