@@ -26,7 +26,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # 10:00 WITA on a Monday; every test that needs "now" starts here.
 FROZEN_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 # Where the clocks of `siaga` child processes start (SIAGA_CLOCK_START), e.g. 2027-01-02T10:00:00+08:00, to run
-# the subprocess tests as if on another day; unset, children read the real time. See README, "Tests".
+# the subprocess tests as if on another day; unset, children read the real time. See README, Quickstart.
 CHILD_CLOCK_START = os.environ.get("SIAGA_TEST_CHILD_CLOCK") or None
 
 
