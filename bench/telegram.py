@@ -238,12 +238,12 @@ def summary(name: str, load: Load, seconds: float) -> dict[str, float]:
     return stats
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=50, help="officers chatting at once (default 50)")
     parser.add_argument("--reports", type=int, default=4, help="incident reports each officer files (default 4)")
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"

@@ -1,10 +1,14 @@
-"""WhatsApp webhook throughput: signed Twilio webhooks at rising concurrency against `siaga run`, with a baseline.
+"""WhatsApp end to end: signed Twilio webhooks at rising concurrency against `siaga run`, replies delivered, a baseline.
 
-In one run: a fake Twilio API (child process) takes the replies; `siaga run` (child process, uvicorn,
-the real ASGI app, the real database) serves `/whatsapp/inbound`; and the same uvicorn setup answering
-an empty 200 on the same path is the baseline. The load generator (this process, aiohttp) posts
-pre-signed webhooks: at concurrency C, C officers each file incident reports message after message.
-Prints requests/s, p50 and p99 per level, the ratios to the baseline, and a final summary line.
+In one run: a fake Twilio API (child process) takes the replies and posts signed status callbacks
+(queued, sent, delivered) back for each; `siaga run` (child process, uvicorn, the real ASGI app, the real
+database) serves `/whatsapp/inbound` and `/whatsapp/status`; and the same uvicorn setup answering an empty
+200 on the inbound path is the baseline. The load generator (this process, aiohttp) posts pre-signed
+webhooks: at concurrency C, C officers each file incident reports message after message for --seconds;
+then it waits (up to --drain-seconds) until every reply of the level is delivered.
+Per level it prints webhook requests/s (200s only, over the measured time), p50 and p99 of the 200s,
+the replies delivered and delivered/s (from the level's start until its last reply was delivered), the
+backlog left, the ratios to the baseline, and at the end the outbox's backlog and a summary line.
 
     python -m bench.whatsapp --database sqlite --concurrency 1,8,32,64 --seconds 3
 """
@@ -64,8 +68,8 @@ def wait_healthy(url: str, process: subprocess.Popen | multiprocessing.Process, 
 
 # -- the servers -------------------------------------------------------------------------------------
 
-def serve_fake_twilio(port: int, account_sid: str) -> None:
-    """Child process: a fake Twilio REST API that accepts every message."""
+def serve_fake_twilio(port: int, account_sid: str, app_url: str) -> None:
+    """Child process: a fake Twilio REST API that accepts every message and reports each one delivered."""
     import socket
 
     import uvicorn
@@ -74,7 +78,8 @@ def serve_fake_twilio(port: int, account_sid: str) -> None:
 
     from tests.support.fake_twilio import FakeTwilio
 
-    fake = FakeTwilio(account_sid=account_sid, auth_token=TOKEN)
+    fake = FakeTwilio(account_sid=account_sid, auth_token=TOKEN, webhook_target=app_url,
+                      post_statuses=("queued", "sent", "delivered"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))
     fake.url = f"http://127.0.0.1:{port}"
@@ -132,10 +137,12 @@ def signed_request(validator, address: str, body: str, account_sid: str) -> tupl
                                         "Content-Type": "application/x-www-form-urlencoded"}
 
 
-async def load(url: str, users: list[str], seconds: float, account_sid: str) -> tuple[int, list[float], int]:
-    """Each user posts their report script in order, looping, for `seconds`; return (ok, latencies, errors).
+async def load(url: str, users: list[str], seconds: float, account_sid: str) -> tuple[list[float], int, float]:
+    """Each user posts their report script in order, looping, for `seconds`.
 
-    aiohttp rather than httpx drives the load: it costs the generator several times less CPU per request.
+    Returns (latencies of the 200 answers, how many answers were not 200, seconds from the first request
+    until the last answer). aiohttp rather than httpx drives the load: it costs the generator several
+    times less CPU per request.
     """
     import aiohttp
     from twilio.request_validator import RequestValidator
@@ -145,7 +152,8 @@ async def load(url: str, users: list[str], seconds: float, account_sid: str) -> 
     errors = 0
     connector = aiohttp.TCPConnector(limit=len(users))
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
-        deadline = time.monotonic() + seconds
+        started_at = time.monotonic()
+        deadline = started_at + seconds
 
         async def user(address: str) -> None:
             nonlocal errors
@@ -155,19 +163,63 @@ async def load(url: str, users: list[str], seconds: float, account_sid: str) -> 
                 started = time.perf_counter()
                 async with client.post(url, data=body, headers=headers) as response:
                     await response.read()
-                    latencies.append(time.perf_counter() - started)
-                    if response.status != 200:
+                    if response.status == 200:
+                        latencies.append(time.perf_counter() - started)
+                    else:
                         errors += 1
                 step += 1
 
         await asyncio.gather(*(user(a) for a in users))
-    return len(latencies) - errors, latencies, errors
+        elapsed = time.monotonic() - started_at
+    return latencies, errors, elapsed
 
 
-def summarise(latencies: list[float], seconds: float) -> tuple[float, float, float]:
+def summarise(latencies: list[float], elapsed: float) -> tuple[float, float, float]:
+    """(answers per second over the measured time, p50 ms, p99 ms)."""
     ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("nan")
-    return len(ordered) / seconds, statistics.median(ordered) * 1000 if ordered else float("nan"), p99 * 1000
+    if not ordered:
+        return 0.0, float("nan"), float("nan")
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return len(ordered) / elapsed, statistics.median(ordered) * 1000, p99 * 1000
+
+
+BACKLOG = ("pending", "sending", "sent", "delivered", "failed")
+
+
+def backlog(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Outbox rows by where they are: pending, sending, sent (no delivery report yet), delivered, failed."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage, OutboxStatus
+
+    counts = dict.fromkeys(BACKLOG, 0)
+    with engine.connect() as conn:
+        rows = conn.execute(select(OutboxMessage.status, OutboxMessage.delivery_status, func.count())
+                            .group_by(OutboxMessage.status, OutboxMessage.delivery_status))
+        for status, delivery, n in rows:
+            if status == OutboxStatus.SENT and delivery in ("delivered", "read"):
+                counts["delivered"] += n
+            elif status == OutboxStatus.SENT:
+                counts["sent"] += n
+            elif status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                counts[status.value] += n
+            else:
+                counts["failed"] += n
+    return counts
+
+
+def wait_delivered(engine, timeout: float) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Wait until no reply is waiting to be sent or for its delivery report (or `timeout`); return the backlog."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = backlog(engine)
+        if counts["pending"] + counts["sending"] + counts["sent"] == 0 or time.monotonic() >= deadline:
+            return counts
+        time.sleep(0.05)
+
+
+def show(counts: dict[str, int]) -> str:
+    return " ".join(f"{name}={counts[name]}" for name in BACKLOG)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--concurrency", default="1,8,32,64", help="comma-separated levels")
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each level")
+    parser.add_argument("--seconds", type=float, default=3.0, help="how long each level posts webhooks")
+    parser.add_argument("--drain-seconds", type=float, default=60.0,
+                        help="how long each level may wait for its replies to be delivered")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
     account_sid = "AC" + "b" * 32
@@ -192,47 +246,65 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
     users = prepare_database(url, max(levels), account_sid)
+    watch = create_engine(url)
 
     fake_port, app_port, base_port = free_port(), free_port(), free_port()
-    fake = multiprocessing.Process(target=serve_fake_twilio, args=(fake_port, account_sid), daemon=True)
+    fake = multiprocessing.Process(target=serve_fake_twilio,
+                                   args=(fake_port, account_sid, f"http://127.0.0.1:{app_port}"), daemon=True)
     fake.start()
     wait_healthy(f"http://127.0.0.1:{fake_port}/healthz", fake)
     env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(app_port), "PUBLIC_BASE_URL": PUBLIC,
            "TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
            "TWILIO_MPS": "100000", "SIAGA_LOG_LEVEL": "WARNING", "SIAGA_ATTACHMENTS_DIR": str(workdir / "att")}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    for name in ("TELEGRAM_BOT_TOKEN", "SIAGA_CLOCK_START", "TWILIO_TEMPLATES"):
+        env.pop(name, None)
     siaga = subprocess.Popen([str(Path(sys.executable).parent / "siaga"), "run"], env=env, cwd=workdir)
     baseline = multiprocessing.Process(target=serve_baseline, args=(base_port,), daemon=True)
     baseline.start()
     try:
         wait_healthy(f"http://127.0.0.1:{app_port}/healthz", siaga)
         wait_healthy(f"http://127.0.0.1:{base_port}/healthz", baseline)
-        print(f"# WhatsApp webhook bench: {args.database}, {args.seconds:.0f}s per level, cores={os.cpu_count()}")
+        print(f"# WhatsApp end-to-end bench: {args.database}, {args.seconds:g}s of webhooks per level, "
+              f"up to {args.drain_seconds:g}s to deliver, cores={os.cpu_count()}")
         print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
-              f"{'p99 ms':>7} {'errors':>6} | {'rps ratio':>9} {'p99 ratio':>9}")
+              f"{'p99 ms':>7} {'errors':>6} | {'delivered':>9} {'deliv/s':>8} {'drain s':>7} {'left':>5} | "
+              f"{'rps ratio':>9} {'p99 ratio':>9}")
         results = []
         for c in levels:
-            _, base_lat, _ = asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound", users[:c],
-                                              args.seconds, account_sid))
-            _, wa_lat, errors = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound", users[:c],
-                                                 args.seconds, account_sid))
-            b, w = summarise(base_lat, args.seconds), summarise(wa_lat, args.seconds)
-            results.append((c, w, errors))
+            base_lat, _, base_elapsed = asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound",
+                                                         users[:c], args.seconds, account_sid))
+            before = backlog(watch)["delivered"]
+            started = time.monotonic()
+            wa_lat, errors, wa_elapsed = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound",
+                                                          users[:c], args.seconds, account_sid))
+            load_done = time.monotonic()
+            after = wait_delivered(watch, args.drain_seconds)
+            end_to_end = time.monotonic() - started
+            drain = time.monotonic() - load_done
+            delivered = after["delivered"] - before
+            left = after["pending"] + after["sending"] + after["sent"]
+            b, w = summarise(base_lat, base_elapsed), summarise(wa_lat, wa_elapsed)
+            results.append((c, w, errors, delivered / end_to_end, left))
             print(f"{c:>5} {b[0]:>11.0f} {b[1]:>7.1f} {b[2]:>7.1f} | {w[0]:>9.0f} {w[1]:>7.1f} {w[2]:>7.1f} "
-                  f"{errors:>6} | {w[0] / b[0]:>9.2f} {w[2] / b[2]:>9.1f}")
+                  f"{errors:>6} | {delivered:>9} {delivered / end_to_end:>8.0f} {drain:>7.1f} {left:>5} | "
+                  f"{w[0] / b[0] if b[0] else float('nan'):>9.2f} {w[2] / b[2]:>9.1f}")
+        final = backlog(watch)
+        print(f"outbox at the end: {show(final)}")
         best = max(results, key=lambda r: r[1][0])
-        met = [r for r in results if r[1][0] >= TARGET_RPS and r[1][2] < TARGET_P99_MS and r[2] == 0]
+        met = [r for r in results if r[1][0] >= TARGET_RPS and r[1][2] < TARGET_P99_MS and r[2] == 0 and r[4] == 0]
         verdict = (f"MET at concurrency {met[0][0]}" if met else
-                   f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms)")
+                   f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms, every reply delivered)")
         print(f"SUMMARY whatsapp-webhook {args.database}: best {best[1][0]:.0f} req/s at concurrency {best[0]} "
-              f"(p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}); target {verdict}")
+              f"(p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}, "
+              f"{best[3]:.0f} replies delivered/s); backlog {show(final)}; target {verdict}")
     finally:
         siaga.send_signal(signal.SIGTERM)
         siaga.wait(timeout=30)
         for process in (baseline, fake):
             process.terminate()
             process.join(timeout=10)
+        watch.dispose()
         if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))

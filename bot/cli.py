@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, DataError, OperationalError, SQLAlchem
 
 from bot.channels import console
 from bot.config import Settings
-from bot.runner import Runner, utcnow
+from bot.runner import Runner, start_clock_at, utcnow
 from handlers.texts import t
 from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
@@ -502,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"siaga: {settings_problem(exc)}", file=sys.stderr)
         return 2
+    start_clock_at(settings.clock_start)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -40,9 +40,21 @@ MAX_ATTEMPTS = 5
 INBOUND_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
+# How far this process's clock is set from the real one (see `start_clock_at`).
+_clock_offset = timedelta(0)
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _clock_offset
+
+
+def start_clock_at(start: datetime | None) -> None:
+    """Set this process's clock (`utcnow`) to read `start` now and run on from there; None: the real time."""
+    global _clock_offset
+    if start is not None and start.tzinfo is None:
+        raise ValueError("the clock's start needs a UTC offset, e.g. 2026-12-31T23:59:00+08:00")
+    _clock_offset = timedelta(0) if start is None else start - datetime.now(UTC)
 
 
 @dataclass(frozen=True)

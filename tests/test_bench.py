@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bench import engine, memory
+from bench import engine, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -32,3 +32,25 @@ def test_the_memory_bench_keeps_drafts_in_the_database_and_prints_its_ratio_line
     assert "drafts=6      in db=6" in out
     assert f"ratio {DATABASE}: rss with 6 drafts / baseline" in out
     assert out.strip().splitlines()[-1].startswith("SUMMARY memory:")
+
+
+def test_the_telegram_bench_files_every_report_through_the_channel_and_prints_its_summary(capsys, database_factory):
+    url = database_factory() if DATABASE == "postgresql" else None
+    assert telegram.main(["--chats", "2", "--reports", "1", *(["--database-url", url] if url else [])]) == 0
+    out = capsys.readouterr().out
+    assert "reports saved: 2/2" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY siaga=")
+
+
+def test_the_whatsapp_bench_delivers_every_reply_and_reports_the_backlog(capsys):
+    postgres = ["--postgres-url", os.environ["TEST_DATABASE_URL"]] if DATABASE == "postgresql" else []
+    whatsapp.main(["--database", DATABASE, *postgres, "--concurrency", "1,2", "--seconds", "0.5",
+                   "--drain-seconds", "30"])
+    out = capsys.readouterr().out
+    levels = [line.split() for line in out.splitlines() if line.lstrip()[:1].isdigit()]
+    assert [row[0] for row in levels] == ["1", "2"]
+    # Columns: conc, baseline (3), |, webhook req/s p50 p99 errors, |, delivered deliv/s drain left, |, ratios.
+    assert all(row[8] == "0" and int(row[10]) > 0 and row[13] == "0" for row in levels)
+    final = out.strip().splitlines()[-1]
+    assert final.startswith(f"SUMMARY whatsapp-webhook {DATABASE}:")
+    assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import child_env, child_year
 
 pytestmark = pytest.mark.subprocess
 
@@ -24,13 +25,15 @@ REPORT = [
 
 @pytest.fixture
 def siaga(database_factory, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id"}
+    env = child_env(DATABASE_URL=database_factory(), SIAGA_LANGUAGE="id")
     for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
         env.pop(name, None)
 
-    def run(*args: str, stdin: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
-                                cwd=tmp_path, timeout=120)
+    def run(*args: str, stdin: str = "", check: bool = True, clock: str | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+        """Run `siaga *args`; `clock` starts the child's clock at that instant instead."""
+        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True,
+                                env={**env, "SIAGA_CLOCK_START": clock} if clock else env, cwd=tmp_path, timeout=120)
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -53,20 +56,21 @@ def test_an_invited_officer_files_a_report_from_a_piped_console(siaga, tmp_path)
     assert len(code) == 8
     chat = siaga("console", "--as", "0812-demo", stdin="\n".join([f"daftar {code}", "Budi Santoso", *REPORT]) + "\n")
     assert "Selamat datang di Siaga" in chat.stdout
-    assert "Laporan KJD-6371-2026-000001 tersimpan. Terima kasih." in chat.stdout
+    number = f"KJD-6371-{child_year()}-000001"
+    assert f"Laporan {number} tersimpan. Terima kasih." in chat.stdout
 
     rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
     assert len(rows) == 1
     row = rows[0]
     assert (row["number"], row["kecamatan_code"], row["severity"], row["attachments"]) == (
-        "KJD-6371-2026-000001", "63.71.04", "tinggi", "1")
+        number, "63.71.04", "tinggi", "1")
     assert row["occurred_at"].endswith("+08:00")
     stored = list((tmp_path / "attachments").rglob("*.jpg"))
     assert len(stored) == 1 and stored[0].read_bytes().startswith(b"\xff\xd8")
 
     as_json = json.loads(siaga("reports", "list", "--format", "json", "--office", "63").stdout)
-    assert [r["number"] for r in as_json] == ["KJD-6371-2026-000001"]
-    assert "KJD-6371-2026-000001" in siaga("reports", "list").stdout
+    assert [r["number"] for r in as_json] == [number]
+    assert number in siaga("reports", "list").stdout
     officers = siaga("officer", "list", "--office", "63.71").stdout
     assert "Budi Santoso\tofficer\t63.71" in officers and "0812" not in officers
     trail = siaga("audit", "list").stdout
@@ -84,7 +88,29 @@ def test_a_restart_mid_conversation_resumes_at_the_same_step(siaga, tmp_path):
     assert first.stdout.rstrip().endswith("Apa yang terjadi? Ceritakan singkat.")
     second = siaga("console", "--as", "budi", stdin="\n".join(REPORT[5:]) + "\n")
     assert second.stdout.startswith("Siapa pihak atau kelompok yang terlibat?")
-    assert "Laporan KJD-6371-2026-000001 tersimpan." in second.stdout
+    assert f"Laporan KJD-6371-{child_year()}-000001 tersimpan." in second.stdout
+
+
+def test_reports_filed_either_side_of_new_year_wita_are_numbered_in_their_own_year(siaga):
+    # 00:00 WITA is 16:00 UTC on 31 December: the office's year turns while UTC's has not.
+    before, after = "2026-12-31T23:59:00+08:00", "2027-01-01T00:00:30+08:00"
+    siaga("office", "add", "--region", "63.71", clock=before)
+    code = siaga("invite", "create", "--office", "63.71", "--role", "officer", "--name", "Budi",
+                 clock=before).stdout.strip()
+    report = [*REPORT[:-3], "lewati", "lewati", "kirim"]
+    old = siaga("console", "--as", "budi", stdin="\n".join([f"daftar {code}", *report]) + "\n", clock=before)
+    assert "Laporan KJD-6371-2026-000001 tersimpan." in old.stdout
+    new = siaga("console", "--as", "budi", stdin="\n".join(report) + "\n", clock=after)
+    assert "Laporan KJD-6371-2027-000001 tersimpan." in new.stdout
+    again = siaga("console", "--as", "budi", stdin="\n".join(report) + "\n", clock=after)
+    assert "Laporan KJD-6371-2027-000002 tersimpan." in again.stdout
+
+    rows = json.loads(siaga("reports", "list", "--format", "json", clock=after).stdout)
+    assert sorted((r["number"], r["occurred_at"]) for r in rows) == [
+        ("KJD-6371-2026-000001", "2026-12-31T23:59+08:00"),
+        ("KJD-6371-2027-000001", "2027-01-01T00:00+08:00"),
+        ("KJD-6371-2027-000002", "2027-01-01T00:00+08:00"),
+    ]
 
 
 def test_an_unknown_console_sender_cannot_file_anything(siaga):
@@ -109,7 +135,7 @@ def test_admin_commands_refuse_bad_input_clearly(siaga, tmp_path):
 
 
 def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    env = child_env(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
     result = subprocess.run([SIAGA, "office", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 2 and "run `siaga init` first" in result.stderr
 
@@ -118,3 +144,11 @@ def test_run_without_any_channel_says_what_is_missing(siaga):
     result = siaga("run", check=False)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_a_bad_setting_is_named_in_one_line_with_where_to_fix_it(siaga):
+    result = siaga("office", "list", check=False, clock="2027-01-02T10:00:00")  # no UTC offset
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "siaga: invalid setting SIAGA_CLOCK_START: Input should have timezone info "
+        "(in the environment or .env; see .env.example)"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import child_env
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
 
 pytestmark = pytest.mark.subprocess
@@ -87,8 +87,8 @@ def fake():
 
 @pytest.fixture
 def siaga(database_factory, tmp_path, fake):
-    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id",
-           "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.url, "SIAGA_LOG_LEVEL": "DEBUG"}
+    env = child_env(DATABASE_URL=database_factory(), SIAGA_LANGUAGE="id", TELEGRAM_BOT_TOKEN=fake.token,
+                    TELEGRAM_API_BASE_URL=fake.url, SIAGA_LOG_LEVEL="DEBUG")
     for name in ("SIAGA_ATTACHMENTS_DIR", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID"):
         env.pop(name, None)
     app = Siaga(env, tmp_path, fake)
@@ -142,10 +142,16 @@ def test_an_officer_joins_and_files_a_report_by_tapping_sharing_a_location_and_a
     saved = budi.tap("Kirim", expect="tersimpan")
     assert re.fullmatch(r"Laporan KJD-6371-\d{4}-000001 tersimpan\. Terima kasih\.", saved[-1])
 
-    # A second tap on the same (already answered) keyboard files nothing.
-    edits = len(fake.calls_of("editMessageReplyMarkup"))
+    # A second tap on the same (already answered) keyboard files nothing. Each tap ends by editing its
+    # keyboard away, after its turn's replies went out: the second edit of this message only the second tap
+    # makes, so once it is there any reply to that tap would be too (the first tap's late edit is not enough).
+    review_id = review_keyboard.result["message_id"]
+
+    def review_edits() -> int:
+        return sum(int(c.params["message_id"]) == review_id for c in fake.calls_of("editMessageReplyMarkup"))
+
     budi.press(review_keyboard, "submit")
-    wait_until(lambda: len(fake.calls_of("editMessageReplyMarkup")) > edits, what="second tap handled")
+    wait_until(lambda: review_edits() == 2, what="the second tap handled to its end")
     assert budi.texts()[budi.seen:] == []
 
     # A second report, cancelled half-way.
@@ -218,6 +224,14 @@ def test_webhook_mode_serves_telegram_on_the_shared_web_server(siaga, fake):
     budi.tap("Hoaks & ujaran kebencian", expect="Di kecamatan mana?")
     budi.say("batal", expect="Dibatalkan")
 
+    # Telegram redelivers an update whose webhook call failed or timed out: same update, same message.
+    update = budi.message(text="halo")
+    update_id = fake.push(update)
+    fake.push({**update, "update_id": update_id})
+    # Webhook calls go one at a time, so by the answer to /bantuan the copy has been handled.
+    answers = budi.say("/bantuan", expect="Perintah Siaga:")
+    assert len(answers) == 2 and answers[0].startswith("Ketik /lapor untuk melaporkan kejadian")
+
     # In a group the bot answers only commands addressed to it, and only with a pointer to a private chat.
     group = {"id": -100200, "type": "supergroup", "title": "Kesbangpol"}
     for text in ("/lapor@SiagaTestBot", "/lapor", "halo semua", "/lapor@OtherBot"):
@@ -232,6 +246,10 @@ def test_webhook_mode_serves_telegram_on_the_shared_web_server(siaga, fake):
     assert to_group == ["Laporan dikirim lewat obrolan pribadi dengan @SiagaTestBot, bukan di grup."]
     assert siaga.stop() == 0
     assert siaga.reports() == []
+    # /start, /lapor, a tap, batal, halo, /bantuan, /bantuan: a turn each, none for halo's copy.
+    log = siaga.logs[0]
+    assert log.count("turn channel=telegram") == 7
+    assert log.count("duplicate message ignored channel=telegram") == 1
 
 
 def test_sigterm_lets_the_turn_in_flight_finish_and_its_state_is_saved(siaga, fake):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -14,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.runner import utcnow
 from storage import outbox, people
 from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
-from tests.conftest import add_office, prepare
+from tests.conftest import add_office, child_env, child_now, child_year, prepare
 from tests.support.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -66,9 +64,9 @@ def served(database_factory, tmp_path):
     database_url = database_factory()
     with FakeTwilio() as fake:
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "SIAGA_LANGUAGE": "id", "HOST": "127.0.0.1",
-               "PORT": str(port), "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TWILIO_ACCOUNT_SID": fake.account_sid,
-               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER, "TWILIO_API_BASE_URL": fake.url}
+        env = child_env(DATABASE_URL=database_url, SIAGA_LANGUAGE="id", HOST="127.0.0.1", PORT=str(port),
+                        PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid,
+                        TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=SENDER, TWILIO_API_BASE_URL=fake.url)
         for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_TEMPLATES"):
             env.pop(name, None)
 
@@ -80,7 +78,7 @@ def served(database_factory, tmp_path):
         # Set up in-process, as `siaga init`, `office add` and `invite create` do (tests/test_cli.py runs those).
         engine = prepare(database_url)
         with make_sessions(engine).begin() as s:
-            code = people.add_invite(s, add_office(s), Role.OFFICER, utcnow()).code
+            code = people.add_invite(s, add_office(s), Role.OFFICER, child_now()).code
         engine.dispose()
         log = open(tmp_path / "siaga-run.log", "w+", encoding="utf-8")  # noqa: SIM115
         process = subprocess.Popen([SIAGA, "run"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
@@ -129,7 +127,8 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
 
     final = new_sid("SM")
     done = chat.say("kirim", sid=final)
-    assert "Laporan KJD-6371-2026-000001 tersimpan." in done
+    number = f"KJD-6371-{child_year()}-000001"
+    assert f"Laporan {number} tersimpan." in done
     # Twilio retries a webhook it thinks failed, with the same MessageSid, sometimes at the same time.
     retries = [threading.Thread(target=chat.post, args=("kirim",), kwargs={"sid": final}) for _ in range(3)]
     for thread in retries:
@@ -137,10 +136,14 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
     for thread in retries:
         thread.join()
     assert chat.post("kirim", sid=final).status_code == 200
+    # Each webhook answers after its turn; the outbox key alone would hide a second turn, so count them.
+    log = (tmp_path / "siaga-run.log").read_text(encoding="utf-8")
+    assert log.count("duplicate message ignored channel=whatsapp") == 4
+    assert log.count("turn channel=whatsapp") == 15  # one per message said, none for the retries
 
     rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
     assert [(r["number"], r["channel"], r["severity"], r["latitude"], r["attachments"]) for r in rows] == [
-        ("KJD-6371-2026-000001", "whatsapp", "tinggi", "-3.3", "1")]
+        (number, "whatsapp", "tinggi", "-3.3", "1")]
     stored = list((tmp_path / "attachments").rglob("*.jpg"))
     assert len(stored) == 1 and stored[0].read_bytes().startswith(b"\xff\xd8")
     assert fake.bodies(OFFICER).count(done) == 1
@@ -168,3 +171,15 @@ def test_a_failed_delivery_shows_in_the_outbox_list_with_the_number_masked(serve
     assert "undelivered" in failed and "63016" in failed and "whatsapp:+" in failed
     assert "6281234567890" not in failed and "890" in failed
     assert len(failed.strip().splitlines()) == 2  # the header and the one failed message
+
+
+def test_delivery_reports_posted_by_twilio_reach_every_outbox_row(served):
+    chat, siaga, code, fake = served
+    fake.post_statuses = ("queued", "sent", "delivered")
+    chat.say(f"daftar {code}")
+    chat.say("Budi Santoso")
+    sent = fake.count()
+    wait_until(lambda: fake.callbacks_in_flight() == 0 and len(fake.callbacks) == 3 * sent)
+    assert sent >= 2 and {status for _, _, status in fake.callbacks} == {200}
+    rows = siaga("outbox", "list").stdout.strip().splitlines()[1:]
+    assert len(rows) == sent and all(" sent " in row and " delivered " in row for row in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from datetime import timedelta
@@ -254,7 +255,11 @@ def test_delivery_reports_only_move_forward(sessions, clock, callbacks, expected
 
 
 def test_two_workers_draining_at_once_send_each_message_once(database_factory):
+    # Meaningful on PostgreSQL only: SQLite's BEGIN IMMEDIATE serialises the claims, so there this passes even
+    # with claims that do not lock. CI's PostgreSQL run is therefore required (SIAGA_TEST_REQUIRE_POSTGRES, .ci/run).
     engine = prepare(database_factory())
+    if os.environ.get("SIAGA_TEST_REQUIRE_POSTGRES"):
+        assert engine.dialect.name == "postgresql"
     sessions = make_sessions(engine)
     clock = Clock()
     queue(sessions, clock, *[(f"chat{n % 7}", f"pesan {n}") for n in range(40)])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.runner import Runner
+from bot.runner import Runner, start_clock_at, utcnow
 from handlers.types import Inbound, Location, Media
 from storage import audit, conversations, incidents, people
 from storage.models import IncidentReport, Role
@@ -161,6 +162,16 @@ def test_a_stale_draft_expires_with_a_notice(runner, officer, clock):
     assert say(runner, "officer-1", "kembali").startswith("Ketik /lapor untuk melaporkan kejadian")
 
 
+def test_a_draft_lives_24_hours_from_its_last_answer_not_from_its_start(runner, officer, clock):
+    assert say(runner, "officer-1", "/lapor") == "Jenis kejadian apa?"
+    clock.advance(hours=23)
+    assert say(runner, "officer-1", "1").startswith("Di kecamatan mana?")
+    clock.advance(hours=23)  # 46 hours after /lapor, 23 after the last answer
+    assert say(runner, "officer-1", "Banjarmasin Utara").startswith("Di desa/kelurahan")
+    clock.advance(hours=24, minutes=1)
+    assert say(runner, "officer-1", "Kel. Sungai Jingah").startswith("Draf laporan kejadian Anda tidak dilanjutkan")
+
+
 def test_a_command_inside_a_flow_answers_and_puts_the_question_again(runner, officer):
     say(runner, "officer-1", "/lapor")
     reply = say(runner, "officer-1", "/bantuan")
@@ -201,3 +212,17 @@ def test_idle_chatter_points_to_the_commands(runner, officer):
 @pytest.mark.parametrize("command", ["/lapor", "lapor", "/report", "/lapor@SiagaBot", "LAPOR"])
 def test_report_aliases(runner, officer, command):
     assert say(runner, "officer-1", command) == "Jenis kejadian apa?"
+
+
+def test_a_started_clock_reads_its_start_and_runs_on_from_there():
+    start = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
+    try:
+        start_clock_at(start)
+        first = utcnow()
+        time.sleep(0.01)  # the real time has to pass for the clock to move
+        second = utcnow()
+    finally:
+        start_clock_at(None)
+    assert start <= first < start + timedelta(seconds=1)
+    assert second - first >= timedelta(seconds=0.01)
+    assert abs(utcnow() - datetime.now(UTC)) < timedelta(seconds=1)

@@ -303,6 +303,10 @@ class TelegramUser:
     def chat_id(self) -> int:
         return self.user["id"]
 
+    def message(self, **content: Any) -> dict[str, Any]:
+        """A new message update from this user, to push (once, or again as a redelivery)."""
+        return self._message(**content)
+
     def _message(self, **content: Any) -> dict[str, Any]:
         return {"message": {"message_id": self.fake.next_message_id(), "date": int(time.time()),
                             "from": self.user, "chat": self.chat, **content}}

@@ -85,6 +85,13 @@ class FakeTwilio:
     # Seconds Messages.create takes (a slow provider); `arrived` counts create calls as they come in.
     delay: float = 0.0
     arrived: int = 0
+    # Off by default: tests post the callbacks they need themselves (status_callback). When set, every created
+    # message with a StatusCallback gets these statuses posted to it, signed, in order, as Twilio does.
+    post_statuses: tuple[str, ...] = ()
+    # (message sid, status, HTTP status of the app's answer) of every callback posted because of post_statuses.
+    callbacks: list[tuple[str, str, int]] = field(default_factory=list)
+    _pending_callbacks: set[asyncio.Task[None]] = field(default_factory=set)
+    _client: httpx.AsyncClient | None = None
 
     def _basic(self) -> str:
         return "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -120,6 +127,39 @@ class FakeTwilio:
             params["ErrorCode"] = error_code
         return post_signed(message["StatusCallback"], params, token=self.auth_token, target=self.webhook_target)
 
+    def callbacks_in_flight(self) -> int:
+        """How many messages still have status callbacks to post (see post_statuses)."""
+        with self._lock:
+            return len(self._pending_callbacks)
+
+    def _status_params(self, message: dict[str, str], status: str) -> dict[str, str]:
+        return {"MessageSid": message["sid"], "MessageStatus": status, "SmsStatus": status, "To": message["To"],
+                "From": message["From"], "AccountSid": self.account_sid, "ApiVersion": "2010-04-01",
+                "ChannelPrefix": "whatsapp"}
+
+    async def _post_statuses(self, message: dict[str, str]) -> None:
+        public = message["StatusCallback"]
+        url = public
+        if self.webhook_target is not None:
+            # The public URL maps to the app under test: keep the path and query, swap the host.
+            url = self.webhook_target.rstrip("/") + "/" + public.split("://", 1)[-1].partition("/")[2]
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=30)
+        try:
+            for status in self.post_statuses:
+                params = self._status_params(message, status)
+                try:
+                    response = await self._client.post(url, content=urlencode(params),
+                                                       headers=signed(public, params, self.auth_token))
+                    code = response.status_code
+                except httpx.HTTPError:
+                    code = 0
+                with self._lock:
+                    self.callbacks.append((message["sid"], status, code))
+        finally:
+            with self._lock:
+                self._pending_callbacks.discard(asyncio.current_task())  # type: ignore[arg-type]
+
     # -- the ASGI app --------------------------------------------------------------------------
 
     async def _create(self, request: Request) -> Response:
@@ -139,6 +179,10 @@ class FakeTwilio:
                 return JSONResponse(body, status_code=status, headers=headers)
             sid = new_sid("SM")
             self.messages.append({**form, "sid": sid})
+            if self.post_statuses and form.get("StatusCallback"):
+                # After this answer, as Twilio does; the task set keeps a reference until it ends.
+                task = asyncio.get_running_loop().create_task(self._post_statuses({**form, "sid": sid}))
+                self._pending_callbacks.add(task)
         return JSONResponse({"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
                              "body": form.get("Body"), "account_sid": self.account_sid, "num_media": "0",
                              "error_code": None, "error_message": None, "direction": "outbound-api",

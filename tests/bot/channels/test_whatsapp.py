@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -164,7 +165,8 @@ def test_signature_covers_the_query_string(runner, wa_settings, whatsapp_officer
     assert scenario(runner, wa_settings, steps) == (200, 403)
 
 
-def test_a_repeated_message_sid_is_handled_once(runner, wa_settings, whatsapp_officer, fake):
+def test_a_repeated_message_sid_is_handled_once(runner, wa_settings, whatsapp_officer, fake, caplog):
+    caplog.set_level(logging.INFO, logger="bot.runner")
     params = inbound_params(OFFICER, "/lapor")
 
     async def steps(channel, client):
@@ -176,6 +178,10 @@ def test_a_repeated_message_sid_is_handled_once(runner, wa_settings, whatsapp_of
     assert len(fake.bodies()) == 1 and fake.bodies()[0].startswith("Jenis kejadian apa?")
     with runner.sessions.begin() as s:
         assert conversations.get_conversation(s, "whatsapp", OFFICER).step == "category"
+    # The reply's outbox key and the busy re-prompt would hide a second turn; count the turns themselves.
+    turns = [r.getMessage() for r in caplog.records if r.name == "bot.runner"]
+    assert sum(m.startswith("turn channel=whatsapp") for m in turns) == 1
+    assert turns.count("duplicate message ignored channel=whatsapp") == 2
 
 
 def test_an_unknown_sender_is_answered_and_nothing_else(runner, wa_settings, fake):
