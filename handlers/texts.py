@@ -192,6 +192,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Share the incident's location, or type its coordinates.",
     },
     "incident.location.field": {"id": "Lokasi", "en": "Location"},
+    "incident.kecamatan.located": {
+        "id": "Lokasi yang Anda bagikan berada di Kecamatan {label}. Ketuk untuk memakainya, "
+              "atau ketik nama kecamatan lain.",
+        "en": "The location you shared is in Kecamatan {label}. Tap to use it, or type another kecamatan.",
+    },
+    "incident.kecamatan.nowhere": {
+        "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
+              "Periksa lokasinya, atau ketik nama kecamatan.",
+        "en": "That point is not in any kecamatan Siaga knows (at sea, or outside Kalimantan). "
+              "Check the location, or type the kecamatan's name.",
+    },
+    "incident.location.nowhere": {
+        "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
+              "Periksa lokasinya dan kirim lagi, atau ketik 'lewati'.",
+        "en": "That point is not in any kecamatan Siaga knows (at sea, or outside Kalimantan). "
+              "Check it and send it again, or send 'skip'.",
+    },
+    "incident.kecamatan_check.ask": {
+        "id": "Lokasi yang Anda bagikan berada di luar kecamatan yang Anda pilih. Kecamatan mana yang benar?",
+        "en": "The location you shared is outside the kecamatan you chose. Which kecamatan is right?",
+    },
+    "incident.kecamatan_check.field": {"id": "Cek kecamatan", "en": "Kecamatan check"},
+    "incident.kecamatan_check.keep": {"id": "Tetap {name}", "en": "Keep {name}"},
+    "incident.kecamatan_check.change": {"id": "Ganti ke {name}", "en": "Change to {name}"},
     "incident.photo.ask": {"id": "Kirim foto kejadian, bila ada.", "en": "Send a photo of the incident, if any."},
     "incident.photo.field": {"id": "Foto", "en": "Photo"},
     "incident.photo.count": {"id": "{count} lampiran", "en": "{count} attachment(s)"},
@@ -357,6 +381,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.col.reports": {"id": "Laporan", "en": "Reports"},
     "rawan.col.category": {"id": "Kategori", "en": "Category"},
     "rawan.col.severity": {"id": "Tingkat", "en": "Severity"},
+    "export.sheet": {"id": "Laporan kejadian", "en": "Incident reports"},
+    "export.col.number": {"id": "Nomor", "en": "Number"},
+    "export.col.occurred_at": {"id": "Waktu kejadian ({zone})", "en": "Occurred ({zone})"},
+    "export.col.created_at": {"id": "Waktu lapor ({zone})", "en": "Reported ({zone})"},
+    "export.col.category": {"id": "Kategori", "en": "Category"},
+    "export.col.kecamatan_code": {"id": "Kode kecamatan", "en": "Kecamatan code"},
+    "export.col.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "export.col.kabkota": {"id": "Kabupaten/kota", "en": "Regency/city"},
+    "export.col.place": {"id": "Tempat", "en": "Place"},
+    "export.col.severity": {"id": "Tingkat", "en": "Severity"},
+    "export.col.status": {"id": "Status", "en": "Status"},
+    "export.col.reporter": {"id": "Pelapor", "en": "Reporter"},
+    "export.col.description": {"id": "Uraian", "en": "Description"},
+    "export.col.actors": {"id": "Pihak terlibat", "en": "Actors"},
+    "export.col.crowd_size": {"id": "Perkiraan massa", "en": "Crowd size"},
+    "export.col.action_taken": {"id": "Tindakan", "en": "Action taken"},
+    "export.col.latitude": {"id": "Lintang", "en": "Latitude"},
+    "export.col.longitude": {"id": "Bujur", "en": "Longitude"},
+    "export.col.attachments": {"id": "Lampiran", "en": "Attachments"},
+    "export.col.channel": {"id": "Kanal", "en": "Channel"},
 }
 
 
