@@ -548,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # fpdf2 subsets fonts through fontTools, which logs every table at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     if args.func in (cmd_console, cmd_demo):
         # The chat itself is the interface; per-turn logs would interleave with it.
         logging.getLogger("bot.runner").setLevel(logging.WARNING)

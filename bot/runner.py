@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
+from handlers import rawan
 from handlers.types import IDLE, Ctx, Inbound, Reply, State
 from storage import conversations, people
 from storage.db import Session
@@ -78,6 +79,8 @@ class Runner:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
+        # Maps and PDFs a turn or a tick renders are kept beside the attachments until the outbox sends them.
+        rawan.OUTPUT_DIR = settings.attachments_dir / "generated"
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.

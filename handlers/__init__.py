@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import engine, onboarding
-from handlers.commands import COMMANDS
+from handlers import engine, onboarding, rawan
+from handlers.commands import COMMANDS as _COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
@@ -12,11 +12,12 @@ from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
 
+COMMANDS = {**_COMMANDS, **rawan.COMMANDS}
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = ()
+SCHEDULED: tuple[Tick, ...] = (rawan.MONTHLY_REPORT,)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
