@@ -355,9 +355,16 @@ def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
     from handlers import rawan, rawan_render
 
+    from bot.runner import Delivery, queue_effects
+
     lang = args.lang or settings.language
     if not args.out.lower().endswith(".pdf"):
         raise CliError(f"--out {args.out!r} should be a .pdf file.")
+    if args.send and not _reach(settings):
+        raise CliError("--send needs a chat channel: set TELEGRAM_BOT_TOKEN or the TWILIO_* settings (see .env.example).")
+    # The copies sent to the heads stay beside the attachments until `siaga run` has delivered them.
+    rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
+    queued = 0
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
         try:
@@ -370,14 +377,17 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
         audit.add_audit(session, utcnow(), "rawan.report", subject=f"office:{office.id}", month=args.month,
                         sent=bool(args.send))
         if args.send:
-            queue_effects(session, [rawan.report_notice(office, data, args.month)], utcnow())
+            queued = queue_effects(session, [rawan.report_notice(office, data, args.month)], utcnow(), settings,
+                                   Delivery(reach=_reach(settings)))
     print(f"{args.out}: {data.reports} reports, {len(data.scores)} kecamatan, month {args.month}", file=sys.stderr)
+    if args.send:
+        print(f"queued for {queued} heads of office; `siaga run` sends them", file=sys.stderr)
 
 
-def queue_effects(session: Session, effects: list[Any], now: Any) -> None:
-    """Queue effects for their recipients in this transaction (the delivery work provides the queue)."""
-    raise CliError("--send needs the delivery work (queued effects), which this build does not have yet; "
-                   "send the PDF by hand for now.")
+def _reach(settings: Settings) -> tuple[str, ...]:
+    """Return the chat channels this configuration can send on."""
+    configured = (("telegram", settings.telegram_bot_token is not None), ("whatsapp", settings.whatsapp_enabled))
+    return tuple(name for name, on in configured if on)
 
 
 def cmd_rawan_schedule(settings: Settings, args: argparse.Namespace) -> None:
