@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -207,11 +207,10 @@ def gather(session: Session, office: Office, start: datetime, end: datetime, *, 
     )
     if not full:
         return data
-    return RawanData(
-        **{**data.__dict__,
-           "by_category": rawan.count_by(session, scope, start, end, "category"),
-           "by_severity": rawan.count_by(session, scope, start, end, "severity"),
-           "tinggi": rawan.list_reports_of_severity(session, scope, start, end, Severity.TINGGI)},
+    return replace(
+        data, by_category=rawan.count_by(session, scope, start, end, "category"),
+        by_severity=rawan.count_by(session, scope, start, end, "severity"),
+        tinggi=rawan.list_reports_of_severity(session, scope, start, end, Severity.TINGGI),
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from bot import export
 from storage import rawan as rawan_store
 from storage.models import IncidentReport, Severity
-from tests.conftest import FROZEN_NOW, add_officer
+from tests.conftest import add_officer
 from tests.support.reports import add_report, category_ids
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
