@@ -288,10 +288,14 @@ def print_explanation(x: Any, tz: str, lang: str) -> None:
     """Print how a kecamatan's score follows from its reports."""
     from handlers import rawan
 
-    zone, local = ZoneInfo(tz), (lambda d: f"{d.astimezone(ZoneInfo(tz)):%d/%m/%Y %H:%M}")
+    from handlers.engine import zone_abbreviation
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(ZoneInfo(tz)):%d/%m/%Y %H:%M}"
+
     days = (x.end - x.start).total_seconds() / 86400
-    print(f"{x.name} ({x.kecamatan}), window {local(x.start)} - {local(x.end)} {zone.key} ({days:g} days)")
-    print(f"weights: " + ", ".join(f"{k} {v:g}" for k, v in rawan.WEIGHTS.items())
+    print(f"{x.name} ({x.kecamatan}), window {local(x.start)} - {local(x.end)} {zone_abbreviation(tz)} ({days:g} days)")
+    print("weights: " + ", ".join(f"{k} {v:g}" for k, v in rawan.WEIGHTS.items())
           + f"; reports of one category less than {rawan.SAME_EVENT_GAP.total_seconds() / 3600:g} h apart are one "
           f"event; decay = 1 - {1 - rawan.DECAY_FLOOR:g} x age / {days:g} days")
     if not x.events:
