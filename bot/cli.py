@@ -296,7 +296,7 @@ def print_explanation(x: Any, tz: str, lang: str) -> None:
     days = (x.end - x.start).total_seconds() / 86400
     print(f"{x.name} ({x.kecamatan}), window {local(x.start)} - {local(x.end)} {zone_abbreviation(tz)} ({days:g} days)")
     print("weights: " + ", ".join(f"{k} {v:g}" for k, v in rawan.WEIGHTS.items())
-          + f"; reports of one category less than {rawan.SAME_EVENT_GAP.total_seconds() / 3600:g} h apart are one "
+          + f"; reports of one category at most {rawan.SAME_EVENT_GAP.total_seconds() / 3600:g} h apart are one "
           f"event; decay = 1 - {1 - rawan.DECAY_FLOOR:g} x age / {days:g} days")
     if not x.events:
         print("no reports in the window: R = 0, score 0 (rendah)")

@@ -18,7 +18,7 @@ from storage.models import Office, Officer, Role, Severity
 
 # The formula (README, "Peta rawan konflik"): every number below is part of it.
 WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
-# Reports of one kecamatan and category less than this apart are one event, counted once.
+# Reports of one kecamatan and category at most this far apart are one event, counted once.
 SAME_EVENT_GAP = timedelta(hours=6)
 # An event's weight decays linearly from 1 at the window's end to this at its start.
 DECAY_FLOOR = 0.25
