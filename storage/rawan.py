@@ -76,7 +76,8 @@ def _numbered(scope: str, start: datetime, end: datetime, weights: Mapping[str, 
         .subquery()
     )
     starts = case(
-        (or_(base.c.previous_t.is_(None), base.c.t - base.c.previous_t > gap.total_seconds(),
+        # A millisecond of slack: SQLite's julianday arithmetic is not exact to the second.
+        (or_(base.c.previous_t.is_(None), base.c.t - base.c.previous_t > gap.total_seconds() + 0.001,
              base.c.separate_event), 1),
         else_=0,
     )

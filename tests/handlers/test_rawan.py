@@ -185,3 +185,13 @@ def test_month_bounds_are_local_midnights():
     assert (start, end) == (datetime(2026, 11, 30, 17, tzinfo=UTC), datetime(2026, 12, 31, 17, tzinfo=UTC))
     with pytest.raises(ValueError):
         rawan.month_window("2026-13", "Asia/Pontianak")
+
+
+@pytest.mark.parametrize(("gap", "events"), [(timedelta(hours=6), 1), (timedelta(hours=6, minutes=1), 2)])
+def test_reports_at_most_six_hours_apart_are_one_event(session, gap, events):
+    officer = add_officer(session, "officer-1")
+    add_report(session, officer, "G-1", "63.71.03", "hoaks", "sedang", END - 2 * D)
+    add_report(session, officer, "G-2", "63.71.03", "hoaks", "sedang", END - 2 * D + gap)
+    session.flush()
+    barat = {s.code: s for s in rawan.vulnerability(session, "63.71", START, END)}["63.71.03"]
+    assert (barat.events, barat.reports) == (events, 2)
