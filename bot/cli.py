@@ -9,10 +9,10 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -292,6 +292,262 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from exc
 
 
+# -- peta rawan: the vulnerability index, its map and monthly report, and exports ----------------
+
+
+def _rawan_window(text: str) -> timedelta:
+    from handlers import rawan
+
+    try:
+        return rawan.parse_window(text)
+    except ValueError:
+        raise CliError(f"--window {text!r} is not a period; use e.g. 30d, 7d or 48h (1 hour to 366 days).") from None
+
+
+def _open_out(path: str | None, *, binary: bool = False, required: bool = False) -> IO[Any]:
+    """Open --out for writing before any work is done, so a bad path fails at once; stdout when not given."""
+    if path is None:
+        if required:
+            raise CliError("this format needs --out FILE.")
+        return sys.stdout.buffer if binary else sys.stdout
+    try:
+        return open(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))  # noqa: SIM115
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}; choose another --out.") from exc
+
+
+def _close_out(out: IO[Any]) -> None:
+    if out not in (sys.stdout, sys.stdout.buffer):
+        out.close()
+
+
+def _local_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-01.") from None
+
+
+def _pick_kecamatan(session: Session, scope: str, wanted: str) -> tuple[str, str]:
+    by_code = wanted.count(".") == 2 and wanted.replace(".", "").isdigit()
+    found = regions.find_kecamatan(session, [scope], code=wanted if by_code else None,
+                                   query=None if by_code else wanted, limit=20)
+    exact = [(r, p) for r, p in found if r.name.casefold() == wanted.casefold() or r.code == wanted]
+    if len(exact) == 1 or len(found) == 1:
+        region = (exact or found)[0][0]
+        return region.code, region.name
+    if not found:
+        raise CliError(f"no kecamatan {wanted!r} within {scope}; give its name or code, e.g. 63.71.04.")
+    names = ", ".join(f"{r.name} ({r.code})" for r, _ in found[:8])
+    raise CliError(f"{wanted!r} matches several kecamatan: {names}; give the code.")
+
+
+def print_explanation(x: Any, tz: str, lang: str) -> None:
+    """Print how a kecamatan's score follows from its reports."""
+    from handlers import rawan
+
+    from handlers.engine import zone_abbreviation
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(ZoneInfo(tz)):%d/%m/%Y %H:%M}"
+
+    days = (x.end - x.start).total_seconds() / 86400
+    print(f"{x.name} ({x.kecamatan}), window {local(x.start)} - {local(x.end)} {zone_abbreviation(tz)} ({days:g} days)")
+    print("weights: " + ", ".join(f"{k} {v:g}" for k, v in rawan.WEIGHTS.items())
+          + f"; reports of one category at most {rawan.SAME_EVENT_GAP.total_seconds() / 3600:g} h apart are one "
+          f"event; decay = 1 - {1 - rawan.DECAY_FLOOR:g} x age / {days:g} days")
+    if not x.events:
+        print("no reports in the window: R = 0, score 0 (rendah)")
+        return
+    for i, e in enumerate(x.events, start=1):
+        print(f"event {i}: {e.category}")
+        for r in e.reports:
+            note = "counted" if r.counted else "same event, not counted"
+            print(f"  {r.number}  {local(r.occurred_at)}  {r.severity:<6}  weight {r.weight:g}  {note}")
+        print(f"  weight {e.weight:g} x decay {e.decay:.4f} (latest report {e.age_days:.2f} days before the end)"
+              f" = {e.contribution:.4f}")
+    parts = " + ".join(f"{e.contribution:.4f}" for e in x.events)
+    print(f"R = {parts} = {x.raw:.4f}")
+    print(f"score = 100 x {x.raw:.4f} / ({x.raw:.4f} + {rawan.HALF_SCORE:g}) = {x.score:.1f}"
+          f" -> {rawan.band_of(x.score)}")
+
+
+def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import export
+    from handlers import rawan
+
+    window = _rawan_window(args.window)
+    lang = args.lang or settings.language
+    binary = args.format == "png"
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        end = utcnow()
+        start = end - window
+        if args.explain:
+            code, name = _pick_kecamatan(session, office.region_code, args.explain)
+            print_explanation(rawan.explain(session, code, name, start, end, lang), office.tz, lang)
+            return
+        out = _open_out(args.out, binary=binary, required=binary)
+        try:
+            if args.format == "png":
+                from handlers import rawan_render
+
+                data = rawan.gather(session, office, start, end)
+                rawan_render.map_figure(data, lang).savefig(out, format="png")
+                scores = data.scores
+            else:
+                scores = rawan.vulnerability(session, office.region_code, start, end)
+                if args.format == "csv":
+                    export.write_rawan_csv(scores, out)
+                elif args.format == "geojson":
+                    export.write_rawan_geojson(scores, start, end, out)
+                else:
+                    table = export.rawan_table(scores, lang)
+                    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+                    for line in table:
+                        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+        finally:
+            _close_out(out)
+        audit.add_audit(session, utcnow(), "rawan.exported", subject=f"office:{office.id}", format=args.format,
+                        window_hours=window.total_seconds() / 3600, kecamatan=len(scores))
+    if args.out:
+        print(f"{args.out}: {len(scores)} kecamatan, {sum(s.reports for s in scores)} reports", file=sys.stderr)
+
+
+def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rawan, rawan_render
+
+    from bot.runner import Delivery, queue_effects
+
+    lang = args.lang or settings.language
+    if not args.out.lower().endswith(".pdf"):
+        raise CliError(f"--out {args.out!r} should be a .pdf file.")
+    if args.send and not _reach(settings):
+        raise CliError("--send needs a chat channel: set TELEGRAM_BOT_TOKEN or the TWILIO_* settings (see .env.example).")
+    # The copies sent to the heads stay beside the attachments until `siaga run` has delivered them.
+    rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
+    queued = 0
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        try:
+            start, end = rawan.month_window(args.month, office.tz)
+        except ValueError:
+            raise CliError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10.") from None
+        _close_out(_open_out(args.out, binary=True))
+        data = rawan.gather(session, office, start, end, full=True)
+        rawan_render.write_report(data, lang, Path(args.out), month=args.month)
+        audit.add_audit(session, utcnow(), "rawan.report", subject=f"office:{office.id}", month=args.month,
+                        sent=bool(args.send))
+        if args.send:
+            queued = queue_effects(session, [rawan.report_notice(office, data, args.month)], utcnow(), settings,
+                                   Delivery(reach=_reach(settings)))
+    print(f"{args.out}: {data.reports} reports, {len(data.scores)} kecamatan, month {args.month}", file=sys.stderr)
+    if args.send:
+        print(f"queued for {queued} heads of office; `siaga run` sends them", file=sys.stderr)
+
+
+def _reach(settings: Settings) -> tuple[str, ...]:
+    """Return the chat channels this configuration can send on."""
+    configured = (("telegram", settings.telegram_bot_token is not None), ("whatsapp", settings.whatsapp_enabled))
+    return tuple(name for name, on in configured if on)
+
+
+def cmd_rawan_schedule(settings: Settings, args: argparse.Namespace) -> None:
+    if args.day != "off" and not (args.day.isdigit() and 1 <= int(args.day) <= 28):
+        raise CliError(f"--day {args.day!r}: give a day of the month from 1 to 28, or 'off'.")
+    day = None if args.day == "off" else int(args.day)
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        office.rawan_report_day = day
+        audit.add_audit(session, utcnow(), "rawan.schedule", subject=f"office:{office.id}", day=day)
+    when = "not sent automatically" if day is None else f"sent on day {day} of each month after {office.digest_time:%H:%M}"
+    print(f"office {office.region_code}: the monthly peta rawan report is {when}")
+
+
+def cmd_rawan_separate(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import rawan as rawan_store
+
+    with _sessions(settings).begin() as session:
+        if not rawan_store.set_separate_event(session, args.number, not args.undo):
+            raise CliError(f"no report numbered {args.number}; see `siaga reports list`.")
+        audit.add_audit(session, utcnow(), "rawan.separate_event", subject=args.number, separate=not args.undo)
+    print(f"{args.number}: {'counted with nearby reports again' if args.undo else 'counted as an event of its own'}")
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from bot import export
+    from storage import rawan as rawan_store
+
+    lang = args.lang or settings.language
+    first, last = _local_date(args.date_from, "--from"), _local_date(args.date_to, "--to")
+    if last < first:
+        raise CliError(f"--to {last} is before --from {first}.")
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        zone = ZoneInfo(office.tz)
+        start = datetime.combine(first, time(0), zone).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
+        out = _open_out(args.out, binary=args.format == "xlsx", required=True)
+        total = rawan_store.count_export(session, office.region_code, start, end)
+        # A bar only for a person watching: scripts and logs get the one summary line.
+        with tqdm(total=total, unit=" reports", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            try:
+                count = export.write_reports(rawan_store.iter_export(session, office.region_code, start, end),
+                                             args.format, out, lang=lang, tz=office.tz,
+                                             on_row=lambda: bar.update(1))
+            finally:
+                _close_out(out)
+        audit.add_audit(session, utcnow(), "reports.exported", subject=f"office:{office.id}", format=args.format,
+                        count=count, date_from=first.isoformat(), date_to=last.isoformat())
+    print(f"{args.out}: {count} reports from {first} to {last}", file=sys.stderr)
+
+
+def _add_rawan_parsers(sub: Any) -> None:
+    langs = ("id", "en")
+    ra = sub.add_parser("rawan", help="the per-kecamatan vulnerability index (peta rawan konflik) of an office")
+    ra.add_argument("--office", required=True, metavar="CODE", help="the office's region code, e.g. 63.71")
+    ra.add_argument("--window", default="30d", help="how far back to look, e.g. 30d, 7d, 48h (default 30d)")
+    ra.add_argument("--format", choices=("table", "csv", "geojson", "png"), default="table")
+    ra.add_argument("--out", metavar="FILE", help="write here instead of the terminal (required for png)")
+    ra.add_argument("--explain", metavar="KECAMATAN", help="show how one kecamatan's score follows from its reports")
+    ra.add_argument("--lang", choices=langs, help="language of labels (default SIAGA_LANGUAGE)")
+    ra.set_defaults(func=cmd_rawan)
+
+    rr = sub.add_parser("rawan-report", help="the monthly peta rawan PDF of an office, for the province")
+    rr.add_argument("--office", required=True, metavar="CODE")
+    rr.add_argument("--month", required=True, metavar="YYYY-MM")
+    rr.add_argument("--out", required=True, metavar="FILE.pdf")
+    rr.add_argument("--send", action="store_true", help="also send it to the office's heads and the heads above")
+    rr.add_argument("--lang", choices=langs)
+    rr.set_defaults(func=cmd_rawan_report)
+
+    rs = sub.add_parser("rawan-schedule", help="the day of the month an office's report is sent automatically")
+    rs.add_argument("--office", required=True, metavar="CODE")
+    rs.add_argument("--day", required=True, metavar="1-28|off")
+    rs.set_defaults(func=cmd_rawan_schedule)
+
+    sep = sub.add_parser("rawan-separate", help="count a report as an event of its own, not a repeat")
+    sep.add_argument("number", help="the report number, e.g. KJD-6371-2026-000012")
+    sep.add_argument("--undo", action="store_true", help="count it with nearby reports again")
+    sep.set_defaults(func=cmd_rawan_separate)
+
+    ex = sub.add_parser("export", help="incident reports of an office's jurisdiction as CSV, XLSX or GeoJSON")
+    ex.add_argument("--office", required=True, metavar="CODE")
+    ex.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day (local)")
+    ex.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day (local), included")
+    ex.add_argument("--format", choices=export_formats(), required=True)
+    ex.add_argument("--out", required=True, metavar="FILE")
+    ex.add_argument("--lang", choices=langs, help="language of the column titles")
+    ex.set_defaults(func=cmd_export)
+
+
+def export_formats() -> tuple[str, ...]:
+    """Return the export file formats."""
+    return ("csv", "xlsx", "geojson")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.",
                     epilog="Run `siaga COMMAND --help` for a command's options. Settings come from the "
@@ -362,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
     ol.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     ol.set_defaults(func=cmd_outbox_list)
+    _add_rawan_parsers(sub)
     _describe_subcommands(parser)
     return parser
 
@@ -506,6 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # fpdf2 subsets fonts through fontTools, which logs every table at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     if args.func in (cmd_console, cmd_demo):
         # The chat itself is the interface; per-turn logs would interleave with it.
         logging.getLogger("bot.runner").setLevel(logging.WARNING)

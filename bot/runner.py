@@ -20,7 +20,7 @@ import handlers
 from bot.config import Settings
 from bot.channels.base import Outgoing
 from bot.outbox import claim_replies, enqueue, enqueue_replies
-from handlers import engine
+from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
@@ -297,6 +297,8 @@ class Runner:
         # with the replies a turn claimed, to send them at once.
         self.wake: Callable[[], None] = lambda: None
         self.send_now: Callable[[Sequence[Outgoing]], None] | None = None
+        # Maps and PDFs a turn or a tick renders are kept beside the attachments until the outbox sends them.
+        rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers import engine, maintenance, onboarding, parse
-from handlers.commands import COMMANDS
+from handlers import engine, maintenance, onboarding, parse, rawan
+from handlers.commands import COMMANDS as _COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.limits import MAX_INBOUND_CHARS, bound_reply, too_long
@@ -16,11 +16,12 @@ from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
 
+COMMANDS = {**_COMMANDS, **rawan.COMMANDS}
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE,)
+SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:

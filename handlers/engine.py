@@ -77,6 +77,10 @@ def step(flow: Flow, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, l
             if not current.optional:
                 raise Invalid("error.not_optional")
             value, label = None, None
+        elif inbound.location is not None and current.locate is not None:
+            proposed = tuple(current.locate(inbound.location, ctx))
+            lead = t(f"{flow.name}.{current.id}.located", ctx.lang, label=proposed[0].label)
+            return replace(state, pending=proposed), [Reply(lead, choices=proposed)]
         else:
             outcome = _answer(current, state, inbound, ctx)
             if isinstance(outcome, tuple):
@@ -90,6 +94,9 @@ def step(flow: Flow, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, l
     labels = {k: v for k, v in state.labels.items() if k != current.id}
     if label is not None:
         labels[current.id] = label
+    if current.amend is not None and value is not None:
+        for key, changed in current.amend(value, answers, ctx).items():
+            answers[key], labels[key] = changed.id, changed.label
     return _advance(flow, replace(state, answers=answers, labels=labels), current, ctx)
 
 
@@ -111,8 +118,8 @@ def _answer(step_: Step, state: State, inbound: Inbound, ctx: Ctx) -> _Answer | 
             return _Answer.of(picked)
         if inbound.choice is not None or (inbound.text or "").strip().isdigit():
             raise Invalid("error.choice")
-    if step_.choices is not None:
-        picked = match_choice(inbound, step_.choices(ctx))
+    if step_.choices is not None or step_.answer_choices is not None:
+        picked = match_choice(inbound, _choices(step_, state, ctx))
         if picked is None:
             raise Invalid("error.choice")
         return _Answer.of(picked)
@@ -123,6 +130,12 @@ def _answer(step_: Step, state: State, inbound: Inbound, ctx: Ctx) -> _Answer | 
         return _Answer.of(found[0]) if len(found) == 1 else found
     assert step_.parse is not None, f"step {step_.id} has no parser, choices or search"
     return _Answer(step_.parse(inbound, ctx))
+
+
+def _choices(step_: Step, state: State, ctx: Ctx) -> tuple[Choice, ...]:
+    if step_.answer_choices is not None:
+        return tuple(step_.answer_choices(state.answers, ctx))
+    return tuple(step_.choices(ctx)) if step_.choices is not None else ()
 
 
 def _applicable(flow: Flow, answers: dict, ctx: Ctx) -> list[Step]:
@@ -215,7 +228,7 @@ def prompt(flow: Flow, step_: Step, state: State, ctx: Ctx, lead: str | None = N
     lines.append(t(f"{flow.name}.{step_.id}.ask", ctx.lang, zone=zone_name(ctx)))
     if step_.optional:
         lines.append(t("engine.optional_hint", ctx.lang))
-    choices = state.pending or (tuple(step_.choices(ctx)) if step_.choices else ())
+    choices = state.pending or _choices(step_, state, ctx)
     return Reply("\n".join(lines), choices=choices, ask_location=step_.ask_location)
 
 
@@ -224,9 +237,9 @@ def show_answer(flow: Flow, step_: Step, state: State, ctx: Ctx) -> str:
     value = state.answers.get(step_.id)
     if value is None:
         return t("engine.empty", ctx.lang)
-    if step_.choices is not None:
+    if step_.choices is not None or step_.answer_choices is not None:
         # A menu's label follows the reader's language now, not the one it was picked in.
-        labels = {c.id: c.label for c in step_.choices(ctx)}
+        labels = {c.id: c.label for c in _choices(step_, state, ctx)}
         shown = labels.get(str(value)) or state.labels.get(step_.id) or str(value)
     elif step_.id in state.labels:
         shown = state.labels[step_.id]
@@ -260,4 +273,13 @@ _ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA
 
 def zone_name(ctx: Ctx) -> str:
     """Return WIB, WITA or WIT for the sender's time zone."""
-    return _ZONES.get(ctx.tz.key, ctx.tz.key)
+    return zone_abbreviation(ctx.tz.key)
+
+
+def zone_abbreviation(tz: str) -> str:
+    """Return WIB, WITA or WIT for an IANA zone (the zone itself when it is not Indonesian).
+
+    >>> zone_abbreviation("Asia/Makassar")
+    'WITA'
+    """
+    return _ZONES.get(tz, tz)

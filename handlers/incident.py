@@ -14,8 +14,8 @@ from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
-from handlers.types import Choice, Ctx, Reply
-from storage import incidents, people, regions
+from handlers.types import Choice, Ctx, Inbound, Location, Reply
+from storage import geo, incidents, people, regions
 from storage.models import Severity
 
 NUMBER_PREFIX = "KJD"
@@ -24,6 +24,8 @@ _KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 MAX_MATCHES = 12
 # How alike a mistyped name must be to be suggested (difflib's ratio; "banjarmasin utra" scores 0.97).
 SUGGEST_CUTOFF = 0.75
+
+KEEP = "keep"
 
 
 def category_choices(ctx: Ctx) -> Sequence[Choice]:
@@ -78,6 +80,64 @@ def show_crowd(value: int | dict[str, Any], ctx: Ctx) -> str:
     if isinstance(value, dict):
         return f"{value['text']} (≈{value['size']})"
     return str(value)
+
+def _located(latitude: float, longitude: float, ctx: Ctx, nowhere: str = "incident.kecamatan.nowhere") -> Choice:
+    """Return the kecamatan containing a point as a choice, if the officer may report on it."""
+    assert ctx.officer is not None
+    found = geo.kecamatan_at(latitude, longitude)
+    if found is None:
+        raise Invalid(nowhere)
+    scopes = people.officer_scopes(ctx.officer)
+    matches = regions.find_kecamatan(ctx.session, scopes, code=found.code, limit=1)
+    if not matches:
+        raise Invalid("incident.kecamatan.outside", query=found.name)
+    region, regency = matches[0]
+    return Choice(region.code, _kecamatan_label(region.name, regency, scopes))
+
+
+def locate_kecamatan(location: Location, ctx: Ctx) -> Sequence[Choice]:
+    """Propose the kecamatan that contains a shared location, for one-tap confirmation."""
+    return (_located(location.latitude, location.longitude, ctx),)
+
+
+def location_in_area(inbound: Inbound, ctx: Ctx) -> dict[str, float]:
+    """Accept a location inside the officer's area; a point at sea or outside it is refused like a typed kecamatan."""
+    value = parse.location(inbound, ctx)
+    _located(value["latitude"], value["longitude"], ctx, nowhere="incident.location.nowhere")
+    return value
+
+
+def _location_kecamatan(answers: Answers, ctx: Ctx) -> Choice | None:
+    location = answers.get("location")
+    if not location:
+        return None
+    return _located(location["latitude"], location["longitude"], ctx)
+
+
+def location_agrees(answers: Answers, ctx: Ctx) -> bool:
+    """Tell whether the shared location lies in the chosen kecamatan (or there is no location)."""
+    located = _location_kecamatan(answers, ctx)
+    return located is None or located.id == answers.get("kecamatan")
+
+
+def kecamatan_check_choices(answers: Answers, ctx: Ctx) -> Sequence[Choice]:
+    """Offer to keep the typed kecamatan or to take the one the location lies in."""
+    located = _location_kecamatan(answers, ctx)
+    assert located is not None
+    chosen = regions.get_region(ctx.session, answers["kecamatan"])
+    return (
+        Choice(KEEP, t("incident.kecamatan_check.keep", ctx.lang, name=chosen.name if chosen else answers["kecamatan"])),
+        Choice(located.id, t("incident.kecamatan_check.change", ctx.lang, name=located.label)),
+    )
+
+
+def apply_kecamatan_check(value: str, answers: Answers, ctx: Ctx) -> dict[str, Choice]:
+    """Replace the kecamatan with the located one when the officer chose to change it."""
+    if value == KEEP:
+        return {}
+    located = _location_kecamatan(answers, ctx)
+    assert located is not None and located.id == value
+    return {"kecamatan": located}
 
 
 def show_when(value: str, ctx: Ctx) -> str:
@@ -136,7 +196,7 @@ INCIDENT = Flow(
     commands=("lapor", "report", "laporan"),
     steps=(
         Step("category", choices=category_choices),
-        Step("kecamatan", search=find_kecamatan),
+        Step("kecamatan", search=find_kecamatan, locate=locate_kecamatan),
         Step("place", parse=parse.text(min_len=3, max_len=300)),
         Step("occurred_at", parse=parse.when(max_future=timedelta(minutes=5)), show=show_when),
         Step("description", parse=parse.text(min_len=10, max_len=4000)),
@@ -144,7 +204,9 @@ INCIDENT = Flow(
         Step("crowd_size", parse=parse.crowd(), optional=True, show=show_crowd),
         Step("severity", choices=severity_choices),
         Step("action_taken", parse=parse.text(min_len=2, max_len=2000)),
-        Step("location", parse=parse.location, optional=True, ask_location=True, show=show_location),
+        Step("location", parse=location_in_area, optional=True, ask_location=True, show=show_location),
+        Step("kecamatan_check", answer_choices=kecamatan_check_choices, skip_if=location_agrees,
+             amend=apply_kecamatan_check),
         Step("photo", parse=parse.media, optional=True, show=show_media),
     ),
     submit=submit_incident,

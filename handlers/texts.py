@@ -192,6 +192,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Share the incident's location, or type its coordinates.",
     },
     "incident.location.field": {"id": "Lokasi", "en": "Location"},
+    "incident.kecamatan.located": {
+        "id": "Lokasi yang Anda bagikan berada di Kecamatan {label}. Ketuk untuk memakainya, "
+              "atau ketik nama kecamatan lain.",
+        "en": "The location you shared is in Kecamatan {label}. Tap to use it, or type another kecamatan.",
+    },
+    "incident.kecamatan.nowhere": {
+        "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
+              "Periksa lokasinya, atau ketik nama kecamatan.",
+        "en": "That point is not in any kecamatan Siaga knows (at sea, or outside Kalimantan). "
+              "Check the location, or type the kecamatan's name.",
+    },
+    "incident.location.nowhere": {
+        "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
+              "Periksa lokasinya dan kirim lagi, atau ketik 'lewati'.",
+        "en": "That point is not in any kecamatan Siaga knows (at sea, or outside Kalimantan). "
+              "Check it and send it again, or send 'skip'.",
+    },
+    "incident.kecamatan_check.ask": {
+        "id": "Lokasi yang Anda bagikan berada di luar kecamatan yang Anda pilih. Kecamatan mana yang benar?",
+        "en": "The location you shared is outside the kecamatan you chose. Which kecamatan is right?",
+    },
+    "incident.kecamatan_check.field": {"id": "Cek kecamatan", "en": "Kecamatan check"},
+    "incident.kecamatan_check.keep": {"id": "Tetap {name}", "en": "Keep {name}"},
+    "incident.kecamatan_check.change": {"id": "Ganti ke {name}", "en": "Change to {name}"},
     "incident.photo.ask": {"id": "Kirim foto kejadian, bila ada.", "en": "Send a photo of the incident, if any."},
     "incident.photo.field": {"id": "Foto", "en": "Photo"},
     "incident.photo.count": {"id": "{count} lampiran", "en": "{count} attachment(s)"},
@@ -302,6 +326,106 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Pesan terlalu panjang ({length} huruf). Satu pesan paling banyak {max} huruf; tidak ada yang disimpan.",
         "en": "That message is too long ({length} characters). One message may have at most {max}; nothing was saved.",
     },
+    # Peta rawan konflik: /rawan, the map, the monthly PDF, and the GPS check of the kecamatan.
+    "rawan.not_allowed": {
+        "id": "Maaf, peta rawan hanya untuk kepala kantor dan admin.",
+        "en": "Sorry, the vulnerability map is for heads of office and admins only.",
+    },
+    "rawan.window_bad": {
+        "id": "Rentang waktu tidak dikenali. Contoh: /rawan 30d (30 hari) atau /rawan 7d.",
+        "en": "Unknown time span. For example: /rawan 30d (30 days) or /rawan 7d.",
+    },
+    "rawan.title": {
+        "id": "Peta rawan konflik {region}, {period}. Kecamatan paling rawan:",
+        "en": "Conflict vulnerability map of {region}, {period}. Most vulnerable kecamatan:",
+    },
+    "rawan.line": {
+        "id": "{rank}. {kecamatan}: {score} ({band}), {reports} laporan",
+        "en": "{rank}. {kecamatan}: {score} ({band}), {reports} reports",
+    },
+    "rawan.none": {
+        "id": "Tidak ada laporan dalam rentang ini; semua kecamatan rendah.",
+        "en": "No reports in this period; every kecamatan is low.",
+    },
+    "rawan.period": {"id": "{start} s.d. {end}", "en": "{start} to {end}"},
+    "rawan.band.rendah": {"id": "rendah", "en": "low"},
+    "rawan.band.sedang": {"id": "sedang", "en": "medium"},
+    "rawan.band.tinggi": {"id": "tinggi", "en": "high"},
+    "rawan.map.title": {"id": "Peta Rawan Konflik {region}", "en": "Conflict Vulnerability Map, {region}"},
+    "rawan.map.legend": {"id": "Indeks kerawanan", "en": "Vulnerability index"},
+    "rawan.map.band.rendah": {"id": "Rendah (0-33)", "en": "Low (0-33)"},
+    "rawan.map.band.sedang": {"id": "Sedang (33-66)", "en": "Medium (33-66)"},
+    "rawan.map.band.tinggi": {"id": "Tinggi (66-100)", "en": "High (66-100)"},
+    "rawan.map.no_reports": {"id": "Tanpa laporan", "en": "No reports"},
+    "rawan.map.point": {"id": "Lokasi laporan ({severity})", "en": "Report location ({severity})"},
+    "rawan.map.lon": {"id": "Bujur", "en": "Longitude"},
+    "rawan.map.lat": {"id": "Lintang", "en": "Latitude"},
+    "rawan.map.source": {
+        "id": "{reports} laporan Siaga. Batas wilayah: cahyadsn/wilayah_boundaries (MIT).",
+        "en": "{reports} Siaga reports. Boundaries: cahyadsn/wilayah_boundaries (MIT).",
+    },
+    "rawan.report.caption": {
+        "id": "Laporan peta rawan konflik {region}, bulan {month}.",
+        "en": "Conflict vulnerability report of {region}, month {month}.",
+    },
+    "rawan.pdf.footer": {"id": "{office} · Peta rawan konflik {period}", "en": "{office} · Vulnerability map {period}"},
+    "rawan.pdf.cover_title": {"id": "Laporan Peta Rawan Konflik", "en": "Conflict Vulnerability Report"},
+    "rawan.pdf.cover_period": {"id": "Periode {period} (bulan {month})", "en": "Period {period} (month {month})"},
+    "rawan.pdf.summary": {
+        "id": "{reports} laporan kejadian di {kecamatan} kecamatan.\n"
+              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah dengan laporan: {rendah}",
+        "en": "{reports} incident reports across {kecamatan} kecamatan.\n"
+              "Kecamatan high: {tinggi} · medium: {sedang} · low with reports: {rendah}",
+    },
+    "rawan.pdf.method": {
+        "id": "Metode: setiap kejadian diberi bobot menurut tingkatnya (rendah 1, sedang 3, tinggi 6) dan "
+              "menyusut dari 1 di akhir periode sampai 0,25 di awalnya. Laporan dengan kecamatan dan kategori "
+              "yang sama dalam 6 jam dihitung satu kejadian. Skor = 100 x R / (R + 6), R = jumlah bobot. "
+              "Rendah di bawah 33, sedang 33-66, tinggi 66 ke atas.",
+        "en": "Method: each event is weighted by severity (low 1, medium 3, high 6) and decays from 1 at the "
+              "period's end to 0.25 at its start. Reports of the same kecamatan and category within 6 hours "
+              "count as one event. Score = 100 x R / (R + 6), R = the sum of weights. "
+              "Low below 33, medium 33-66, high 66 and above.",
+    },
+    "rawan.pdf.map": {"id": "Peta", "en": "Map"},
+    "rawan.pdf.ranking": {"id": "Peringkat kecamatan", "en": "Kecamatan ranking"},
+    "rawan.pdf.others_rendah": {
+        "id": "{count} kecamatan lain tanpa laporan (skor 0, rendah).",
+        "en": "{count} other kecamatan without reports (score 0, low).",
+    },
+    "rawan.pdf.by_category": {"id": "Jumlah laporan per kategori", "en": "Reports by category"},
+    "rawan.pdf.by_severity": {"id": "Jumlah laporan per tingkat", "en": "Reports by severity"},
+    "rawan.pdf.tinggi": {"id": "Kejadian tingkat tinggi", "en": "High-severity incidents"},
+    "rawan.pdf.tinggi_none": {"id": "Tidak ada kejadian tingkat tinggi.", "en": "No high-severity incidents."},
+    "rawan.col.rank": {"id": "No", "en": "No"},
+    "rawan.col.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "rawan.col.kabkota": {"id": "Kab/Kota", "en": "Regency/City"},
+    "rawan.col.score": {"id": "Skor", "en": "Score"},
+    "rawan.col.band": {"id": "Tingkat", "en": "Band"},
+    "rawan.col.events": {"id": "Kejadian", "en": "Events"},
+    "rawan.col.reports": {"id": "Laporan", "en": "Reports"},
+    "rawan.col.category": {"id": "Kategori", "en": "Category"},
+    "rawan.col.severity": {"id": "Tingkat", "en": "Severity"},
+    "export.sheet": {"id": "Laporan kejadian", "en": "Incident reports"},
+    "export.col.number": {"id": "Nomor", "en": "Number"},
+    "export.col.occurred_at": {"id": "Waktu kejadian ({zone})", "en": "Occurred ({zone})"},
+    "export.col.created_at": {"id": "Waktu lapor ({zone})", "en": "Reported ({zone})"},
+    "export.col.category": {"id": "Kategori", "en": "Category"},
+    "export.col.kecamatan_code": {"id": "Kode kecamatan", "en": "Kecamatan code"},
+    "export.col.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "export.col.kabkota": {"id": "Kabupaten/kota", "en": "Regency/city"},
+    "export.col.place": {"id": "Tempat", "en": "Place"},
+    "export.col.severity": {"id": "Tingkat", "en": "Severity"},
+    "export.col.status": {"id": "Status", "en": "Status"},
+    "export.col.reporter": {"id": "Pelapor", "en": "Reporter"},
+    "export.col.description": {"id": "Uraian", "en": "Description"},
+    "export.col.actors": {"id": "Pihak terlibat", "en": "Actors"},
+    "export.col.crowd_size": {"id": "Perkiraan massa", "en": "Crowd size"},
+    "export.col.action_taken": {"id": "Tindakan", "en": "Action taken"},
+    "export.col.latitude": {"id": "Lintang", "en": "Latitude"},
+    "export.col.longitude": {"id": "Bujur", "en": "Longitude"},
+    "export.col.attachments": {"id": "Lampiran", "en": "Attachments"},
+    "export.col.channel": {"id": "Kanal", "en": "Channel"},
     # Delivery: conversations the system starts, messages that did not arrive, flows that changed.
     "delivery.start_waiting": {
         "id": "Ada {flow} untuk Anda. Akan dibuka setelah {current} yang sedang Anda isi selesai.",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -130,6 +131,10 @@ class Office(Base):
     tz: Mapped[str] = mapped_column(String(40))
     digest_time: Mapped[time] = mapped_column(Time(), default=time(7, 0))
     created_at: Mapped[datetime]
+    # Peta rawan: the day of the month (1-28, local time) the last month's report goes up the tree;
+    # None: not sent automatically. `rawan_report_sent` is the last month sent, "YYYY-MM".
+    rawan_report_day: Mapped[int | None] = mapped_column(default=1, server_default="1")
+    rawan_report_sent: Mapped[str | None] = mapped_column(String(7))
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -215,7 +220,11 @@ class ReportCounter(Base):
 
 class IncidentReport(Base):
     __tablename__ = "incident_reports"
-    __table_args__ = (Index("ix_incident_reports_office_created", "office_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_incident_reports_office_created", "office_id", "created_at"),
+        # The vulnerability index reads a window of one jurisdiction's kecamatan by event time.
+        Index("ix_incident_reports_kecamatan_occurred", "kecamatan_code", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -237,6 +246,8 @@ class IncidentReport(Base):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+    # A head says this report is an event of its own, not a repeat of one reported hours before.
+    separate_event: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     office: Mapped[Office] = relationship(lazy="joined")
     category: Mapped[IncidentCategory] = relationship(lazy="joined")

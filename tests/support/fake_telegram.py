@@ -267,6 +267,8 @@ async def _params(request: Request) -> dict[str, Any]:
         form = await request.form()
         raw = {k: v for k, v in form.items() if isinstance(v, str)}
         raw.update({k: f"<upload {v.filename}>" for k, v in form.items() if not isinstance(v, str)})
+        # The uploaded bytes too, so a test can open the photo or document the bot sent.
+        raw.update({f"{k}:bytes": await v.read() for k, v in form.items() if not isinstance(v, str)})
     params = dict(request.query_params) | raw
     for key in JSON_FIELDS & params.keys():
         if isinstance(params[key], str):

@@ -1,0 +1,339 @@
+"""Peta rawan konflik: the per-kecamatan vulnerability index, its explanation, `/rawan` and the monthly report."""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from handlers.texts import t
+from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
+from storage import geo, rawan, regions
+from storage.db import Session
+from storage.models import Office, Officer, Role, Severity
+
+# The formula (README, "Peta rawan konflik"): every number below is part of it.
+WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
+# Reports of one kecamatan and category at most this far apart are one event, counted once.
+SAME_EVENT_GAP = timedelta(hours=6)
+# An event's weight decays linearly from 1 at the window's end to this at its start.
+DECAY_FLOOR = 0.25
+# score = 100 × R / (R + HALF_SCORE): R = 6 (one fresh tinggi event) scores 50.
+HALF_SCORE = 6.0
+BANDS = (("rendah", 33.0), ("sedang", 66.0), ("tinggi", float("inf")))
+DEFAULT_WINDOW = timedelta(days=30)
+TOP_IN_CHAT = 5
+# Where rendered maps and PDFs are written; bot/app.py points it into the attachments folder.
+OUTPUT_DIR = Path(tempfile.gettempdir()) / "siaga-generated"
+
+_WINDOW = re.compile(r"^(\d{1,3})\s*(d|h|hari|days?)?$")
+
+
+def score_of(raw: float) -> float:
+    """Map the weighted event sum R to 0–100.
+
+    >>> round(score_of(12.0), 1)
+    66.7
+    """
+    return 100.0 * raw / (raw + HALF_SCORE) if raw > 0 else 0.0
+
+
+def score_text(score: float) -> str:
+    """Show a score as a whole number, rounded down so it never names a higher band than it is in.
+
+    >>> score_text(65.9)
+    '65'
+    """
+    return str(math.floor(score))
+
+
+def band_of(score: float) -> str:
+    """Name the band of a score: rendah below 33, sedang below 66, else tinggi.
+
+    >>> band_of(33.0), band_of(65.9), band_of(66.0)
+    ('sedang', 'sedang', 'tinggi')
+    """
+    return next(name for name, upper in BANDS if score < upper)
+
+
+def parse_window(text: str) -> timedelta:
+    """Read a window such as `30d`, `7 hari` or `48h` (1 hour to 366 days); raise ValueError otherwise.
+
+    >>> parse_window("30d")
+    datetime.timedelta(days=30)
+    """
+    m = _WINDOW.match(text.strip().lower())
+    if m is None:
+        raise ValueError(text)
+    amount, unit = int(m.group(1)), m.group(2) or "d"
+    window = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+    if not timedelta(hours=1) <= window <= timedelta(days=366):
+        raise ValueError(text)
+    return window
+
+
+@dataclass(frozen=True)
+class KecamatanScore:
+    code: str
+    name: str
+    kabkota: str
+    score: float
+    band: str
+    raw: float = 0.0
+    events: int = 0
+    reports: int = 0
+    rendah: int = 0
+    sedang: int = 0
+    tinggi: int = 0
+
+
+def vulnerability(session: Session, scope: str, start: datetime, end: datetime) -> list[KecamatanScore]:
+    """Score every kecamatan of a region over [start, end), highest first (ties by name)."""
+    found = {a.kecamatan_code: a for a in rawan.kecamatan_aggregates(
+        session, scope, start, end, weights=WEIGHTS, gap=SAME_EVENT_GAP, floor=DECAY_FLOOR)}
+    scores = []
+    for region, kabkota in regions.find_kecamatan(session, [scope], limit=10_000):
+        a = found.get(region.code)
+        if a is None:
+            scores.append(KecamatanScore(region.code, region.name, kabkota, 0.0, band_of(0.0)))
+            continue
+        # SQLite's julianday leaves float noise around 1e-11; six decimals keep explain and table equal.
+        score = score_of(round(a.raw, 6))
+        scores.append(KecamatanScore(region.code, region.name, kabkota, score, band_of(score), round(a.raw, 6), a.events,
+                                     a.reports, a.rendah, a.sedang, a.tinggi))
+    return sorted(scores, key=lambda s: (-s.score, s.name, s.code))
+
+
+@dataclass(frozen=True)
+class ExplainedReport:
+    number: str
+    occurred_at: datetime
+    category: str
+    severity: str
+    weight: float
+    counted: bool
+
+
+@dataclass(frozen=True)
+class ExplainedEvent:
+    category: str
+    reports: list[ExplainedReport]
+    weight: float
+    last_at: datetime
+    age_days: float
+    decay: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    kecamatan: str
+    name: str
+    start: datetime
+    end: datetime
+    events: list[ExplainedEvent] = field(default_factory=list)
+
+    @property
+    def raw(self) -> float:
+        """Return R, the sum of the events' contributions."""
+        return sum(e.contribution for e in self.events)
+
+    @property
+    def score(self) -> float:
+        """Return the kecamatan's score."""
+        return score_of(self.raw)
+
+
+def explain(session: Session, kecamatan_code: str, name: str, start: datetime, end: datetime,
+            lang: str = "id") -> Explanation:
+    """Trace a kecamatan's score to its reports: each event, its weight, decay and contribution."""
+    rows = rawan.list_window_reports(session, kecamatan_code, start, end, weights=WEIGHTS, gap=SAME_EVENT_GAP)
+    grouped: dict[tuple[str, int], list[rawan.WindowReport]] = {}
+    for row in rows:
+        grouped.setdefault((row.category_code, row.event), []).append(row)
+    span = (end - start).total_seconds()
+    events = []
+    for members in grouped.values():
+        weight = max(WEIGHTS[m.severity.value] for m in members)
+        heaviest = next(m for m in members if WEIGHTS[m.severity.value] == weight)
+        last = max(m.occurred_at for m in members)
+        age = (end - last).total_seconds()
+        decay = 1.0 - (1.0 - DECAY_FLOOR) * age / span
+        category = members[0].category_en if lang == "en" else members[0].category_id
+        explained = [ExplainedReport(m.number, m.occurred_at, category, m.severity.value, WEIGHTS[m.severity.value],
+                                     m is heaviest) for m in members]
+        events.append(ExplainedEvent(category, explained, weight, last, age / 86400, decay, weight * decay))
+    events.sort(key=lambda e: e.last_at)
+    return Explanation(kecamatan_code, name, start, end, events)
+
+
+# -- what the map and the PDF show -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawanData:
+    """Everything a map or a report needs, gathered in one transaction, so rendering needs no database."""
+
+    scope: str
+    office_name: str
+    region_name: str
+    tz: str
+    start: datetime
+    end: datetime
+    scores: list[KecamatanScore]
+    points: list[rawan.MapPoint]
+    by_category: list[tuple[str, int]] = field(default_factory=list)
+    by_severity: list[tuple[str, int]] = field(default_factory=list)
+    tinggi: list[rawan.ReportDigest] = field(default_factory=list)
+
+    @property
+    def reports(self) -> int:
+        """Return the number of reports in the window."""
+        return sum(s.reports for s in self.scores)
+
+
+def gather(session: Session, office: Office, start: datetime, end: datetime, *, full: bool = False) -> RawanData:
+    """Collect the scores and report points of an office's jurisdiction (and, when `full`, the report's tables)."""
+    scope = office.region_code
+    region = regions.get_region(session, scope)
+    data = RawanData(
+        scope=scope, office_name=office.name, region_name=region.name if region else scope, tz=office.tz,
+        start=start, end=end, scores=vulnerability(session, scope, start, end),
+        points=rawan.list_points(session, scope, start, end),
+    )
+    if not full:
+        return data
+    return replace(
+        data, by_category=rawan.count_by(session, scope, start, end, "category"),
+        by_severity=rawan.count_by(session, scope, start, end, "severity"),
+        tinggi=rawan.list_reports_of_severity(session, scope, start, end, Severity.TINGGI),
+    )
+
+
+def boundaries_of(scope: str) -> list[geo.Boundary]:
+    """Return the kecamatan polygons of a jurisdiction."""
+    return geo.boundaries_within(scope)
+
+
+def period_text(data: RawanData, lang: str) -> str:
+    """Render the window in the office's zone, e.g. `24/10/2026 – 23/11/2026`."""
+    tz = ZoneInfo(data.tz)
+    # The window ends just before `end`: the last whole day shown is the one containing end - 1 µs.
+    last = (data.end - timedelta(microseconds=1)).astimezone(tz)
+    return t("rawan.period", lang, start=f"{data.start.astimezone(tz):%d/%m/%Y}", end=f"{last:%d/%m/%Y}")
+
+
+def month_window(month: str, tz: str) -> tuple[datetime, datetime]:
+    """Return the UTC bounds of a calendar month (`YYYY-MM`) in an office's zone; raise ValueError if malformed.
+
+    >>> [d.isoformat() for d in month_window("2026-10", "Asia/Makassar")]
+    ['2026-09-30T16:00:00+00:00', '2026-10-31T16:00:00+00:00']
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}", month):
+        raise ValueError(month)
+    year, number = int(month[:4]), int(month[5:])
+    zone = ZoneInfo(tz)
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def output_path(name: str) -> Path:
+    """Return where a generated file goes, creating the folder."""
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    return OUTPUT_DIR / name
+
+
+# -- /rawan in chat --------------------------------------------------------------------------------
+
+ALLOWED_ROLES = (Role.HEAD, Role.ADMIN)
+
+
+def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
+    """Answer a head or admin with the most vulnerable kecamatan and the map of the office's jurisdiction."""
+    from handlers import rawan_render  # matplotlib loads only when a map is drawn
+
+    assert ctx.officer is not None
+    if ctx.officer.role not in ALLOWED_ROLES:
+        return [Reply(t("rawan.not_allowed", ctx.lang))]
+    try:
+        window = parse_window(args) if args.strip() else DEFAULT_WINDOW
+    except ValueError:
+        return [Reply(t("rawan.window_bad", ctx.lang))]
+    data = gather(ctx.session, ctx.officer.office, ctx.now - window, ctx.now)
+    lines = [t("rawan.title", ctx.lang, region=data.region_name, period=period_text(data, ctx.lang))]
+    ranked = [s for s in data.scores if s.reports][:TOP_IN_CHAT]
+    for rank, s in enumerate(ranked, start=1):
+        lines.append(t("rawan.line", ctx.lang, rank=rank, kecamatan=s.name, score=score_text(s.score),
+                       band=t(f"rawan.band.{s.band}", ctx.lang), reports=s.reports))
+    if not ranked:
+        lines.append(t("rawan.none", ctx.lang))
+    stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
+    path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
+    rawan_render.draw_map(data, ctx.lang, path)
+    return [Reply("\n".join(lines), media=(Media("photo", "peta-rawan.png", "image/png", str(path)),))]
+
+
+COMMANDS = {"rawan": rawan_command}
+
+
+# -- the monthly report up the tree ----------------------------------------------------------------
+
+
+def previous_month(local: datetime) -> str:
+    """Return `YYYY-MM` of the month before a local date.
+
+    >>> previous_month(datetime(2026, 1, 5))
+    '2025-12'
+    """
+    first = local.replace(day=1)
+    return f"{(first - timedelta(days=1)):%Y-%m}"
+
+
+def report_notice(office: Office, data: RawanData, month: str) -> Notify:
+    """Build the notice that brings a month's PDF to the office's heads and the heads above it."""
+    from handlers import rawan_render
+
+    made: dict[str, Path] = {}
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        if lang not in made:
+            path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{month}-{lang}.pdf")
+            rawan_render.write_report(data, lang, path, month=month)
+            made[lang] = path
+        caption = t("rawan.report.caption", lang, region=data.region_name, month=month)
+        name = f"peta-rawan-{data.scope.replace('.', '')}-{month}.pdf"
+        return [Reply(caption, media=(Media("document", name, "application/pdf", str(made[lang])),))]
+
+    def variables(recipient: Officer, lang: str) -> dict[str, str]:
+        return {"1": data.region_name, "2": month}
+
+    return Notify(key=f"rawan-report:{office.id}:{month}", kind="digest",
+                  to=ToRole(office.id, Role.HEAD.value, upward=True), render=render, variables=variables)
+
+
+def monthly_reports(session: Session, now: datetime) -> list[Effect]:
+    """Send each office's last-month report once, on its report day after its digest time (local)."""
+    effects: list[Effect] = []
+    for office in rawan.list_offices_with_report_day(session):
+        local = now.astimezone(ZoneInfo(office.tz))
+        day = min(max(office.rawan_report_day or 1, 1), 28)
+        due = local.replace(day=day, hour=office.digest_time.hour, minute=office.digest_time.minute,
+                            second=0, microsecond=0)
+        month = previous_month(local)
+        if local < due or office.rawan_report_sent == month:
+            continue
+        start, end = month_window(month, office.tz)
+        if office.created_at >= end:
+            continue  # the office did not exist in that month: nothing to report
+        data = gather(session, office, start, end, full=True)
+        effects.append(report_notice(office, data, month))
+        rawan.mark_report_sent(session, office, month)
+    return effects
+
+
+MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports)
