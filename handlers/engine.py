@@ -28,9 +28,9 @@ def is_cancel(inbound: Inbound) -> bool:
     return _word(inbound) in CANCEL_WORDS
 
 
-def start(flow: Flow, ctx: Ctx) -> tuple[State, list[Reply]]:
-    """Begin a flow at its first applicable step."""
-    state = State(flow=flow.name, updated_at=ctx.now)
+def start(flow: Flow, ctx: Ctx, answers: dict[str, Any] | None = None) -> tuple[State, list[Reply]]:
+    """Begin a flow at its first applicable step, its answers prefilled with `answers` (a started flow's params)."""
+    state = State(flow=flow.name, answers=dict(answers or {}), updated_at=ctx.now)
     return _advance(flow, state, None, ctx)
 
 
@@ -134,9 +134,10 @@ def _advance(flow: Flow, state: State, after: Step | None, ctx: Ctx) -> tuple[St
 
 
 def _clean(flow: Flow, answers: dict, ctx: Ctx) -> dict:
-    """Drop answers of steps that an edit made inapplicable."""
+    """Drop answers of steps that an edit made inapplicable (a started flow's params are no step: kept)."""
     keep = {s.id for s in _applicable(flow, answers, ctx)}
-    return {k: v for k, v in answers.items() if k in keep}
+    steps = {s.id for s in flow.steps}
+    return {k: v for k, v in answers.items() if k in keep or k not in steps}
 
 
 def _back(flow: Flow, state: State, ctx: Ctx) -> tuple[State, list[Reply]]:
