@@ -13,6 +13,7 @@ from bot.channels.base import ChannelService
 from bot.config import Settings
 from bot.runner import Runner
 from bot.web import Server, build_web, make_server
+from handlers import chart
 from storage import migrations, seed
 from storage.db import make_engine, make_sessions
 
@@ -83,6 +84,8 @@ class App:
 def build(settings: Settings) -> App:
     """Wire the configured channels to one runner over one session factory."""
     runner = Runner(make_sessions(settings.database_url), settings)
+    # Digest charts wait for the outbox beside the attachments, not in a temporary folder.
+    chart.set_chart_dir(settings.attachments_dir / "charts")
     app = App(settings, runner)
     if settings.telegram_bot_token is not None:
         from bot.channels.telegram import TelegramChannel

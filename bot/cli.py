@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from bot.runner import Runner, utcnow
 from handlers.texts import t
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, OutboxStatus, Role
+from storage.models import IncidentReport, Invite, OutboxStatus, Role
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--digest-time", default="07:00", metavar="HH:MM", help="local time of the daily digest")
     add.set_defaults(func=cmd_office_add)
     off.add_parser("list", help="list offices").set_defaults(func=cmd_office_list)
+    add_office_set_parser(off)
 
     inv = sub.add_parser("invite", help="invite codes").add_subparsers(dest="action", required=True)
     create = inv.add_parser("create", help="print a one-time invite code")
@@ -272,11 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="the officer's name (asked in chat when omitted)")
     create.add_argument("--days", type=int, default=7, help="days until the code expires (default 7)")
     create.set_defaults(func=cmd_invite_create)
+    add_invite_admin_parsers(inv)
 
     ofc = sub.add_parser("officer", help="officers").add_subparsers(dest="action", required=True)
     lst = ofc.add_parser("list", help="list officers")
     lst.add_argument("--office", metavar="CODE")
     lst.set_defaults(func=cmd_officer_list)
+    add_officer_admin_parsers(ofc)
 
     rep = sub.add_parser("reports", help="incident reports").add_subparsers(dest="action", required=True)
     rl = rep.add_parser("list", help="print stored reports, newest first")
@@ -295,7 +298,200 @@ def build_parser() -> argparse.ArgumentParser:
     ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
     ol.add_argument("--limit", type=int, default=50)
     ol.set_defaults(func=cmd_outbox_list)
+    add_digest_parser(sub)
     return parser
+
+
+# -- heads of office: office settings, officer and invite administration, the digest ---------------
+
+
+def _hhmm(value: str, option: str) -> time:
+    try:
+        hour, minute = (int(x) for x in value.split(":"))
+        return time(hour, minute)
+    except ValueError as exc:
+        raise CliError(f"{option} {value!r} is not a time: write HH:MM, e.g. 07:00.") from exc
+
+
+def _yes_no(value: str, option: str) -> bool:
+    if value.lower() in ("yes", "ya", "on", "true", "1"):
+        return True
+    if value.lower() in ("no", "tidak", "off", "false", "0"):
+        return False
+    raise CliError(f"{option} takes yes or no, not {value!r}.")
+
+
+def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.code)
+        changed: dict[str, Any] = {}
+        if args.alert_categories is not None:
+            known = {c.code for c in incidents.list_categories(session)}
+            wanted = [c for c in args.alert_categories if c.lower() not in ("none", "-")]
+            unknown = sorted(set(wanted) - known)
+            if unknown:
+                raise CliError(f"unknown category code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+            office.alert_categories = wanted
+            changed["alert_categories"] = wanted
+        if args.digest_time is not None:
+            office.digest_time = _hhmm(args.digest_time, "--digest-time")
+            changed["digest_time"] = args.digest_time
+        if args.checkin_time is not None:
+            office.checkin_time = _hhmm(args.checkin_time, "--checkin-time")
+            changed["checkin_time"] = args.checkin_time
+        if args.digest_on_holidays is not None:
+            office.digest_on_holidays = _yes_no(args.digest_on_holidays, "--digest-on-holidays")
+            changed["digest_on_holidays"] = office.digest_on_holidays
+        if not changed:
+            raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time "
+                           "or --digest-on-holidays.")
+        audit.add_audit(session, utcnow(), "office.changed", subject=f"office:{office.id}", **changed)
+        print(f"office {office.region_code}: alert categories {','.join(office.alert_categories) or '-'}, "
+              f"digest {office.digest_time:%H:%M}, check-in {office.checkin_time:%H:%M}, "
+              f"digest on holidays {'yes' if office.digest_on_holidays else 'no'}")
+
+
+def add_office_set_parser(off: Any) -> None:
+    """Register `siaga office set`."""
+    st = off.add_parser("set", help="change an office's alert categories, digest and check-in times")
+    st.add_argument("code", metavar="CODE", help="the office's region code, e.g. 63.71")
+    st.add_argument("--alert-categories", nargs="+", metavar="CATEGORY",
+                    help="category codes that always alert the heads (none: clear)")
+    st.add_argument("--digest-time", metavar="HH:MM", help="local time of the daily digest")
+    st.add_argument("--checkin-time", metavar="HH:MM", help="local time of the nihil check-in")
+    st.add_argument("--digest-on-holidays", metavar="yes|no", help="send the digest on holidays too")
+    st.set_defaults(func=cmd_office_set)
+
+
+def _officer(session: Session, officer_id: int) -> Any:
+    officer = people.get_officer(session, officer_id)
+    if officer is None:
+        raise CliError(f"No officer {officer_id}; see `siaga officer list`.")
+    return officer
+
+
+def cmd_officer_deactivate(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        officer = _officer(session, args.id)
+        if not officer.active:
+            raise CliError(f"Officer {officer.id} is already deactivated.")
+        people.deactivate_officer(session, officer)
+        audit.add_audit(session, utcnow(), "officer.deactivated", subject=f"officer:{officer.id}",
+                        office_id=officer.office_id, identities=len(officer.identities))
+        print(f"officer {officer.id} deactivated; {len(officer.identities)} chat identit"
+              f"{'y' if len(officer.identities) == 1 else 'ies'} no longer recognised")
+
+
+def cmd_officer_set(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        officer = _officer(session, args.id)
+        if args.role is None and args.kecamatan is None:
+            raise CliError("nothing to change: give --role and/or --kecamatan.")
+        kecamatan = None
+        if args.kecamatan is not None:
+            kecamatan = [c for c in args.kecamatan if c.lower() not in ("all", "semua", "-")]
+            for code in kecamatan:
+                if not regions.find_kecamatan(session, [officer.office.region_code], code=code, limit=1):
+                    raise CliError(f"{code} is not a kecamatan within {officer.office.region_code}.")
+        people.set_officer(session, officer, role=Role(args.role) if args.role else None, kecamatan=kecamatan)
+        audit.add_audit(session, utcnow(), "officer.changed", subject=f"officer:{officer.id}",
+                        role=args.role, kecamatan=kecamatan)
+        areas = ",".join(k.region_code for k in officer.kecamatan) or officer.office.region_code
+        print(f"officer {officer.id}: {officer.role.value}, {areas}")
+
+
+def add_officer_admin_parsers(ofc: Any) -> None:
+    """Register `siaga officer deactivate` and `siaga officer set`."""
+    de = ofc.add_parser("deactivate", help="stop an officer: their chats are no longer recognised")
+    de.add_argument("id", type=int, metavar="ID")
+    de.set_defaults(func=cmd_officer_deactivate)
+    st = ofc.add_parser("set", help="change an officer's role or kecamatan")
+    st.add_argument("id", type=int, metavar="ID")
+    st.add_argument("--role", choices=[r.value for r in Role])
+    st.add_argument("--kecamatan", nargs="+", metavar="CODE", help="kecamatan codes (all: the whole office area)")
+    st.set_defaults(func=cmd_officer_set)
+
+
+def invite_state(invite: Any, now: Any) -> str:
+    """Say whether an invite is open, used, revoked or expired."""
+    if invite.used_by is not None:
+        return f"used by {invite.used_by}"
+    if invite.revoked_at is not None:
+        return "revoked"
+    return "expired" if invite.expires_at <= now else "open"
+
+
+def cmd_invite_list(settings: Settings, args: argparse.Namespace) -> None:
+    now = utcnow()
+    with _sessions(settings).begin() as session:
+        office_id = _office(session, args.office).id if args.office else None
+        rows = [("code", "office", "role", "kecamatan", "expires", "state")] + [
+            (i.code, i.office.region_code, i.role.value, ",".join(i.kecamatan) or "-",
+             f"{i.expires_at.astimezone(ZoneInfo(i.office.tz)):%Y-%m-%d %H:%M}", invite_state(i, now))
+            for i in people.list_invites(session, office_id)
+        ]
+    print_table(rows)
+
+
+def cmd_invite_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    now = utcnow()
+    with _sessions(settings).begin() as session:
+        invite = session.get(Invite, people.normalise_invite_code(args.code))
+        if invite is None:
+            raise CliError(f"No invite {args.code}; see `siaga invite list`.")
+        state = invite_state(invite, now)
+        if state != "open":
+            raise CliError(f"Invite {invite.code} is {state}; only an open invite can be revoked.")
+        people.revoke_invite(session, invite, now)
+        audit.add_audit(session, now, "invite.revoked", subject=f"office:{invite.office_id}", code=invite.code)
+        print(f"invite {invite.code} revoked")
+
+
+def add_invite_admin_parsers(inv: Any) -> None:
+    """Register `siaga invite list` and `siaga invite revoke`."""
+    ls = inv.add_parser("list", help="list invite codes and whether they are open, used, revoked or expired")
+    ls.add_argument("--office", metavar="CODE")
+    ls.set_defaults(func=cmd_invite_list)
+    rv = inv.add_parser("revoke", help="make an open invite code unusable")
+    rv.add_argument("code", metavar="CODE")
+    rv.set_defaults(func=cmd_invite_revoke)
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import chart, digest
+
+    chart.set_chart_dir(settings.attachments_dir / "charts")
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        tz = ZoneInfo(office.tz)
+        try:
+            day = date.fromisoformat(args.date) if args.date else utcnow().astimezone(tz).date()
+        except ValueError as exc:
+            raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
+        end = datetime.combine(day, office.digest_time, tz).astimezone(UTC)
+        if args.send:
+            raise CliError("--send needs the delivery runner (not merged yet); print it or write the chart instead.")
+        found = digest.gather(session, office, end, with_chart=False)
+        for message in digest.split(digest.render_lines(found, args.lang)):
+            print(message)
+            print()
+    if args.chart:
+        try:
+            Path(args.chart).write_bytes(digest.chart_png(found, args.lang))
+        except OSError as exc:
+            raise CliError(f"cannot write the chart to {args.chart}: {exc.strerror}.") from exc
+        print(f"chart written to {args.chart}", file=sys.stderr)
+
+
+def add_digest_parser(sub: Any) -> None:
+    """Register `siaga digest`."""
+    dg = sub.add_parser("digest", help="print an office's daily digest, write its chart, or send it")
+    dg.add_argument("--office", required=True, metavar="CODE", help="the office's region code, e.g. 63")
+    dg.add_argument("--date", metavar="YYYY-MM-DD", help="the digest of this local date (default today)")
+    dg.add_argument("--chart", metavar="FILE.png", help="write the chart to this file")
+    dg.add_argument("--send", action="store_true", help="queue it for the office's heads")
+    dg.add_argument("--lang", choices=("id", "en"), default="id")
+    dg.set_defaults(func=cmd_digest)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
