@@ -40,7 +40,8 @@ def render_chart(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]
     axes.set_title(title)
     axes.set_ylabel(ylabel)
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.set_ylim(0, max([*bottom, 1]) + 1)
+    # Headroom above the tallest bar keeps the legend off the bars.
+    axes.set_ylim(0, max([*bottom, 1]) * 1.4 + 1)
     axes.spines[["top", "right"]].set_visible(False)
     if series:
         axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
