@@ -29,9 +29,14 @@ def is_cancel(inbound: Inbound) -> bool:
 
 
 def start(flow: Flow, ctx: Ctx, answers: dict[str, Any] | None = None) -> tuple[State, list[Reply]]:
-    """Begin a flow at its first applicable step, its answers prefilled with `answers` (a started flow's params)."""
+    """Begin a flow at its first applicable step not already answered (a started flow brings answers)."""
     state = State(flow=flow.name, answers=dict(answers or {}), updated_at=ctx.now)
     return _advance(flow, state, None, ctx)
+
+
+def known(flow: Flow, state: State) -> bool:
+    """Tell whether a stored draft still fits the flow's definition (its step was not removed)."""
+    return state.step in (REVIEW, EDIT) or any(s.id == state.step for s in flow.steps)
 
 
 def expired(state: State, ctx: Ctx) -> bool:
@@ -119,7 +124,7 @@ def _advance(flow: Flow, state: State, after: Step | None, ctx: Ctx) -> tuple[St
     if state.editing:
         following = [s for s in steps if s.id not in state.answers]
     elif after is None:
-        following = steps
+        following = [s for s in steps if s.id not in state.answers]
     else:
         ids = [s.id for s in flow.steps]
         following = [s for s in steps if ids.index(s.id) > ids.index(after.id)]

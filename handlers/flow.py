@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from handlers.types import Choice, Ctx, Inbound, Reply
@@ -36,6 +37,8 @@ class Flow:
     steps: tuple[Step, ...]
     submit: Callable[[Answers, Ctx], list[Reply]]
     review: bool = True
+    # How long an untouched draft lives; None: the configured default (an RSVP may wait days).
+    draft_ttl: timedelta | None = None
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""
