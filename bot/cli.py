@@ -469,18 +469,31 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
         except ValueError as exc:
             raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
         end = datetime.combine(day, office.digest_time, tz).astimezone(UTC)
-        if args.send:
-            raise CliError("--send needs the delivery runner (not merged yet); print it or write the chart instead.")
-        found = digest.gather(session, office, end, with_chart=False)
+        found = digest.gather(session, office, end, with_chart=args.send)
         for message in digest.split(digest.render_lines(found, args.lang)):
             print(message)
             print()
+        if args.send:
+            _send_digest(settings, session, digest.digest_notify(found, office, day, expires_at=None))
     if args.chart:
         try:
             Path(args.chart).write_bytes(digest.chart_png(found, args.lang))
         except OSError as exc:
             raise CliError(f"cannot write the chart to {args.chart}: {exc.strerror}.") from exc
         print(f"chart written to {args.chart}", file=sys.stderr)
+
+
+def _send_digest(settings: Settings, session: Session, notify: Any) -> None:
+    from bot.runner import Delivery, queue_effects
+
+    reach = tuple(name for name, on in (("telegram", settings.telegram_bot_token is not None),
+                                        ("whatsapp", settings.whatsapp_enabled)) if on) or None
+    # The scheduled digest's key: sending by hand after it went (or twice) adds nothing.
+    queued = queue_effects(session, [notify], utcnow(), settings, Delivery(reach=reach))
+    audit.add_audit(session, utcnow(), "digest.sent", subject=notify.key, queued=queued)
+    print(f"digest queued: {queued} message(s); `siaga run` sends them" if queued
+          else "digest: nothing queued (already queued for every head, or the office has no reachable head)",
+          file=sys.stderr)
 
 
 def add_digest_parser(sub: Any) -> None:

@@ -237,7 +237,7 @@ def digest_command(args: str, ctx: Ctx) -> list[Reply]:
     return render(gather(ctx.session, ctx.officer.office, ctx.now), ctx.lang)
 
 
-def digest_notify(found: Digest, office: Office, local_day: date, expires_at: datetime) -> Notify:
+def digest_notify(found: Digest, office: Office, local_day: date, expires_at: datetime | None) -> Notify:
     """The scheduled digest for an office's heads."""
 
     def render_for(recipient: Officer, lang: str) -> list[Reply]:
