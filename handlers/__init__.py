@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers import access, engine, onboarding
 from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
 from handlers.commands import COMMANDS
 from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
 from handlers.flow import Flow
+from handlers.parse import match_choice
 from handlers.incident import INCIDENT
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.reports import REPORT_COMMANDS
 from handlers.texts import CATALOGUE, t
-from handlers.types import IDLE, Ctx, Inbound, Reply, StartFlow, State, Tick
+from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, StartFlow, State, Tick
 from handlers.verification import REJECT, STATUS_COMMANDS
+from storage import outbox
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
 
@@ -103,6 +107,20 @@ def _open_own_start(state: State, replies: list[Reply], ctx: Ctx) -> tuple[State
     return new_state, replies + ask
 
 
+# A numbered answer to an alert's actions counts within this time of the alert.
+ACTION_REPLY_WINDOW = timedelta(hours=24)
+
+
+def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
+    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp)."""
+    if not (inbound.text or "").strip().isdigit():
+        return None
+    offered = tuple(Choice(i, label) for i, label in outbox.list_last_choices(
+        ctx.session, ctx.channel, ctx.address, ctx.now - ACTION_REPLY_WINDOW) if i.startswith("/"))
+    picked = match_choice(inbound, offered) if offered else None
+    return parse_command(Inbound(ctx.channel, ctx.address, choice=picked.id), bare=False) if picked else None
+
+
 def flow_label(name: str, lang: str) -> str:
     """Return a flow's name as readers know it ("laporan kejadian"), or its id when the catalogue has none."""
     return t(f"flow.{name}", lang) if f"flow.{name}" in CATALOGUE else name
@@ -114,7 +132,7 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.nothing_to_cancel", ctx.lang))]
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
-    command = parse_command(inbound, bare=True)
+    command = parse_command(inbound, bare=True) or _numbered_action(inbound, ctx)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
     name, args = command

@@ -223,3 +223,13 @@ def record_delivery(session: Session, message_id: int | None, provider_message_i
             row.status = OutboxStatus.FAILED
             row.error = (error or f"delivery {status}")[:500]
     return row.status
+
+
+def list_last_choices(session: Session, channel: str, address: str, since: datetime) -> list[tuple[str, str]]:
+    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty)."""
+    payload = session.scalar(
+        select(OutboxMessage.payload)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address, OutboxMessage.created_at >= since)
+        .order_by(OutboxMessage.id.desc()).limit(1)
+    )
+    return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]

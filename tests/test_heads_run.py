@@ -17,7 +17,7 @@ from storage.db import make_sessions
 from storage.models import ReportStatus, Role, Severity
 from tests.conftest import prepare
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
-from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio, free_port
+from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio, free_port, inbound_params, post_signed
 from tests.support.heads import add_report
 
 pytestmark = pytest.mark.subprocess
@@ -47,6 +47,7 @@ class Run:
         port = free_port()
         # Telegram runs in webhook mode on this server (the fake Bot API posts updates to it).
         extra |= {"PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+        self.public = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen([sys.executable, "-m", module, "run"], cwd=cwd, stdout=subprocess.DEVNULL,
                                         stderr=self.log.open("w"), env={**env, **extra})
 
@@ -104,6 +105,13 @@ def test_a_tinggi_report_over_telegram_alerts_both_heads_within_5_s_once_and_a_t
 
     head.tap("Verifikasi", expect="kini terverifikasi")
     budi._expect("Laporan Anda KJD-6371-2026-000001 kini berstatus terverifikasi (oleh Kepala Kota).", timeout=10)
+    # The province head answers the alert's numbered list on WhatsApp a moment later: told, nothing changes.
+    answered = len(twilio.bodies(PROVINCE_WA))
+    reply = post_signed(f"{runs[0].public}/whatsapp/inbound", inbound_params(PROVINCE_WA, "1"))
+    assert reply.status_code in (200, 204)
+    wait_until(lambda: len(twilio.bodies(PROVINCE_WA)) > answered, timeout=10)
+    assert twilio.bodies(PROVINCE_WA)[-1].startswith(
+        "Laporan KJD-6371-2026-000001 sudah berstatus terverifikasi; tidak ada yang diubah. (oleh Kepala Kota,")
     assert runs[0].stop() == 0
     # Once each, however long the process ran.
     assert sum("PERINGATAN" in t for t in head.texts()) == 1
