@@ -65,7 +65,8 @@ def render_alert(report: IncidentReport, reporter_name: str, office_name: str): 
     quote = first_lines(report.description)
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
-        text = t("alert.text", lang, severity=t(f"severity.{severity}", lang), category=categories.get(lang, categories["id"]),
+        category = categories.get(lang, categories["id"])
+        text = t("alert.text", lang, severity=t(f"severity.{severity}", lang), category=category,
                  number=number, kecamatan=kecamatan, when=local_time(occurred, recipient.office.tz),
                  reporter=reporter_name, office=office_name, quote=quote)
         return [Reply(text, choices=action_choices(number, status, lang))]

@@ -179,7 +179,8 @@ def render_lines(found: Digest, lang: str) -> list[list[str]]:
             t("digest.tinggi.line", lang, number=r["number"], when=r["when"], category=r[lang if lang in r else "id"],
               kecamatan=r["kecamatan"], status=t(f"status.{r['status']}", lang)) for r in found.tinggi])
     if found.top_kecamatan:
-        sections.append([t("digest.top", lang, kecamatan=", ".join(f"{name} ({n})" for name, n in found.top_kecamatan))])
+        busiest = ", ".join(f"{name} ({n})" for name, n in found.top_kecamatan)
+        sections.append([t("digest.top", lang, kecamatan=busiest)])
     stale = [t("digest.stale", lang, count=found.stale_count)]
     if found.stale_numbers:
         stale.append(", ".join(found.stale_numbers) + (" …" if found.stale_count > len(found.stale_numbers) else ""))

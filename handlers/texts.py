@@ -411,8 +411,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "digest.rollup": {"id": "Per kabupaten/kota:", "en": "Per kabupaten/kota:"},
     "digest.rollup.line": {
-        "id": "- {office}: {total} laporan, {tinggi} tinggi, {stale} belum diverifikasi >24 jam, {silent} petugas tanpa laporan/nihil",
-        "en": "- {office}: {total} reports, {tinggi} high, {stale} unverified >24 h, {silent} officers with no report/nihil",
+        "id": ("- {office}: {total} laporan, {tinggi} tinggi, {stale} belum diverifikasi >24 jam, "
+               "{silent} petugas tanpa laporan/nihil"),
+        "en": ("- {office}: {total} reports, {tinggi} high, {stale} unverified >24 h, "
+               "{silent} officers with no report/nihil"),
     },
     "digest.compliance": {"id": "Kepatuhan {day}:", "en": "Compliance on {day}:"},
     "digest.compliance.officers": {
@@ -431,7 +433,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Kepatuhan {day}: hari libur ({holiday}), tidak ada laporan harian yang diminta.",
         "en": "Compliance on {day}: a holiday ({holiday}), no daily check-in was asked for.",
     },
-    "digest.chart.title": {"id": "Kejadian per hari menurut kategori - {office}", "en": "Incidents per day by category - {office}"},
+    "digest.chart.title": {
+        "id": "Kejadian per hari menurut kategori - {office}",
+        "en": "Incidents per day by category - {office}",
+    },
     "digest.chart.ylabel": {"id": "laporan", "en": "reports"},
     "digest.chart.caption": {"id": "Grafik 7 hari terakhir, {office}", "en": "The last 7 days, {office}"},
     "checkin.answer.ask": {
@@ -450,9 +455,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Daily check-ins are paused until {day}. Send /pause resume to resume them.",
     },
     "pause.resumed": {"id": "Pengingat laporan harian aktif kembali.", "en": "Daily check-ins are back on."},
-    "pause.active": {"id": "Pengingat laporan harian dijeda sampai {day}.", "en": "Daily check-ins are paused until {day}."},
+    "pause.active": {
+        "id": "Pengingat laporan harian dijeda sampai {day}.",
+        "en": "Daily check-ins are paused until {day}.",
+    },
     "pause.usage": {
-        "id": "Tulis /jeda 3 hari untuk menjeda pengingat laporan harian (paling lama 30 hari), /jeda selesai untuk melanjutkan.",
+        "id": ("Tulis /jeda 3 hari untuk menjeda pengingat laporan harian (paling lama 30 hari), "
+               "/jeda selesai untuk melanjutkan."),
         "en": "Send /pause 3 days to pause the daily check-ins (30 days at most), /pause resume to resume them.",
     },
     "help.head": {
@@ -476,8 +485,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "/nihil - nothing to report today\n/pause 3 days - pause the daily check-ins",
     },
     "help.guest": {
-        "id": "Anda terdaftar sebagai tamu: Anda menerima undangan rakor dan dapat menjawabnya. /bahasa en - ganti bahasa.",
-        "en": "You are registered as a guest: you receive rakor invitations and can answer them. /language id - switch language.",
+        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan rakor dan dapat menjawabnya. "
+               "/bahasa en - ganti bahasa."),
+        "en": ("You are registered as a guest: you receive rakor invitations and can answer them. "
+               "/language id - switch language."),
     },
     # Delivery: conversations the system starts, messages that did not arrive, flows that changed.
     "delivery.start_waiting": {

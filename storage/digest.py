@@ -33,12 +33,14 @@ def count_with_baseline(
     return {value: (int(now or 0), int(before or 0)) for value, now, before in session.execute(stmt)}
 
 
-def count_by_severity(session: Session, region_code: str, start: datetime, end: datetime) -> dict[Severity, tuple[int, int]]:
+def count_by_severity(session: Session, region_code: str, start: datetime,
+                      end: datetime) -> dict[Severity, tuple[int, int]]:
     """Count by severity: (window, 7 windows before)."""
     return count_with_baseline(session, region_code, IncidentReport.severity, start, end)
 
 
-def count_by_category(session: Session, region_code: str, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+def count_by_category(session: Session, region_code: str, start: datetime,
+                      end: datetime) -> dict[int, tuple[int, int]]:
     """Count by category id: (window, 7 windows before)."""
     return count_with_baseline(session, region_code, IncidentReport.category_id, start, end)
 
@@ -85,7 +87,7 @@ def count_per_day(session: Session, region_code: str, bounds: Sequence[datetime]
 
 def rollup(session: Session, province_code: str, start: datetime, end: datetime,
            stale_before: datetime) -> dict[str, tuple[int, int, int]]:
-    """Per kabupaten/kota of a province: (reports in [start, end), of them tinggi, still `baru` from before `stale_before`)."""
+    """Per kabupaten/kota of a province: (reports in [start, end), of them tinggi, `baru` since before `stale_before`)."""
     regency = func.substr(IncidentReport.kecamatan_code, 1, 5)
     window = (IncidentReport.created_at >= start) & (IncidentReport.created_at < end)
     stmt = (

@@ -17,7 +17,15 @@ from storage.db import make_sessions
 from storage.models import ReportStatus, Role, Severity
 from tests.conftest import prepare
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
-from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio, free_port, inbound_params, post_signed
+from tests.support.fake_twilio import (
+    AUTH_TOKEN,
+    PUBLIC_BASE_URL,
+    SENDER,
+    FakeTwilio,
+    free_port,
+    inbound_params,
+    post_signed,
+)
 from tests.support.heads import add_report
 
 pytestmark = pytest.mark.subprocess
@@ -143,7 +151,8 @@ def test_siaga_run_sends_each_head_their_digest_at_their_local_0700_once(world):
     wait_until(lambda: any(c.method == "sendPhoto" for c in kota.received()), timeout=15)
     assert "24 jam terakhir: 2" in kota.texts()[0]
     province = "\n".join(twilio.bodies(PROVINCE_WA))
-    assert "24 jam terakhir: 2" in province and "Per kabupaten/kota:\n- Kesbangpol 63.71: 2 laporan, 1 tinggi" in province
+    assert "24 jam terakhir: 2" in province
+    assert "Per kabupaten/kota:\n- Kesbangpol 63.71: 2 laporan, 1 tinggi" in province
     photo = next(c for c in kota.received() if c.method == "sendPhoto")
     assert photo.params.get("caption", "").startswith("Grafik 7 hari terakhir")
     assert kalteng.received() == []

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.types import Notify, StartFlow, ToOfficer, ToRole
+from handlers.types import Notify, StartFlow, ToOfficer
 from storage import audit, incidents, people
 from storage.db import make_sessions
 from storage.models import AuditLog, ReportStatus, Role, Severity, StatusChange

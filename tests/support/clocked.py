@@ -23,7 +23,8 @@ def shifted_clock(start: datetime):  # type: ignore[no-untyped-def]
 
 class ClockedRunner(Runner):
     def __init__(self, sessions, settings, clock=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(sessions, settings, clock=shifted_clock(datetime.fromisoformat(os.environ["SIAGA_TEST_CLOCK"])))
+        start = datetime.fromisoformat(os.environ["SIAGA_TEST_CLOCK"])
+        super().__init__(sessions, settings, clock=shifted_clock(start))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def audience(session: Session, effect: Notify) -> list[Officer]:
     return found
 
 
-def add_report(session: Session, officer: Officer, *, created_at: datetime, kecamatan: str, category: str = "unjuk_rasa",
+def add_report(session: Session, officer: Officer, *, created_at: datetime, kecamatan: str,
+               category: str = "unjuk_rasa",
                severity: Severity = Severity.SEDANG, status: ReportStatus = ReportStatus.BARU,
                attachments: list[dict[str, Any]] | None = None) -> IncidentReport:
     """Store a report directly (the digest tests need many at chosen times)."""
