@@ -108,7 +108,10 @@ def run_checkins(session: Session, now: datetime) -> list[Effect]:
         if not checkins.claim_run(session, f"checkin:{office.id}:{day.isoformat()}", now):
             continue
         start, end = _day_bounds(day, tz)
-        for officer in checkins.list_silent_officers(session, office.id, start, now, day, reachable=True):
+        # Someone who joined after the hour is not asked the same day.
+        silent = checkins.list_silent_officers(session, office.id, start, now, day, reachable=True,
+                                               joined_before=due.astimezone(UTC))
+        for officer in silent:
             effects.append(StartFlow(key=f"checkin:{officer.id}:{day.isoformat()}", officer_id=officer.id,
                                      flow=CHECKIN.name, params={"date": day.isoformat()}, kind="reminder",
                                      expires_at=end))

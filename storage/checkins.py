@@ -38,6 +38,7 @@ def filed_nothing(officer_id_col, start: datetime, end: datetime, day: date):  #
 
 def list_silent_officers(
     session: Session, office_id: int, start: datetime, end: datetime, day: date, *, reachable: bool = False,
+    joined_before: datetime | None = None,
 ) -> list[Officer]:
     """Return the active field officers of an office who filed nothing and no nihil for the local day.
 
@@ -47,7 +48,7 @@ def list_silent_officers(
     stmt = (
         select(Officer)
         .where(Officer.office_id == office_id, Officer.role == Role.OFFICER, Officer.active.is_(True),
-               Officer.created_at < end,
+               Officer.created_at < (joined_before or end),
                or_(Officer.checkins_paused_until.is_(None), Officer.checkins_paused_until <= start),
                filed_nothing(Officer.id, start, end, day))
         .order_by(Officer.name, Officer.id)
