@@ -17,6 +17,7 @@ from bot.runner import Delivery, Runner
 from bot.scheduler import Presence, Scheduler
 from bot.web import Server, build_web, make_server
 from handlers import maintenance
+from handlers import chart
 from storage import migrations, seed
 from storage.db import is_sqlite, make_engine, make_sessions
 
@@ -113,6 +114,8 @@ def build(settings: Settings) -> App:
     sessions = make_sessions(settings.database_url)
     runner = Runner(sessions, settings)
     maintenance.configure(settings.retention)
+    # Digest charts wait for the outbox beside the attachments, not in a temporary folder.
+    chart.set_chart_dir(settings.attachments_dir / "charts")
     app = App(settings, runner)
     if settings.telegram_bot_token is not None:
         from bot.channels.telegram import TelegramChannel

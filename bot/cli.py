@@ -26,7 +26,7 @@ from handlers.texts import t
 from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, OutboxStatus, Role
+from storage.models import IncidentReport, Invite, OutboxStatus, Role
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -581,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="local time of the daily digest (default 07:00)")
     add.set_defaults(func=cmd_office_add)
     off.add_parser("list", help="list offices").set_defaults(func=cmd_office_list)
+    add_office_set_parser(off)
 
     inv = sub.add_parser("invite", help="invite codes").add_subparsers(dest="action", required=True)
     create = inv.add_parser("create", help="print a one-time invite code")
@@ -593,11 +594,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--days", type=bounded_int(1, MAX_INVITE_DAYS), default=7,
                         help=f"days until the code expires, 1 to {MAX_INVITE_DAYS} (default 7)")
     create.set_defaults(func=cmd_invite_create)
+    add_invite_admin_parsers(inv)
 
     ofc = sub.add_parser("officer", help="officers").add_subparsers(dest="action", required=True)
     lst = ofc.add_parser("list", help="list officers")
     lst.add_argument("--office", metavar="CODE")
     lst.set_defaults(func=cmd_officer_list)
+    add_officer_admin_parsers(ofc)
 
     rep = sub.add_parser("reports", help="incident reports").add_subparsers(dest="action", required=True)
     rl = rep.add_parser("list", help="print stored reports, newest first")
@@ -619,8 +622,208 @@ def build_parser() -> argparse.ArgumentParser:
     ol.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     ol.set_defaults(func=cmd_outbox_list)
     _add_rawan_parsers(sub)
+    add_digest_parser(sub)
     _describe_subcommands(parser)
     return parser
+
+
+# -- heads of office: office settings, officer and invite administration, the digest ---------------
+
+
+def _yes_no(value: str, option: str) -> bool:
+    if value.lower() in ("yes", "ya", "on", "true", "1"):
+        return True
+    if value.lower() in ("no", "tidak", "off", "false", "0"):
+        return False
+    raise CliError(f"{option} takes yes or no, not {value!r}.")
+
+
+def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.code)
+        changed: dict[str, Any] = {}
+        if args.alert_categories is not None:
+            known = {c.code for c in incidents.list_categories(session)}
+            wanted = [c for c in args.alert_categories if c.lower() not in ("none", "-")]
+            unknown = sorted(set(wanted) - known)
+            if unknown:
+                raise CliError(f"unknown category code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+            office.alert_categories = wanted
+            changed["alert_categories"] = wanted
+        if args.digest_time is not None:
+            office.digest_time = args.digest_time
+            changed["digest_time"] = f"{args.digest_time:%H:%M}"
+        if args.checkin_time is not None:
+            office.checkin_time = args.checkin_time
+            changed["checkin_time"] = f"{args.checkin_time:%H:%M}"
+        if args.digest_on_holidays is not None:
+            office.digest_on_holidays = _yes_no(args.digest_on_holidays, "--digest-on-holidays")
+            changed["digest_on_holidays"] = office.digest_on_holidays
+        if not changed:
+            raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time "
+                           "or --digest-on-holidays.")
+        audit.add_audit(session, utcnow(), "office.changed", subject=f"office:{office.id}", **changed)
+        print(f"office {office.region_code}: alert categories {','.join(office.alert_categories) or '-'}, "
+              f"digest {office.digest_time:%H:%M}, check-in {office.checkin_time:%H:%M}, "
+              f"digest on holidays {'yes' if office.digest_on_holidays else 'no'}")
+
+
+def add_office_set_parser(off: Any) -> None:
+    """Register `siaga office set`."""
+    st = off.add_parser("set", help="change an office's alert categories, digest and check-in times")
+    st.add_argument("code", metavar="CODE", help="the office's region code, e.g. 63.71")
+    st.add_argument("--alert-categories", nargs="+", metavar="CATEGORY",
+                    help="category codes that always alert the heads (none: clear)")
+    st.add_argument("--digest-time", type=hhmm, metavar="HH:MM", help="local time of the daily digest")
+    st.add_argument("--checkin-time", type=hhmm, metavar="HH:MM", help="local time of the nihil check-in")
+    st.add_argument("--digest-on-holidays", metavar="yes|no", help="send the digest on holidays too")
+    st.set_defaults(func=cmd_office_set)
+
+
+def _officer(session: Session, officer_id: int) -> Any:
+    officer = people.get_officer(session, officer_id)
+    if officer is None:
+        raise CliError(f"No officer {officer_id}; see `siaga officer list`.")
+    return officer
+
+
+def cmd_officer_deactivate(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        officer = _officer(session, args.id)
+        if not officer.active:
+            raise CliError(f"Officer {officer.id} is already deactivated.")
+        people.deactivate_officer(session, officer)
+        audit.add_audit(session, utcnow(), "officer.deactivated", subject=f"officer:{officer.id}",
+                        office_id=officer.office_id, identities=len(officer.identities))
+        print(f"officer {officer.id} deactivated; {len(officer.identities)} chat identit"
+              f"{'y' if len(officer.identities) == 1 else 'ies'} no longer recognised")
+
+
+def cmd_officer_set(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        officer = _officer(session, args.id)
+        if args.role is None and args.kecamatan is None:
+            raise CliError("nothing to change: give --role and/or --kecamatan.")
+        kecamatan = None
+        if args.kecamatan is not None:
+            kecamatan = [c for c in args.kecamatan if c.lower() not in ("all", "semua", "-")]
+            for code in kecamatan:
+                if not regions.find_kecamatan(session, [officer.office.region_code], code=code, limit=1):
+                    raise CliError(f"{code} is not a kecamatan within {officer.office.region_code}.")
+        people.set_officer(session, officer, role=Role(args.role) if args.role else None, kecamatan=kecamatan)
+        audit.add_audit(session, utcnow(), "officer.changed", subject=f"officer:{officer.id}",
+                        role=args.role, kecamatan=kecamatan)
+        areas = ",".join(k.region_code for k in officer.kecamatan) or officer.office.region_code
+        print(f"officer {officer.id}: {officer.role.value}, {areas}")
+
+
+def add_officer_admin_parsers(ofc: Any) -> None:
+    """Register `siaga officer deactivate` and `siaga officer set`."""
+    de = ofc.add_parser("deactivate", help="stop an officer: their chats are no longer recognised")
+    de.add_argument("id", type=int, metavar="ID")
+    de.set_defaults(func=cmd_officer_deactivate)
+    st = ofc.add_parser("set", help="change an officer's role or kecamatan")
+    st.add_argument("id", type=int, metavar="ID")
+    st.add_argument("--role", choices=[r.value for r in Role])
+    st.add_argument("--kecamatan", nargs="+", metavar="CODE", help="kecamatan codes (all: the whole office area)")
+    st.set_defaults(func=cmd_officer_set)
+
+
+def invite_state(invite: Any, now: Any) -> str:
+    """Say whether an invite is open, used, revoked or expired."""
+    if invite.used_by is not None:
+        return f"used by {invite.used_by}"
+    if invite.revoked_at is not None:
+        return "revoked"
+    return "expired" if invite.expires_at <= now else "open"
+
+
+def cmd_invite_list(settings: Settings, args: argparse.Namespace) -> None:
+    now = utcnow()
+    with _sessions(settings).begin() as session:
+        office_id = _office(session, args.office).id if args.office else None
+        rows = [("code", "office", "role", "kecamatan", "expires", "state")] + [
+            (i.code, i.office.region_code, i.role.value, ",".join(i.kecamatan) or "-",
+             f"{i.expires_at.astimezone(ZoneInfo(i.office.tz)):%Y-%m-%d %H:%M}", invite_state(i, now))
+            for i in people.list_invites(session, office_id)
+        ]
+    print_table(rows)
+
+
+def cmd_invite_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    now = utcnow()
+    with _sessions(settings).begin() as session:
+        invite = session.get(Invite, people.normalise_invite_code(args.code))
+        if invite is None:
+            raise CliError(f"No invite {args.code}; see `siaga invite list`.")
+        state = invite_state(invite, now)
+        if state != "open":
+            raise CliError(f"Invite {invite.code} is {state}; only an open invite can be revoked.")
+        people.revoke_invite(session, invite, now)
+        audit.add_audit(session, now, "invite.revoked", subject=f"office:{invite.office_id}", code=invite.code)
+        print(f"invite {invite.code} revoked")
+
+
+def add_invite_admin_parsers(inv: Any) -> None:
+    """Register `siaga invite list` and `siaga invite revoke`."""
+    ls = inv.add_parser("list", help="list invite codes and whether they are open, used, revoked or expired")
+    ls.add_argument("--office", metavar="CODE")
+    ls.set_defaults(func=cmd_invite_list)
+    rv = inv.add_parser("revoke", help="make an open invite code unusable")
+    rv.add_argument("code", metavar="CODE")
+    rv.set_defaults(func=cmd_invite_revoke)
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import chart, digest
+
+    chart.set_chart_dir(settings.attachments_dir / "charts")
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        tz = ZoneInfo(office.tz)
+        try:
+            day = date.fromisoformat(args.date) if args.date else utcnow().astimezone(tz).date()
+        except ValueError as exc:
+            raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
+        end = datetime.combine(day, office.digest_time, tz).astimezone(UTC)
+        found = digest.gather(session, office, end, with_chart=args.send)
+        for message in digest.split(digest.render_lines(found, args.lang)):
+            print(message)
+            print()
+        if args.send:
+            _send_digest(settings, session, digest.digest_notify(found, office, day, expires_at=None))
+    if args.chart:
+        try:
+            Path(args.chart).write_bytes(digest.chart_png(found, args.lang))
+        except OSError as exc:
+            raise CliError(f"cannot write the chart to {args.chart}: {exc.strerror}.") from exc
+        print(f"chart written to {args.chart}", file=sys.stderr)
+
+
+def _send_digest(settings: Settings, session: Session, notify: Any) -> None:
+    from bot.runner import Delivery, queue_effects
+
+    reach = tuple(name for name, on in (("telegram", settings.telegram_bot_token is not None),
+                                        ("whatsapp", settings.whatsapp_enabled)) if on) or None
+    # The scheduled digest's key: sending by hand after it went (or twice) adds nothing.
+    queued = queue_effects(session, [notify], utcnow(), settings, Delivery(reach=reach))
+    audit.add_audit(session, utcnow(), "digest.sent", subject=notify.key, queued=queued)
+    print(f"digest queued: {queued} message(s); `siaga run` sends them" if queued
+          else "digest: nothing queued (already queued for every head, or the office has no reachable head)",
+          file=sys.stderr)
+
+
+def add_digest_parser(sub: Any) -> None:
+    """Register `siaga digest`."""
+    dg = sub.add_parser("digest", help="print an office's daily digest, write its chart, or send it")
+    dg.add_argument("--office", required=True, metavar="CODE", help="the office's region code, e.g. 63")
+    dg.add_argument("--date", metavar="YYYY-MM-DD", help="the digest of this local date (default today)")
+    dg.add_argument("--chart", metavar="FILE.png", help="write the chart to this file")
+    dg.add_argument("--send", action="store_true", help="queue it for the office's heads")
+    dg.add_argument("--lang", choices=("id", "en"), default="id")
+    dg.set_defaults(func=cmd_digest)
+
+
 
 
 def _version() -> str:

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
-from handlers import engine, maintenance, onboarding, parse, rawan
+from handlers import access, engine, maintenance, onboarding, parse, rawan
+from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
 from handlers.commands import COMMANDS as _COMMANDS
+from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.limits import MAX_INBOUND_CHARS, bound_reply, too_long
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
+from handlers.parse import match_choice
+from handlers.reports import REPORT_COMMANDS
 from handlers.texts import CATALOGUE, t
-from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
+from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, StartFlow, State, Tick
+from handlers.verification import REJECT, STATUS_COMMANDS
+from storage import outbox
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
 
-COMMANDS = {**_COMMANDS, **rawan.COMMANDS}
-FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
+FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
+# Heads of office: the map, reading reports, verification, the digest on request, check-ins and pauses.
+COMMANDS = {**_COMMANDS, **rawan.COMMANDS, **REPORT_COMMANDS, **STATUS_COMMANDS, **DIGEST_COMMANDS,
+            **CHECKIN_COMMANDS}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT)
+SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -30,9 +39,11 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
     >>> parse_command(Inbound("telegram", "1", text="/start@SiagaBot ABC123"), bare=False)
     ('start', 'ABC123')
     """
-    if inbound.choice is not None or not inbound.text:
+    # A button can carry a command (an alert's "verify"), so a tap works whatever the chat was doing.
+    text = inbound.choice if inbound.choice is not None and inbound.choice.startswith("/") else inbound.text
+    if (inbound.choice is not None and text is not inbound.choice) or not text:
         return None
-    words = inbound.text.split(maxsplit=1)
+    words = text.split(maxsplit=1)
     if not words:
         return None
     head, rest = words[0], (words[1].strip() if len(words) > 1 else "")
@@ -93,24 +104,65 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
+        busy = t("engine.busy", ctx.lang, flow=t(f"flow.{flow.name}", ctx.lang))
         if command and command[0] in engine.ENGINE_COMMANDS:
             # `/batal@SiagaBot` means what `/batal` means.
-            return engine.step(flow, state, replace(inbound, text="/" + command[0]), ctx)
+            return _open_own_start(*engine.step(flow, state, replace(inbound, text="/" + command[0]), ctx), ctx)
+        if command and not access.allowed(command[0], ctx.officer.role) and (
+                command[0] in COMMANDS or command[0] in FLOW_COMMANDS):
+            return state, access.refuse(command[0], ctx) + [engine.reprompt(flow, state, ctx)]
         if command and command[0] in COMMANDS:
             replies = COMMANDS[command[0]](command[1], ctx)
+            if _take_own_start(ctx) is not None:
+                # The command wants a conversation of its own (a rejection's reason): finish this one first.
+                return state, [engine.reprompt(flow, state, ctx, lead=busy)]
             # `/bahasa en` takes effect at once: the question is put again in the new language.
             ctx = replace(ctx, lang=ctx.officer.language or ctx.lang)
             return state, replies + [engine.reprompt(flow, state, ctx)]
         if command and (command[0] in FLOW_COMMANDS or command[0] in JOIN_COMMANDS):
-            busy = t("engine.busy", ctx.lang, flow=t(f"flow.{flow.name}", ctx.lang))
             return state, [engine.reprompt(flow, state, ctx, lead=busy)]
         if command and _COMMAND_NAME.fullmatch(command[0]):
             # The same answer as when idle, and never stored as an answer (a place called "/rekap").
             return state, [engine.reprompt(flow, state, ctx, lead=t("engine.unknown_command", ctx.lang))]
-        return engine.step(flow, state, inbound, ctx)
+        return _open_own_start(*engine.step(flow, state, inbound, ctx), ctx)
 
-    new_state, replies = _idle(inbound, ctx)
+    new_state, replies = _open_own_start(*_idle(inbound, ctx), ctx)
     return new_state, lead + replies
+
+
+def _take_own_start(ctx: Ctx) -> StartFlow | None:
+    """Remove and return a conversation the turn asked to open for the sender themself."""
+    assert ctx.officer is not None
+    for effect in ctx.effects:
+        if isinstance(effect, StartFlow) and effect.officer_id == ctx.officer.id and effect.not_before is None:
+            ctx.effects.remove(effect)
+            return effect
+    return None
+
+
+def _open_own_start(state: State, replies: list[Reply], ctx: Ctx) -> tuple[State, list[Reply]]:
+    """Open at once a flow the turn started for the sender (check-in -> report), if they are now idle."""
+    if state.flow is not None:
+        return state, replies
+    own = _take_own_start(ctx)
+    if own is None or own.flow not in FLOWS:
+        return state, replies
+    new_state, ask = engine.start(FLOWS[own.flow], ctx, answers=own.params)
+    return new_state, replies + ask
+
+
+# A numbered answer to an alert's actions counts within this time of the alert.
+ACTION_REPLY_WINDOW = timedelta(hours=24)
+
+
+def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
+    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp)."""
+    if not (inbound.text or "").strip().isdigit():
+        return None
+    offered = tuple(Choice(i, label) for i, label in outbox.list_last_choices(
+        ctx.session, ctx.channel, ctx.address, ctx.now - ACTION_REPLY_WINDOW) if i.startswith("/"))
+    picked = match_choice(inbound, offered) if offered else None
+    return parse_command(Inbound(ctx.channel, ctx.address, choice=picked.id), bare=False) if picked else None
 
 
 def flow_label(name: str, lang: str) -> str:
@@ -124,10 +176,12 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.nothing_to_cancel", ctx.lang))]
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
-    command = parse_command(inbound, bare=True)
+    command = parse_command(inbound, bare=True) or _numbered_action(inbound, ctx)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
     name, args = command
+    if (name in FLOW_COMMANDS or name in COMMANDS) and not access.allowed(name, ctx.officer.role):
+        return IDLE, access.refuse(name, ctx)
     if name in FLOW_COMMANDS:
         return engine.start(FLOW_COMMANDS[name], ctx)
     if name in COMMANDS:

@@ -15,8 +15,12 @@ Command = Callable[[str, Ctx], list[Reply]]
 
 
 def help_command(args: str, ctx: Ctx) -> list[Reply]:
-    """List the commands."""
-    return [Reply(t("help.text", ctx.lang))]
+    """List the commands the sender's role may use."""
+    role = ctx.officer.role.value if ctx.officer else "officer"
+    if role == "guest":
+        return [Reply(t("help.guest", ctx.lang))]
+    extra = [t("help.head", ctx.lang)] if role in ("head", "admin") else [t("help.officer", ctx.lang)]
+    return [Reply("\n\n".join([t("help.text", ctx.lang), *extra]))]
 
 
 def my_reports(args: str, ctx: Ctx) -> list[Reply]:

@@ -163,9 +163,10 @@ def _advance(flow: Flow, state: State, after: Step | None, ctx: Ctx) -> tuple[St
 
 
 def _clean(flow: Flow, answers: dict, ctx: Ctx) -> dict:
-    """Drop answers of steps that an edit made inapplicable."""
+    """Drop answers of steps that an edit made inapplicable (a started flow's params are no step: kept)."""
     keep = {s.id for s in _applicable(flow, answers, ctx)}
-    return {k: v for k, v in answers.items() if k in keep}
+    steps = {s.id for s in flow.steps}
+    return {k: v for k, v in answers.items() if k in keep or k not in steps}
 
 
 def _back(flow: Flow, state: State, ctx: Ctx) -> tuple[State, list[Reply]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers import parse
+from handlers import alerts, parse
 from handlers.engine import zone_name
 from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
@@ -178,7 +178,7 @@ def submit_incident(answers: Answers, ctx: Ctx) -> list[Reply]:
     year = ctx.now.astimezone(ctx.tz).year
     number = report_number(office.region_code, year, incidents.next_report_sequence(ctx.session, office.id, year))
     location = answers.get("location") or {}
-    incidents.add_report(
+    report = incidents.add_report(
         ctx.session,
         attachments=[{**a, "channel": ctx.channel} for a in answers.get("photo") or []],
         number=number, office_id=office.id, category_id=int(answers["category"]),
@@ -188,12 +188,15 @@ def submit_incident(answers: Answers, ctx: Ctx) -> list[Reply]:
         action_taken=answers["action_taken"], latitude=location.get("latitude"),
         longitude=location.get("longitude"), reporter_id=officer.id, channel=ctx.channel, created_at=ctx.now,
     )
+    alert = alerts.alert_for(ctx.session, report)
+    if alert is not None:
+        ctx.emit(alert)
     return [Reply(t("incident.saved", ctx.lang, number=number))]
 
 
 INCIDENT = Flow(
     name="incident",
-    commands=("lapor", "report", "laporan"),
+    commands=("lapor", "report"),
     steps=(
         Step("category", choices=category_choices),
         Step("kecamatan", search=find_kecamatan, locate=locate_kecamatan),

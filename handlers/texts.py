@@ -426,6 +426,219 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "export.col.longitude": {"id": "Bujur", "en": "Longitude"},
     "export.col.attachments": {"id": "Lampiran", "en": "Attachments"},
     "export.col.channel": {"id": "Kanal", "en": "Channel"},
+    # Heads of office: access, alerts, verification, reading reports, the digest, check-ins, pauses.
+    "access.refused": {
+        "id": "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda.",
+        "en": "This command is not available to you. Send /help to see your commands.",
+    },
+    "role.guest": {"id": "tamu", "en": "guest"},
+    "flow.reject": {"id": "alasan penolakan", "en": "rejection reason"},
+    "flow.checkin": {"id": "laporan harian", "en": "daily check-in"},
+    "alert.text": {
+        "id": (
+            "⚠️ PERINGATAN - {severity}: {category}\n"
+            "{number}\n"
+            "Kecamatan: {kecamatan}\n"
+            "Waktu: {when}\n"
+            "Pelapor: {reporter} ({office})\n"
+            "{quote}\n"
+            "Tindak lanjut: ketuk tombol, atau balas /status {number} terverifikasi"
+        ),
+        "en": (
+            "⚠️ ALERT - {severity}: {category}\n"
+            "{number}\n"
+            "Kecamatan: {kecamatan}\n"
+            "Time: {when}\n"
+            "Reported by: {reporter} ({office})\n"
+            "{quote}\n"
+            "Follow up: tap a button, or reply /status {number} verified"
+        ),
+    },
+    "alert.details": {"id": "Rincian", "en": "Details"},
+    "status.action.terverifikasi": {"id": "Verifikasi", "en": "Verify"},
+    "status.action.ditangani": {"id": "Ditangani", "en": "Being handled"},
+    "status.action.selesai": {"id": "Selesai", "en": "Close"},
+    "status.action.ditolak": {"id": "Tolak", "en": "Reject"},
+    "status.usage": {
+        "id": (
+            "Tulis: /status NOMOR untuk melihat status, atau /status NOMOR terverifikasi | ditangani | "
+            "selesai | ditolak [alasan]. Contoh: /status KJD-6371-2026-000001 terverifikasi"
+        ),
+        "en": (
+            "Write: /status NUMBER to see its status, or /status NUMBER verified | handled | closed | "
+            "rejected [reason]. Example: /status KJD-6371-2026-000001 verified"
+        ),
+    },
+    "status.current": {"id": "Laporan {number} berstatus {status}.", "en": "Report {number} is {status}."},
+    "status.by": {"id": " (oleh {by}, {when})", "en": " (by {by}, {when})"},
+    "status.changed": {
+        "id": "Status laporan {number} kini {status}. Pelapor sudah diberi tahu.",
+        "en": "Report {number} is now {status}. The reporter has been told.",
+    },
+    "status.already": {
+        "id": "Laporan {number} sudah berstatus {status}; tidak ada yang diubah.",
+        "en": "Report {number} is already {status}; nothing was changed.",
+    },
+    "status.not_allowed": {
+        "id": "Laporan {number} sudah berstatus {status}, jadi tidak bisa diubah menjadi {wanted}.",
+        "en": "Report {number} is already {status}, so it cannot become {wanted}.",
+    },
+    "status.changed_meanwhile": {
+        "id": "Laporan {number} baru saja diubah menjadi {status} oleh kepala lain; tidak ada yang diubah.",
+        "en": "Report {number} was just set to {status} by another head; nothing was changed.",
+    },
+    "status.reporter": {
+        "id": "Laporan Anda {number} kini berstatus {status} (oleh {by}).",
+        "en": "Your report {number} is now {status} (by {by}).",
+    },
+    "reject.reason.ask": {
+        "id": "Tulis alasan penolakan laporan ini (atau 'batal').",
+        "en": "Write why this report is rejected (or 'cancel').",
+    },
+    "reject.reason.field": {"id": "Alasan", "en": "Reason"},
+    "reports.not_found": {
+        "id": "Laporan {number} tidak ditemukan di wilayah Anda.",
+        "en": "Report {number} was not found in your area.",
+    },
+    "reports.filter_unknown": {
+        "id": (
+            "Saringan \"{text}\" tidak dikenali. Contoh: /laporan tinggi hari ini, /laporan unjuk rasa "
+            "minggu ini, /laporan Banjarmasin Utara baru, atau /laporan NOMOR."
+        ),
+        "en": (
+            "I could not read the filter \"{text}\". Examples: /reports high today, /reports demonstration "
+            "this week, /reports Banjarmasin Utara new, or /reports NUMBER."
+        ),
+    },
+    "reports.all": {"id": "semua", "en": "all"},
+    "reports.none": {"id": "Tidak ada laporan ({filters}).", "en": "No reports ({filters})."},
+    "reports.title": {
+        "id": "Laporan terbaru {office} ({filters}), {count} teratas:",
+        "en": "Latest reports of {office} ({filters}), top {count}:",
+    },
+    "reports.line": {
+        "id": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
+        "en": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
+    },
+    "reports.more": {
+        "id": "Rincian satu laporan: /laporan {example}",
+        "en": "One report in full: /reports {example}",
+    },
+    "reports.period.today": {"id": "hari ini", "en": "today"},
+    "reports.period.yesterday": {"id": "kemarin", "en": "yesterday"},
+    "reports.period.week": {"id": "minggu ini", "en": "this week"},
+    "reports.period.7days": {"id": "7 hari terakhir", "en": "last 7 days"},
+    "reports.full.title": {"id": "Laporan {number} - status: {status}", "en": "Report {number} - status: {status}"},
+    "reports.full.reporter": {
+        "id": "Pelapor: {reporter} ({office}), dikirim {when} lewat {channel}",
+        "en": "Reported by {reporter} ({office}), sent {when} via {channel}",
+    },
+    "reports.full.change": {"id": "- {status} oleh {by}, {when}", "en": "- {status} by {by}, {when}"},
+    "reports.full.reason": {"id": "  Alasan: {reason}", "en": "  Reason: {reason}"},
+    "reports.full.photos": {"id": "Lampiran laporan {number} ({count})", "en": "Attachments of {number} ({count})"},
+    "reports.full.photos_missing": {
+        "id": "{count} lampiran belum tersimpan di server dan tidak dapat ditampilkan.",
+        "en": "{count} attachment(s) were not stored on the server and cannot be shown.",
+    },
+    "digest.title": {"id": "Ringkasan harian {office}\n{when}", "en": "Daily digest, {office}\n{when}"},
+    "digest.total": {"id": "24 jam terakhir: {figure}", "en": "Last 24 hours: {figure}"},
+    "digest.figure": {
+        "id": "{count} (rata-rata 7 hari {average}; {change})",
+        "en": "{count} (7-day average {average}; {change})",
+    },
+    "digest.severity": {"id": "Menurut tingkat:", "en": "By severity:"},
+    "digest.category": {"id": "Menurut kategori:", "en": "By category:"},
+    "digest.tinggi": {"id": "Laporan tingkat tinggi:", "en": "High-severity reports:"},
+    "digest.tinggi.line": {
+        "id": "- {number} | {when} | {category} | {kecamatan} | {status}",
+        "en": "- {number} | {when} | {category} | {kecamatan} | {status}",
+    },
+    "digest.top": {"id": "Kecamatan paling aktif: {kecamatan}", "en": "Most active kecamatan: {kecamatan}"},
+    "digest.stale": {
+        "id": "Masih berstatus baru setelah 24 jam: {count}",
+        "en": "Still new after 24 hours: {count}",
+    },
+    "digest.rollup": {"id": "Per kabupaten/kota:", "en": "Per kabupaten/kota:"},
+    "digest.rollup.line": {
+        "id": ("- {office}: {total} laporan, {tinggi} tinggi, {stale} belum diverifikasi >24 jam, "
+               "{silent} petugas tanpa laporan/nihil"),
+        "en": ("- {office}: {total} reports, {tinggi} high, {stale} unverified >24 h, "
+               "{silent} officers with no report/nihil"),
+    },
+    "digest.compliance": {"id": "Kepatuhan {day}:", "en": "Compliance on {day}:"},
+    "digest.compliance.officers": {
+        "id": "- Petugas tanpa laporan maupun nihil: {names}",
+        "en": "- Officers with neither a report nor a nihil: {names}",
+    },
+    "digest.compliance.officers_none": {
+        "id": "- Semua petugas mengirim laporan atau nihil.",
+        "en": "- Every officer sent a report or a nihil.",
+    },
+    "digest.compliance.offices": {
+        "id": "- Kantor kabupaten/kota tanpa laporan maupun nihil: {names}",
+        "en": "- Kabupaten/kota offices with neither a report nor a nihil: {names}",
+    },
+    "digest.compliance.holiday": {
+        "id": "Kepatuhan {day}: hari libur ({holiday}), tidak ada laporan harian yang diminta.",
+        "en": "Compliance on {day}: a holiday ({holiday}), no daily check-in was asked for.",
+    },
+    "digest.chart.title": {
+        "id": "Kejadian per hari menurut kategori - {office}",
+        "en": "Incidents per day by category - {office}",
+    },
+    "digest.chart.ylabel": {"id": "laporan", "en": "reports"},
+    "digest.chart.caption": {"id": "Grafik 7 hari terakhir, {office}", "en": "The last 7 days, {office}"},
+    "checkin.answer.ask": {
+        "id": "Laporan harian: hari ini Anda belum mengirim laporan. Ada kejadian yang perlu dilaporkan?",
+        "en": "Daily check-in: you have not sent a report today. Is there anything to report?",
+    },
+    "checkin.answer.field": {"id": "Jawaban", "en": "Answer"},
+    "checkin.nihil": {"id": "Nihil (tidak ada kejadian)", "en": "Nihil (nothing to report)"},
+    "checkin.report": {"id": "Lapor kejadian", "en": "Report an incident"},
+    "checkin.saved": {
+        "id": "Tercatat: nihil untuk {day}. Terima kasih.",
+        "en": "Recorded: nihil for {day}. Thank you.",
+    },
+    "pause.set": {
+        "id": "Pengingat laporan harian dijeda sampai {day}. Ketik /jeda selesai untuk melanjutkan.",
+        "en": "Daily check-ins are paused until {day}. Send /pause resume to resume them.",
+    },
+    "pause.resumed": {"id": "Pengingat laporan harian aktif kembali.", "en": "Daily check-ins are back on."},
+    "pause.active": {
+        "id": "Pengingat laporan harian dijeda sampai {day}.",
+        "en": "Daily check-ins are paused until {day}.",
+    },
+    "pause.usage": {
+        "id": ("Tulis /jeda 3 hari untuk menjeda pengingat laporan harian (paling lama 30 hari), "
+               "/jeda selesai untuk melanjutkan."),
+        "en": "Send /pause 3 days to pause the daily check-ins (30 days at most), /pause resume to resume them.",
+    },
+    "help.head": {
+        "id": (
+            "Untuk kepala kantor:\n"
+            "/laporan [saringan] - laporan terbaru di wilayah Anda (mis. /laporan tinggi hari ini)\n"
+            "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
+            "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
+            "/ringkasan - ringkasan 24 jam terakhir dengan grafik"
+        ),
+        "en": (
+            "For heads of office:\n"
+            "/reports [filters] - latest reports in your area (e.g. /reports high today)\n"
+            "/reports NUMBER - one report in full with its photos\n"
+            "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
+            "/digest - the last 24 hours with a chart"
+        ),
+    },
+    "help.officer": {
+        "id": "/nihil - tidak ada kejadian hari ini\n/jeda 3 hari - jeda pengingat laporan harian",
+        "en": "/nihil - nothing to report today\n/pause 3 days - pause the daily check-ins",
+    },
+    "help.guest": {
+        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan rakor dan dapat menjawabnya. "
+               "/bahasa en - ganti bahasa."),
+        "en": ("You are registered as a guest: you receive rakor invitations and can answer them. "
+               "/language id - switch language."),
+    },
     # Delivery: conversations the system starts, messages that did not arrive, flows that changed.
     "delivery.start_waiting": {
         "id": "Ada {flow} untuk Anda. Akan dibuka setelah {current} yang sedang Anda isi selesai.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -135,6 +135,11 @@ class Office(Base):
     # None: not sent automatically. `rawan_report_sent` is the last month sent, "YYYY-MM".
     rawan_report_day: Mapped[int | None] = mapped_column(default=1, server_default="1")
     rawan_report_sent: Mapped[str | None] = mapped_column(String(7))
+    # Heads of office: category codes that alert the heads whatever the severity, the local hour of the
+    # nihil check-in, and whether the digest still comes on a national holiday or cuti bersama.
+    alert_categories: Mapped[list[Any]] = mapped_column(default=list)
+    checkin_time: Mapped[time] = mapped_column(Time(), default=time(16, 0))
+    digest_on_holidays: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -149,6 +154,8 @@ class Officer(Base):
     language: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # `/jeda 3 hari`: no nihil check-in before this moment.
+    checkins_paused_until: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship(lazy="joined")
     kecamatan: Mapped[list[OfficerKecamatan]] = relationship(
@@ -193,6 +200,7 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship(lazy="joined")
 
@@ -374,3 +382,41 @@ class FlowStart(Base):
     expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
+
+
+# -- heads of office: verification, nihil check-ins, once-a-day scheduled runs -----------------------
+
+
+class StatusChange(Base):
+    """One step of a report's verification: who moved it from which status to which, when, and why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("incident_reports.id"), index=True)
+    from_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus))
+    to_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    at: Mapped[datetime]
+
+    actor: Mapped[Officer] = relationship(lazy="joined")
+
+
+class NihilCheckin(Base):
+    """An officer's "nothing to report" for one local day."""
+
+    __tablename__ = "nihil_checkins"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+
+
+class ScheduledRun(Base):
+    """A once-a-day job already done (`digest:{office_id}:{date}`), so a tick every minute runs it once."""
+
+    __tablename__ = "scheduled_runs"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    at: Mapped[datetime]

@@ -275,3 +275,13 @@ def count_business_recipients(session: Session, channel: str, since: datetime) -
         select(func.count(func.distinct(OutboxMessage.address)))
         .where(OutboxMessage.channel == channel, OutboxMessage.kind != "reply", OutboxMessage.sent_at >= since)
     ) or 0
+
+
+def list_last_choices(session: Session, channel: str, address: str, since: datetime) -> list[tuple[str, str]]:
+    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty)."""
+    payload = session.scalar(
+        select(OutboxMessage.payload)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address, OutboxMessage.created_at >= since)
+        .order_by(OutboxMessage.id.desc()).limit(1)
+    )
+    return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]

@@ -189,3 +189,43 @@ def get_preferred_identity(session: Session, officer_id: int,
     if channels is not None:
         stmt = stmt.where(ChannelIdentity.channel.in_(list(channels)))
     return session.scalars(stmt.limit(1)).first()
+
+
+# -- heads of office: office settings, officer administration, invites -----------------------------
+
+
+def list_offices_below(session: Session, region_code: str) -> list[Office]:
+    """Return the offices of the regions inside a region (a province's kabupaten/kota offices)."""
+    return list(session.scalars(select(Office).where(Office.region_code.startswith(region_code + "."))
+                                .order_by(Office.region_code)))
+
+
+def deactivate_officer(session: Session, officer: Officer) -> None:
+    """Stop an officer: their chat identities are treated as unknown from the next message on."""
+    officer.active = False
+    session.flush()
+
+
+def set_officer(session: Session, officer: Officer, *, role: Role | None = None,
+                kecamatan: Sequence[str] | None = None) -> None:
+    """Change an officer's role and/or assigned kecamatan (an empty list: the office's whole area)."""
+    if role is not None:
+        officer.role = role
+    if kecamatan is not None:
+        officer.kecamatan = [OfficerKecamatan(region_code=c) for c in kecamatan]
+    session.flush()
+
+
+def list_invites(session: Session, office_id: int | None = None) -> list[Invite]:
+    """Return invites, newest first, optionally of one office."""
+    stmt = select(Invite).order_by(Invite.created_at.desc(), Invite.code)
+    if office_id is not None:
+        stmt = stmt.where(Invite.office_id == office_id)
+    return list(session.scalars(stmt))
+
+
+def revoke_invite(session: Session, invite: Invite, now: datetime) -> None:
+    """Make an unused invite unusable from now on (redeeming it then says it expired)."""
+    invite.revoked_at = now
+    invite.expires_at = min(invite.expires_at, now)
+    session.flush()

@@ -1,0 +1,43 @@
+"""Who may use which command, and the one audited refusal everybody else gets."""
+
+from __future__ import annotations
+
+from handlers.onboarding import address_tag
+from handlers.texts import t
+from handlers.types import Ctx, Reply
+from storage import audit
+from storage.models import Role
+
+READERS = frozenset({Role.HEAD, Role.ADMIN})
+VERIFIERS = frozenset({Role.HEAD})
+FILERS = frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN})
+# A guest (a rakor participant from another institution) gets invitations and RSVPs, and only
+# these commands, which hold no data.
+GUEST_COMMANDS = frozenset({"bantuan", "help", "bahasa", "language", "start", "daftar", "join"})
+
+# Commands and flow commands limited to some roles; any other command is open to every role but guests.
+RULES: dict[str, frozenset[Role]] = {
+    "laporan": READERS, "reports": READERS,
+    "ringkasan": READERS, "digest": READERS,
+    "status": VERIFIERS,
+    "lapor": FILERS, "report": FILERS,
+    "laporanku": FILERS, "myreports": FILERS,
+    "nihil": FILERS,
+    "jeda": FILERS, "pause": FILERS,
+}
+
+
+def allowed(command: str, role: Role) -> bool:
+    """Tell whether a role may use a command."""
+    if command in RULES:
+        return role in RULES[command]
+    return role is not Role.GUEST or command in GUEST_COMMANDS
+
+
+def refuse(command: str, ctx: Ctx, reason: str = "role") -> list[Reply]:
+    """Record a refused command and answer without revealing anything."""
+    assert ctx.officer is not None
+    audit.add_audit(ctx.session, ctx.now, "access.refused", actor_id=ctx.officer.id, subject=f"command:{command}",
+                    reason=reason, role=ctx.officer.role.value, channel=ctx.channel,
+                    sender=address_tag(ctx.channel, ctx.address))
+    return [Reply(t("access.refused", ctx.lang))]

@@ -1,0 +1,62 @@
+"""The digest's chart: incidents per day by category, drawn headless with matplotlib's Agg canvas."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+WIDTH, HEIGHT, DPI = 800, 450, 100
+# Where rendered charts wait for the outbox; `siaga run` points it into the attachments folder.
+_chart_dir = Path(tempfile.gettempdir()) / "siaga-charts"
+
+
+def set_chart_dir(folder: Path) -> None:
+    """Store rendered charts in `folder` (the bot sets it from its settings at start)."""
+    global _chart_dir
+    _chart_dir = folder
+
+
+def render_chart(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]]], title: str,
+                 ylabel: str) -> bytes:
+    """Draw stacked bars, one per day and one colour per category, and return the PNG bytes."""
+    # A Figure with its own Agg canvas, not pyplot: no global state, safe on the scheduler's threads.
+    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = range(len(days))
+    bottom = [0] * len(days)
+    palette = ["#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+    for n, (label, counts) in enumerate(series):
+        axes.bar(positions, counts, bottom=bottom, label=label, color=palette[n % len(palette)], width=0.7)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    axes.set_xticks(list(positions), [f"{d:%d/%m}" for d in days])
+    axes.set_title(title)
+    axes.set_ylabel(ylabel)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    # Headroom above the tallest bar keeps the legend off the bars.
+    axes.set_ylim(0, max([*bottom, 1]) * 1.4 + 1)
+    axes.spines[["top", "right"]].set_visible(False)
+    if series:
+        axes.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
+
+
+def save_chart(png: bytes) -> Path:
+    """Write a chart once under its SHA-256 name and return its path."""
+    target = _chart_dir / f"{hashlib.sha256(png).hexdigest()}.png"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(png)
+        partial.replace(target)
+    return target

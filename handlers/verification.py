@@ -1,0 +1,129 @@
+"""Verification: `/status NUMBER STATUS` moves a report forward, or rejects it with a reason; the reporter is told."""
+
+from __future__ import annotations
+
+from handlers import parse
+from handlers.alerts import action_choices, local_time
+from handlers.flow import Answers, Flow, Step
+from handlers.reports import STATUS_WORDS, normalise_number, visible_report
+from handlers.texts import t
+from handlers.types import Ctx, Notify, Reply, StartFlow, ToOfficer
+from storage import audit, incidents
+from storage.models import IncidentReport, Officer, ReportStatus
+
+S = ReportStatus
+# The main line; a report moves only to the right along it, or to `ditolak` before anyone acts on it.
+ORDER = (S.BARU, S.TERVERIFIKASI, S.DITANGANI, S.SELESAI)
+REJECTABLE = (S.BARU, S.TERVERIFIKASI)
+STATUS_WORDS_EXTRA = {"verifikasi": S.TERVERIFIKASI, "verify": S.TERVERIFIKASI, "tangani": S.DITANGANI,
+                      "handle": S.DITANGANI, "done": S.SELESAI, "tolak": S.DITOLAK, "reject": S.DITOLAK}
+
+
+def next_statuses(status: ReportStatus) -> tuple[ReportStatus, ...]:
+    """Return the statuses a report may move to from `status`.
+
+    >>> [s.value for s in next_statuses(ReportStatus.TERVERIFIKASI)]
+    ['ditangani', 'selesai', 'ditolak']
+    """
+    if status not in ORDER:
+        return ()
+    ahead = ORDER[ORDER.index(status) + 1:]
+    return ahead + ((S.DITOLAK,) if status in REJECTABLE else ())
+
+
+def _last_change_text(ctx: Ctx, report: IncidentReport) -> str:
+    assert ctx.officer is not None
+    changes = incidents.list_status_changes(ctx.session, report.id)
+    if not changes:
+        return ""
+    last = changes[-1]
+    return t("status.by", ctx.lang, by=last.actor.name or "-",
+             when=local_time(last.at, ctx.officer.office.tz, "%d/%m %H:%M"))
+
+
+def _status_label(status: ReportStatus, lang: str) -> str:
+    return t(f"status.{status.value}", lang)
+
+
+def notify_reporter(report: IncidentReport, new: ReportStatus, reason: str | None, actor: Officer) -> Notify:
+    """Tell the reporter their report moved (and why, when rejected)."""
+    number, actor_name = report.number, actor.name or "-"
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        text = t("status.reporter", lang, number=number, status=_status_label(new, lang), by=actor_name)
+        if reason:
+            text += "\n" + t("reports.full.reason", lang, reason=reason)
+        return [Reply(text)]
+
+    def variables(recipient: Officer, lang: str) -> dict[str, str]:
+        return {"1": number, "2": _status_label(new, lang)}
+
+    return Notify(key=f"status:{number}:{new.value}", kind="notice", to=ToOfficer(report.reporter_id),
+                  render=render, variables=variables)
+
+
+def apply_status(report: IncidentReport, new: ReportStatus, reason: str | None, ctx: Ctx) -> list[Reply]:
+    """Move a report to `new` if its status allows; answer a stale or backward request clearly."""
+    assert ctx.officer is not None
+    old = report.status
+    if new not in next_statuses(old):
+        key = "status.already" if old == new else "status.not_allowed"
+        text = t(key, ctx.lang, number=report.number, status=_status_label(old, ctx.lang),
+                 wanted=_status_label(new, ctx.lang)) + _last_change_text(ctx, report)
+        return [Reply(text, choices=action_choices(report.number, old, ctx.lang)[:-1])]
+    if not incidents.change_status(ctx.session, report, old, new, ctx.officer.id, ctx.now, reason):
+        # Another head moved it between our read and our update; `report` now holds their status.
+        text = t("status.changed_meanwhile", ctx.lang, number=report.number,
+                 status=_status_label(report.status, ctx.lang)) + _last_change_text(ctx, report)
+        return [Reply(text, choices=action_choices(report.number, report.status, ctx.lang)[:-1])]
+    audit.add_audit(ctx.session, ctx.now, "report.status", actor_id=ctx.officer.id, subject=f"report:{report.id}",
+                    from_status=old.value, to_status=new.value)
+    if report.reporter_id != ctx.officer.id:
+        ctx.emit(notify_reporter(report, new, reason, ctx.officer))
+    return [Reply(t("status.changed", ctx.lang, number=report.number, status=_status_label(new, ctx.lang)),
+                  choices=action_choices(report.number, new, ctx.lang)[:-1])]
+
+
+def status_command(args: str, ctx: Ctx) -> list[Reply]:
+    """`/status NUMBER` shows where a report stands; `/status NUMBER STATUS [reason]` moves it."""
+    assert ctx.officer is not None
+    parts = args.split(maxsplit=2)
+    number = normalise_number(parts[0]) if parts else None
+    if number is None:
+        return [Reply(t("status.usage", ctx.lang))]
+    report, refusal = visible_report(ctx, number, "status")
+    if report is None:
+        return refusal
+    if len(parts) == 1:
+        text = t("status.current", ctx.lang, number=number, status=_status_label(report.status, ctx.lang))
+        return [Reply(text + _last_change_text(ctx, report),
+                      choices=action_choices(number, report.status, ctx.lang)[:-1])]
+    word = parts[1].casefold()
+    new = STATUS_WORDS.get(word) or STATUS_WORDS_EXTRA.get(word)
+    if new is None:
+        return [Reply(t("status.usage", ctx.lang))]
+    reason = parts[2].strip() if len(parts) > 2 else None
+    if new is S.DITOLAK and not reason and new in next_statuses(report.status):
+        ctx.emit(StartFlow(key=f"reject:{number}:{ctx.officer.id}:{ctx.now.isoformat()}", officer_id=ctx.officer.id,
+                           flow=REJECT.name, params={"number": number}))
+        return []
+    return apply_status(report, new, reason, ctx)
+
+
+def submit_rejection(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Reject the report with the reason given."""
+    report, refusal = visible_report(ctx, answers["number"], "status")
+    if report is None:
+        return refusal
+    return apply_status(report, S.DITOLAK, answers["reason"], ctx)
+
+
+REJECT = Flow(
+    name="reject",
+    commands=(),
+    steps=(Step("reason", parse=parse.text(min_len=5, max_len=500)),),
+    submit=submit_rejection,
+    review=False,
+)
+
+STATUS_COMMANDS = {"status": status_command}

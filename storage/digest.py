@@ -1,0 +1,105 @@
+"""The daily digest's figures, each one SQL aggregate over a region's reports (no report is loaded to count)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from storage.incidents import within
+from storage.models import IncidentReport, Region, ReportStatus, Severity
+
+
+def _in(start: datetime, end: datetime) -> Any:
+    return case(((IncidentReport.created_at >= start) & (IncidentReport.created_at < end), 1), else_=0)
+
+
+def count_with_baseline(
+    session: Session, region_code: str, column: Any, start: datetime, end: datetime, baseline_days: int = 7,
+) -> dict[Any, tuple[int, int]]:
+    """Count a region's reports in [start, end) and in the `baseline_days` windows before, grouped by `column`.
+
+    Returns {value: (count in the window, count in the whole baseline)}; the baseline ends at `start`.
+    """
+    baseline_start = start - (end - start) * baseline_days
+    stmt = (
+        select(column, func.sum(_in(start, end)), func.sum(_in(baseline_start, start)))
+        .where(within(region_code), IncidentReport.created_at >= baseline_start, IncidentReport.created_at < end)
+        .group_by(column)
+    )
+    return {value: (int(now or 0), int(before or 0)) for value, now, before in session.execute(stmt)}
+
+
+def count_by_severity(session: Session, region_code: str, start: datetime,
+                      end: datetime) -> dict[Severity, tuple[int, int]]:
+    """Count by severity: (window, 7 windows before)."""
+    return count_with_baseline(session, region_code, IncidentReport.severity, start, end)
+
+
+def count_by_category(session: Session, region_code: str, start: datetime,
+                      end: datetime) -> dict[int, tuple[int, int]]:
+    """Count by category id: (window, 7 windows before)."""
+    return count_with_baseline(session, region_code, IncidentReport.category_id, start, end)
+
+
+def top_kecamatan(session: Session, region_code: str, start: datetime, end: datetime,
+                  limit: int = 3) -> list[tuple[str, str, int]]:
+    """Return the kecamatan with the most reports in [start, end): (code, name, count), busiest first."""
+    n = func.count(IncidentReport.id)
+    stmt = (
+        select(Region.code, Region.name, n).join(Region, Region.code == IncidentReport.kecamatan_code)
+        .where(within(region_code), IncidentReport.created_at >= start, IncidentReport.created_at < end)
+        .group_by(Region.code, Region.name).order_by(n.desc(), Region.name).limit(limit)
+    )
+    return [(code, name, int(count)) for code, name, count in session.execute(stmt)]
+
+
+def count_stale(session: Session, region_code: str, before: datetime) -> int:
+    """Count a region's reports still `baru` that were filed before `before`."""
+    return session.scalar(
+        select(func.count(IncidentReport.id))
+        .where(within(region_code), IncidentReport.status == ReportStatus.BARU, IncidentReport.created_at < before)
+    ) or 0
+
+
+def list_stale(session: Session, region_code: str, before: datetime, limit: int = 5) -> list[IncidentReport]:
+    """Return the oldest reports still `baru` that were filed before `before`."""
+    return list(session.scalars(
+        select(IncidentReport)
+        .where(within(region_code), IncidentReport.status == ReportStatus.BARU, IncidentReport.created_at < before)
+        .order_by(IncidentReport.created_at, IncidentReport.id).limit(limit)
+    ))
+
+
+def count_per_day(session: Session, region_code: str, bounds: Sequence[datetime]) -> dict[int, list[int]]:
+    """Count reports per category in each [bounds[i], bounds[i+1]) (local days): {category id: [n, ...]}."""
+    columns = [func.sum(_in(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+    stmt = (
+        select(IncidentReport.category_id, *columns)
+        .where(within(region_code), IncidentReport.created_at >= bounds[0], IncidentReport.created_at < bounds[-1])
+        .group_by(IncidentReport.category_id)
+    )
+    return {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(stmt)}
+
+
+def rollup(session: Session, province_code: str, start: datetime, end: datetime,
+           stale_before: datetime) -> dict[str, tuple[int, int, int]]:
+    """Per kabupaten/kota of a province: (reports in [start, end), of them tinggi, `baru` since before `stale_before`)."""
+    regency = func.substr(IncidentReport.kecamatan_code, 1, 5)
+    window = (IncidentReport.created_at >= start) & (IncidentReport.created_at < end)
+    stmt = (
+        select(
+            regency,
+            func.sum(case((window, 1), else_=0)),
+            func.sum(case((window & (IncidentReport.severity == Severity.TINGGI), 1), else_=0)),
+            func.sum(case(((IncidentReport.status == ReportStatus.BARU)
+                           & (IncidentReport.created_at < stale_before), 1), else_=0)),
+        )
+        .where(within(province_code), window | (IncidentReport.status == ReportStatus.BARU))
+        .group_by(regency)
+    )
+    return {code: (int(a or 0), int(b or 0), int(c or 0)) for code, a, b, c in session.execute(stmt)}
+
