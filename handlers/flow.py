@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from handlers.types import Choice, Ctx, Inbound, Reply
@@ -27,6 +28,16 @@ class Step:
     # How the review screen shows the answer; default: the choice label or the value.
     show: Callable[[Any, Ctx], str] | None = None
     ask_location: bool = False
+    # A multi-select over `choices`: typed as "1, 3" (the whole answer) or tapped one by one, then done.
+    multi: bool = False
+    # With `multi`: typed names that match no choice are kept as written ("other").
+    other: bool = False
+    # A repeating group: these steps are asked once per item until the sender says done; the answer is a
+    # list of dicts. Their prompts are "{flow}.{step}.{sub}.ask" with the item number as {n}.
+    group: tuple[Step, ...] = ()
+    max_items: int = 50
+    # Extra placeholders for the prompt, computed from the answers so far (an invitation's title and time).
+    prompt_params: Callable[[Answers, Ctx], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class Flow:
     steps: tuple[Step, ...]
     submit: Callable[[Answers, Ctx], list[Reply]]
     review: bool = True
+    # How long a draft may sit unanswered; None means the configured default (an RSVP waits until its meeting).
+    draft_ttl: timedelta | None = None
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""

@@ -58,6 +58,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Maaf, terjadi gangguan di sistem. Jawaban terakhir Anda belum tersimpan; silakan kirim ulang.",
         "en": "Sorry, something went wrong on our side. Your last answer was not saved; please send it again.",
     },
+    # Engine: multi-select and repeating-group steps (rakor minutes, any flow).
+    "engine.multi.hint": {
+        "id": "Boleh pilih beberapa: ketik nomornya dipisah koma (misalnya 1, 3), atau ketuk satu per satu lalu Selesai.",
+        "en": "You may pick several: type their numbers separated by commas (e.g. 1, 3), or tap them one by one, then Done.",
+    },
+    "engine.multi.other_hint": {
+        "id": "Yang tidak ada di daftar: ketik namanya, misalnya 1, 3, Satpol PP.",
+        "en": "Not in the list: type its name, e.g. 1, 3, Satpol PP.",
+    },
+    "engine.multi.selected": {"id": "Terpilih: {items}", "en": "Selected: {items}"},
+    "engine.multi.done": {"id": "Selesai", "en": "Done"},
+    "engine.group.add": {"id": "Tambah lagi", "en": "Add another"},
+    "engine.group.done": {"id": "Selesai", "en": "Done"},
+    "engine.group.skip_hint": {
+        "id": "(tidak ada? ketik 'lewati')",
+        "en": "(none? send 'skip')",
+    },
+    "engine.group.edit_item": {"id": "Ubah {n}", "en": "Change {n}"},
+    "engine.group.remove_item": {"id": "Hapus {n}", "en": "Remove {n}"},
+    "engine.group.to_review": {"id": "Kembali ke ringkasan", "en": "Back to the summary"},
+    "engine.group.menu": {
+        "id": "Pilih nomor yang ingin diubah atau dihapus, tambah yang baru, atau kembali ke ringkasan.",
+        "en": "Pick an item to change or remove, add a new one, or go back to the summary.",
+    },
+    "engine.group.current": {"id": "Isian sekarang: {item}", "en": "Currently: {item}"},
+    "error.multi_empty": {
+        "id": "Pilih sedikitnya satu.",
+        "en": "Pick at least one.",
+    },
+    "error.multi_choice": {
+        "id": "\"{item}\" tidak ada di daftar. Balas dengan nomor atau nama pilihan, dipisah koma.",
+        "en": "\"{item}\" is not one of the options. Reply with their numbers or names, separated by commas.",
+    },
     # Channel adapters' own words.
     "channel.location_button": {"id": "Kirim lokasi saya", "en": "Send my location"},
     "telegram.private_only": {

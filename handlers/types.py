@@ -72,6 +72,8 @@ class State:
     pending: tuple[Choice, ...] = ()
     editing: bool = False
     updated_at: datetime | None = None
+    # Work in progress inside one step: a multi-select's ticked choices, a repeating group's current item.
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def data(self) -> dict[str, Any]:
         """Return the JSON-able part stored in the conversation row."""
@@ -80,6 +82,7 @@ class State:
             "labels": self.labels,
             "pending": [[c.id, c.label] for c in self.pending],
             "editing": self.editing,
+            "scratch": self.scratch,
         }
 
     @classmethod
@@ -89,11 +92,12 @@ class State:
             flow=flow, step=step, answers=dict(data.get("answers", {})), labels=dict(data.get("labels", {})),
             pending=tuple(Choice(i, label) for i, label in data.get("pending", [])),
             editing=bool(data.get("editing", False)), updated_at=updated_at,
+            scratch=dict(data.get("scratch", {})),
         )
 
     def at(self, step: str | None, **changes: Any) -> State:
-        """Return this state moved to another step, pending choices cleared."""
-        return replace(self, step=step, pending=(), **changes)
+        """Return this state moved to another step, pending choices and step scratch cleared."""
+        return replace(self, step=step, **{"pending": (), "scratch": {}, **changes})
 
 
 IDLE = State()
