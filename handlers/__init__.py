@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from handlers import engine, onboarding
+from handlers import engine, onboarding, rakor
 from handlers.commands import COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
+from storage.models import Role
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "dispatch", "parse_command"]
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE)}
+FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, *rakor.FLOWS)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
+COMMANDS.update(rakor.COMMANDS)
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = ()
+SCHEDULED: tuple[Tick, ...] = (*rakor.TICKS,)
+# A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
+# language, and read the help; everything else is refused without showing any data.
+GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
+GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language"}
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -44,11 +50,14 @@ def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Repl
         return _unknown_sender(inbound, ctx)
 
     lead: list[Reply] = []
-    if state.flow is not None and (engine.expired(state, ctx) or state.flow not in FLOWS):
+    if state.flow is not None and (engine.expired(state, ctx, FLOWS.get(state.flow)) or state.flow not in FLOWS):
         flow_name = t(f"flow.{state.flow}", ctx.lang) if state.flow in FLOWS else state.flow
-        hours = int(ctx.draft_ttl.total_seconds() // 3600)
+        hours = int(engine.draft_ttl(FLOWS.get(state.flow), ctx).total_seconds() // 3600)
         lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_name, hours=hours)))
         state = IDLE
+
+    if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
+        return _guest(state, inbound, ctx, lead)
 
     if state.flow is not None:
         flow = FLOWS[state.flow]
@@ -75,7 +84,10 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
     name, args = command
     if name in FLOW_COMMANDS:
-        return engine.start(FLOW_COMMANDS[name], ctx)
+        flow = FLOW_COMMANDS[name]
+        if flow.roles is not None and ctx.officer.role.value not in flow.roles:
+            return IDLE, [Reply(t("engine.not_allowed", ctx.lang))]
+        return engine.start(flow, ctx)
     if name in COMMANDS:
         return IDLE, COMMANDS[name](args, ctx)
     if name in JOIN_COMMANDS:
@@ -83,6 +95,20 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
             return IDLE, [Reply(t("onboarding.already", ctx.lang, office=ctx.officer.office.name))]
         return IDLE, [Reply(t("help.text", ctx.lang))]
     return IDLE, [Reply(t("engine.unknown_command", ctx.lang))]
+
+
+def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple[State, list[Reply]]:
+    """Answer a guest outside their RSVP: help and language only, everything else refused politely."""
+    assert ctx.officer is not None
+    if not ctx.officer.name:
+        return engine.start(PROFILE, ctx)
+    command = parse_command(inbound, bare=True)
+    if command is not None and command[0] in GUEST_COMMANDS:
+        name, args = command
+        if name in ("bantuan", "help"):
+            return IDLE, lead + [Reply(t("guest.help", ctx.lang))]
+        return IDLE, lead + COMMANDS[name](args, ctx)
+    return IDLE, lead + [Reply(t("guest.refused", ctx.lang))]
 
 
 def _unknown_sender(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

@@ -302,6 +302,11 @@ def zone_name(ctx: Ctx) -> str:
     return _ZONES.get(ctx.tz.key, ctx.tz.key)
 
 
+def zone_abbreviation(tz: str) -> str:
+    """Return WIB, WITA or WIT for an IANA zone (someone else's office)."""
+    return _ZONES.get(tz, tz)
+
+
 # -- multi-select: several choices in one answer ------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[,;\n]+|\s+(?:dan|and|&)\s+")

@@ -49,6 +49,8 @@ class Flow:
     review: bool = True
     # How long a draft may sit unanswered; None means the configured default (an RSVP waits until its meeting).
     draft_ttl: timedelta | None = None
+    # Roles that may start it by command; None: every role but guests.
+    roles: frozenset[str] | None = None
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""
