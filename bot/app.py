@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+import handlers
 from bot.channels.base import ChannelService
 from bot.config import Settings
-from bot.runner import Runner
+from bot.outbox import Outbox, new_boot_id
+from bot.runner import Delivery, Runner
+from bot.scheduler import Presence, Scheduler
 from bot.web import Server, build_web, make_server
 from storage import migrations, seed
-from storage.db import make_engine, make_sessions
+from storage.db import is_sqlite, make_engine, make_sessions
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +49,43 @@ class App:
     runner: Runner
     channels: list[ChannelService] = field(default_factory=list)
     server: Server | None = None
+    # Built once the channels are known: every message of every channel leaves through it.
+    outbox: Outbox | None = None
+    scheduler: Scheduler | None = None
+    presence: Presence | None = None
 
     async def start(self) -> None:
-        """Start every channel, then the web server if any channel needs routes."""
+        """Start the outbox (it resends at once what a dead process left mid-send), the channels, the scheduler."""
+        if self.presence is not None:
+            await asyncio.to_thread(self.presence.open)
+        if self.outbox is not None:
+            await self.outbox.start()
         for channel in self.channels:
             await channel.start()
             log.info("channel started: %s", channel.name)
+        if self.scheduler is not None:
+            await self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop taking input, let in-flight turns finish, then close the channels."""
+        """Stop taking input and let in-flight turns finish, stop the scheduler, send the last round, close."""
         for channel in reversed(self.channels):
             await channel.stop()
             log.info("channel stopped: %s", channel.name)
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
+        for channel in self.channels:
+            await channel.close()
         await asyncio.to_thread(self.runner.close)
+        if self.presence is not None:
+            await asyncio.to_thread(self.presence.close)
+
+    async def record_delivery(self, message_id: int | None, provider_message_id: str | None, status: str,
+                              error: str | None) -> bool:
+        """Record a provider's delivery report (a channel's status callback) on its outbox message."""
+        assert self.outbox is not None
+        return await self.runner.call(self.outbox.record_delivery, message_id, provider_message_id, status, error)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, then shut down in order."""
@@ -81,8 +108,9 @@ class App:
 
 
 def build(settings: Settings) -> App:
-    """Wire the configured channels to one runner over one session factory."""
-    runner = Runner(make_sessions(settings.database_url), settings)
+    """Wire the configured channels, one outbox for all of them and the scheduler to one runner."""
+    sessions = make_sessions(settings.database_url)
+    runner = Runner(sessions, settings)
     app = App(settings, runner)
     if settings.telegram_bot_token is not None:
         from bot.channels.telegram import TelegramChannel
@@ -93,13 +121,28 @@ def build(settings: Settings) -> App:
             raise ConfigError("WhatsApp needs PUBLIC_BASE_URL: Twilio signs the public URL it calls. See .env.example.")
         from bot.channels.whatsapp import WhatsAppChannel
 
-        app.channels.append(WhatsAppChannel(settings, runner))
+        app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_delivery))
     if not app.channels:
         raise ConfigError(
             "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram), or TWILIO_ACCOUNT_SID, "
             "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (WhatsApp), in the environment or .env. "
             "See .env.example."
         )
+    names = tuple(channel.name for channel in app.channels)
+    runner.delivery = Delivery(outbox_channels=frozenset(names), reach=names)
+    boot_id = new_boot_id()
+    engine = sessions.kw["bind"]
+    if is_sqlite(settings.database_url):
+        # One process per SQLite database: any claim not made by this process belongs to a dead one.
+        is_dead = lambda other: True  # noqa: E731
+    else:
+        app.presence = Presence(engine, boot_id)
+        is_dead = app.presence.is_dead
+    app.outbox = Outbox(sessions, {channel.name: channel for channel in app.channels}, clock=runner.clock,
+                        offload=runner.call, rates={"whatsapp": settings.twilio_mps}, boot_id=boot_id,
+                        is_dead=is_dead)
+    runner.wake = app.outbox.wake
+    app.scheduler = Scheduler(runner, handlers.SCHEDULED, app.presence)
     routes = [route for channel in app.channels for route in channel.routes()]
     if routes:
         app.server = make_server(build_web(routes), settings.host, settings.port)

@@ -1,4 +1,4 @@
-"""Enqueue, drain, retry with backoff, pace under platform limits, send once per idempotency key."""
+"""Enqueue, drain, retry with backoff, pace under platform limits, send at least once per idempotency key."""
 
 from __future__ import annotations
 
@@ -8,85 +8,73 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.channels.base import Channel, SendError
-from bot.runner import utcnow
-from handlers.types import Choice, Inbound, Reply
+from bot.channels.base import Channel, Outgoing, SendError
+from handlers.types import Choice, Inbound, Media, Reply
 from storage import outbox, people
 from storage.db import Session
 from storage.models import OutboxMessage, OutboxStatus
+
+__all__ = ["Outbox", "Outgoing", "enqueue", "enqueue_replies", "new_boot_id"]
 
 log = logging.getLogger(__name__)
 
 # Seconds to wait before the 2nd, 3rd, … attempt after a temporary failure (the last one repeats).
 BACKOFF = (2.0, 10.0, 60.0, 300.0, 900.0)
 MAX_ATTEMPTS = 6
-# A claimed message not recorded within this time belongs to a sender that died mid-send.
+# A claim not recorded within this time is sent again (counted as a possible duplicate). Longer than any
+# send can take (the channels' HTTP timeouts are well under it), so a slow but accepted send is not repeated.
 LEASE = timedelta(minutes=5)
 BATCH = 50
 POLL_INTERVAL = 1.0
-
-# Provider delivery statuses in the order they happen; a late callback never moves a message back.
-DELIVERY_ORDER = {
-    "accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
-    "failed": 6, "undelivered": 6, "canceled": 6,
-}
-DELIVERY_FAILED = {"failed", "undelivered", "canceled"}
+# How often a running process looks for sends claimed by processes that have died since.
+RECLAIM_INTERVAL = 5.0
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A claimed message as a channel sends it: free text, or `template` with its `variables`."""
-
-    id: int
-    channel: str
-    address: str
-    reply: Reply
-    attempts: int = 1
-    template: str | None = None
-    variables: dict[str, str] = field(default_factory=dict)
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
-class Deliverer(Protocol):
-    """What the outbox may use beyond `Channel.send`; every member is optional."""
-
-    # Business-initiated messages later than this after the contact's last message need a template.
-    session_window: timedelta | None
-    templates: Mapping[str, str]
-
-    async def deliver(self, message: Outgoing) -> str | None:
-        """Send a claimed message; return the provider's message id, or raise `SendError`."""
+def new_boot_id() -> str:
+    """Return a fresh id for this process: recorded on the messages it claims."""
+    return uuid.uuid4().hex[:16]
 
 
 def reply_payload(reply: Reply) -> dict[str, Any]:
     """Return a reply as JSON for the outbox row."""
-    return {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices],
-            "ask_location": reply.ask_location, "lang": reply.lang}
+    payload: dict[str, Any] = {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices],
+                               "ask_location": reply.ask_location, "lang": reply.lang}
+    if reply.media:
+        payload["media"] = [[m.kind, m.ref, m.content_type, m.stored_path] for m in reply.media]
+    return payload
 
 
 def reply_from_payload(data: dict[str, Any]) -> Reply:
     """Rebuild a reply stored by `reply_payload`."""
     return Reply(data["text"], tuple(Choice(i, label) for i, label in data.get("choices", ())),
-                 bool(data.get("ask_location")), data.get("lang", "id"))
+                 bool(data.get("ask_location")), data.get("lang", "id"),
+                 tuple(Media(*m) for m in data.get("media", ())))
 
 
 def enqueue(
     session: Session, channel: str, address: str, reply: Reply, *, key: str, now: datetime,
     business_initiated: bool = False, template: str | None = None, variables: Mapping[str, str] | None = None,
+    kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
 ) -> int | None:
     """Queue a message in the caller's transaction; None when `key` was queued before (nothing is added).
 
     A business-initiated message (alert, reminder, digest) names the approved `template` and its
-    `variables` to fall back on when the contact's window is closed (WhatsApp: 24 hours).
+    `variables` to fall back on when the contact's window is closed (WhatsApp: 24 hours). It goes
+    out no earlier than `not_before` and is never sent after `expires_at`.
     """
     payload = {"reply": reply_payload(reply), "business_initiated": business_initiated,
                "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()}}
-    return outbox.add_message(session, key, channel, address, payload, now)
+    return outbox.add_message(session, key, channel, address, payload, now, kind=kind, not_before=not_before,
+                              expires_at=expires_at)
 
 
 def enqueue_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], now: datetime) -> list[int]:
@@ -116,16 +104,26 @@ class Pacer:
 
 
 class Outbox:
-    """Drains the outbox of the given channels: paced, retried, each message sent at most once."""
+    """Drains the outbox of the given channels: paced, retried, each message sent at least once.
+
+    Every claim records this process's `boot_id`. `is_dead(boot_id)` tells whether another process that
+    holds claims has died (the app answers it with PostgreSQL advisory locks, or "yes" on SQLite where one
+    process runs); its claims are sent again at once, counted as possible duplicates. Without it, only
+    claims whose lease ran out are sent again.
+    """
 
     def __init__(
         self, sessions: sessionmaker[Session], channels: Mapping[str, Channel], *,
-        clock: Callable[[], datetime] = utcnow, rates: Mapping[str, float] | None = None,
+        clock: Callable[[], datetime] = _utcnow, rates: Mapping[str, float] | None = None,
         backoff: Sequence[float] = BACKOFF, max_attempts: int = MAX_ATTEMPTS,
         poll_interval: float = POLL_INTERVAL, batch: int = BATCH,
         offload: Callable[..., Awaitable[Any]] = asyncio.to_thread,
+        boot_id: str | None = None, is_dead: Callable[[str], bool] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.boot_id = boot_id or new_boot_id()
+        self.is_dead = is_dead
+        self._last_reclaim = float("-inf")
         # Where blocking database work runs: the runner's database threads in `siaga run`.
         self.offload = offload
         self.channels = dict(channels)
@@ -197,20 +195,35 @@ class Outbox:
         now = self.clock()
         ready: list[Outgoing] = []
         with self.sessions.begin() as session:
-            abandoned = outbox.fail_abandoned(session, self.channels, now,
-                                              "interrupted while sending; not retried to avoid a duplicate")
-            if abandoned:
-                log.warning("outbox: %d abandoned message(s) marked failed", abandoned)
-            for row in outbox.claim_due(session, self.channels, now, now + LEASE, self.batch):
+            if time.monotonic() - self._last_reclaim >= RECLAIM_INTERVAL:
+                self._last_reclaim = time.monotonic()
+                self._reclaim(session, now)
+            for row in outbox.claim_due(session, self.channels, now, now + LEASE, self.batch, self.boot_id):
                 message = self._prepare(session, row, now)
                 if message is not None:
                     ready.append(message)
         return ready
 
+    def _reclaim(self, session: Session, now: datetime) -> None:
+        """Send again what dead processes (or lapsed leases) left claimed; mark what waited too long expired."""
+        expired = outbox.expire_due(session, self.channels, now)
+        if expired:
+            log.info("outbox: %d message(s) expired before they could be sent", expired)
+        if self.is_dead is not None:
+            for other in outbox.list_claimers(session, self.channels, exclude=self.boot_id):
+                if self.is_dead(other):
+                    count = outbox.reclaim(session, self.channels, now, claimed_by=other)
+                    log.warning("outbox: %d message(s) claimed by stopped process %s will be sent again",
+                                count, other)
+        lapsed = outbox.reclaim(session, self.channels, now, lease_ended=True)
+        if lapsed:
+            log.warning("outbox: %d claim(s) outlived their lease and will be sent again", lapsed)
+
     def _prepare(self, session: Session, row: OutboxMessage, now: datetime) -> Outgoing | None:
         """Turn a claimed row into what to send, choosing free text or a template by the contact's window."""
         payload = row.payload
-        message = Outgoing(row.id, row.channel, row.address, reply_from_payload(payload["reply"]), row.attempts)
+        message = Outgoing(row.id, row.channel, row.address, reply_from_payload(payload["reply"]), row.attempts,
+                           kind=row.kind)
         channel = self.channels[row.channel]
         window: timedelta | None = getattr(channel, "session_window", None)
         if not payload.get("business_initiated") or window is None:
@@ -227,7 +240,7 @@ class Outbox:
             log.warning("outbox: message %d undeliverable: %s", row.id, error)
             return None
         return Outgoing(row.id, row.channel, row.address, message.reply, row.attempts,
-                        template=template, variables=dict(payload.get("variables") or {}))
+                        template=template, variables=dict(payload.get("variables") or {}), kind=row.kind)
 
     async def _send(self, message: Outgoing) -> tuple[Outgoing, str | None, BaseException | None]:
         channel = self.channels[message.channel]
@@ -235,12 +248,7 @@ class Outbox:
         if pacer is not None:
             await pacer.wait()
         try:
-            deliver = getattr(channel, "deliver", None)
-            if deliver is not None:
-                provider_id = await deliver(message)
-            else:
-                await channel.send(message.address, message.reply)
-                provider_id = None
+            provider_id = await channel.send(message)
         except SendError as exc:
             if exc.retry_after and pacer is not None:
                 pacer.hold(exc.retry_after)
@@ -271,25 +279,9 @@ class Outbox:
 
     def record_delivery(self, message_id: int | None, provider_message_id: str | None, status: str,
                         error: str | None = None) -> bool:
-        """Move a sent message's delivery status forward; a failed delivery fails the message.
-
-        Returns False when no such message is known.
-        """
-        status = status.lower()
+        """Move a sent message's delivery status forward (a failed delivery fails it); False when unknown."""
         with self.sessions.begin() as session:
-            row = None
-            if message_id is not None:
-                row = outbox.get_message(session, message_id, for_update=True)
-            if row is None and provider_message_id:
-                row = outbox.get_message_by_provider_id(session, provider_message_id, for_update=True)
-            if row is None:
-                return False
-            current = DELIVERY_ORDER.get(row.delivery_status or "", -1)
-            if DELIVERY_ORDER.get(status, -1) <= current:
-                return True
-            row.delivery_status = status
-            if status in DELIVERY_FAILED:
-                row.status = OutboxStatus.FAILED
-                row.error = (error or f"delivery {status}")[:500]
-                log.warning("outbox: message %d delivery %s", row.id, status)
-            return True
+            found = outbox.record_delivery(session, message_id, provider_message_id, status, error)
+        if found == OutboxStatus.FAILED:
+            log.warning("outbox: message %s delivery %s", message_id or "?", status)
+        return found is not None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -17,9 +18,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
-from handlers.types import IDLE, Ctx, Inbound, Reply, State
-from storage import conversations, people
+from bot.outbox import enqueue, enqueue_replies
+from handlers import engine
+from handlers.texts import t
+from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
+from storage import conversations, flow_starts, outbox, people
 from storage.db import Session
+from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,8 +43,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) -> list[Reply]:
-    """Run one chat turn: identify the sender, step their conversation, save it."""
+@dataclass(frozen=True)
+class Delivery:
+    """How a process delivers: which channels' replies go through the outbox, which channels reach officers."""
+
+    # Replies to a message on these channels are written to the outbox in the turn's transaction
+    # (`siaga run`); on others (the console, tests) they are only returned.
+    outbox_channels: frozenset[str] = frozenset()
+    # Officers are reached on their last-used identity among these channels (None: any channel).
+    reach: tuple[str, ...] | None = None
+
+
+def draft_ttl(flow: str | None, settings: Settings) -> timedelta:
+    """Return how long a draft of this flow lives: the flow's own lifetime, else the configured one."""
+    declared = handlers.FLOWS[flow].draft_ttl if flow in handlers.FLOWS else None
+    return declared or settings.draft_ttl
+
+
+def _live(state: State, ctx: Ctx) -> bool:
+    """Tell whether a stored state is a flow still running (known, its step known, not expired)."""
+    flow = handlers.FLOWS.get(state.flow or "")
+    return flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
+
+
+def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
+         delivery: Delivery = Delivery()) -> list[Reply]:
+    """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided."""
     if inbound.message_id and not conversations.claim_message(session, inbound.channel, inbound.message_id, now):
         log.info("duplicate message ignored channel=%s", inbound.channel)
         return []
@@ -52,8 +81,18 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     )
     lang = (officer.language if officer else None) or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
-              officer=officer, draft_ttl=settings.draft_ttl)
-    new_state, replies = handlers.dispatch(state, inbound, ctx)
+              officer=officer, draft_ttl=draft_ttl(state.flow, settings))
+    if officer is not None and _reask_due(session, inbound, state, ctx, delivery):
+        # The question before this message never reached the officer: put it again rather than take
+        # this message as its answer.
+        flow = handlers.FLOWS[state.flow or ""]
+        new_state, replies = state, [engine.reprompt(flow, state, ctx, lead=t("delivery.reasked", lang))]
+    else:
+        new_state, replies = handlers.dispatch(state, inbound, ctx)
+    if officer is not None and state.flow is not None and new_state.flow is None:
+        # The flow ended (sent, cancelled, expired): a conversation the system started may be waiting.
+        new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings)
+        replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
     if identity is not None and (
         identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
@@ -67,17 +106,156 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings) 
     lang = (officer.language if officer else None) or settings.language
     log.info("turn channel=%s officer=%s flow=%s step=%s", inbound.channel,
              officer.id if officer else None, new_state.flow, new_state.step)
-    return [replace(r, lang=lang) for r in replies]
+    replies = [replace(r, lang=lang) for r in replies]
+    if inbound.channel in delivery.outbox_channels:
+        enqueue_replies(session, inbound, replies, now)
+    if ctx.effects:
+        queue_effects(session, ctx.effects, now, settings, delivery)
+    return replies
+
+
+def _reask_due(session: Session, inbound: Inbound, state: State, ctx: Ctx, delivery: Delivery) -> bool:
+    if state.flow is None or state.updated_at is None or inbound.channel not in delivery.outbox_channels:
+        return False
+    return _live(state, ctx) and outbox.take_failed_replies(
+        session, inbound.channel, inbound.address, state.updated_at, ctx.now) > 0
+
+
+# -- effects: messages to others and conversations the system starts ------------------------------
+
+
+def queue_effects(session: Session, effects: Sequence[Effect], now: datetime, settings: Settings,
+                  delivery: Delivery) -> int:
+    """Queue notifications per recipient and open (or park) started flows; return the messages queued."""
+    queued = 0
+    for effect in effects:
+        if isinstance(effect, Notify):
+            queued += _queue_notify(session, effect, now, settings, delivery)
+        elif isinstance(effect, StartFlow):
+            queued += start_flow(session, effect, now, settings, delivery)
+        else:
+            raise TypeError(f"unknown effect {type(effect).__name__}")
+    return queued
+
+
+def _recipients(session: Session, effect: Notify) -> list[Officer]:
+    if isinstance(effect.to, ToOfficer):
+        officer = people.get_officer(session, effect.to.officer_id)
+        return [officer] if officer is not None and officer.active else []
+    return people.list_role_holders(session, effect.to.office_id, Role(effect.to.role), upward=effect.to.upward)
+
+
+def _queue_notify(session: Session, effect: Notify, now: datetime, settings: Settings, delivery: Delivery) -> int:
+    queued = 0
+    for officer in _recipients(session, effect):
+        base = f"{effect.key}:{officer.id}"
+        if outbox.has_message(session, f"{base}:0"):
+            continue  # queued before (a tick that ran again): do not even render it
+        identity = people.get_preferred_identity(session, officer.id, delivery.reach)
+        if identity is None:
+            log.warning("notify %s: officer %d has no chat address to reach", effect.key, officer.id)
+            continue
+        lang = officer.language or settings.language
+        variables = effect.variables(officer, lang) if effect.variables is not None else None
+        for n, reply in enumerate(effect.render(officer, lang)):
+            # Only the first part can stand in as the template outside WhatsApp's window.
+            added = enqueue(session, identity.channel, identity.address, replace(reply, lang=lang),
+                            key=f"{base}:{n}", now=now, business_initiated=True,
+                            template=effect.kind if n == 0 else None, variables=variables if n == 0 else None,
+                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at)
+            queued += added is not None
+    return queued
+
+
+def start_flow(session: Session, effect: StartFlow, now: datetime, settings: Settings, delivery: Delivery) -> int:
+    """Record a started flow once per key and open it now if the officer is free; return the messages queued."""
+    start_id = flow_starts.add_flow_start(session, effect.key, effect.officer_id, effect.flow, dict(effect.params),
+                                          effect.kind, now, not_before=effect.not_before,
+                                          expires_at=effect.expires_at)
+    if start_id is None:
+        return 0  # this key was started before
+    start = flow_starts.get_flow_start(session, start_id)
+    assert start is not None
+    if effect.not_before is not None and effect.not_before > now:
+        return 0  # the scheduler opens it when its time comes
+    return open_start(session, start, now, settings, delivery)
+
+
+def open_start(session: Session, start: FlowStart, now: datetime, settings: Settings, delivery: Delivery) -> int:
+    """Open a waiting start in the officer's chat, or tell them once that it waits; return the messages queued."""
+    officer = people.get_officer(session, start.officer_id)
+    if start.flow not in handlers.FLOWS or officer is None or not officer.active:
+        log.warning("flow start %d dropped: flow %s unknown or officer inactive", start.id, start.flow)
+        start.status = FlowStartStatus.EXPIRED
+        return 0
+    identity = people.get_preferred_identity(session, officer.id, delivery.reach)
+    if identity is None:
+        log.warning("flow start %d waits: officer %d has no chat address to reach", start.id, officer.id)
+        return 0
+    channel, address = identity.channel, identity.address
+    conversation = conversations.get_conversation(session, channel, address)
+    state = (State.load(conversation.flow, conversation.step, conversation.data, conversation.updated_at)
+             if conversation is not None else IDLE)
+    lang = officer.language or settings.language
+    ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
+              draft_ttl=draft_ttl(state.flow, settings))
+    if state.flow is not None and _live(state, ctx):
+        line = Reply(t("delivery.start_waiting", lang, flow=handlers.flow_label(start.flow, lang),
+                       current=handlers.flow_label(state.flow, lang)), lang=lang)
+        added = enqueue(session, channel, address, line, key=f"start:{start.key}:waiting", now=now,
+                        business_initiated=True, kind=start.kind, expires_at=start.expires_at)
+        return int(added is not None)
+    new_state, replies = _begin(start, ctx)
+    _save(session, conversation, channel, address, new_state, now)
+    queued = 0
+    for n, reply in enumerate(replies):
+        added = enqueue(session, channel, address, replace(reply, lang=lang), key=f"start:{start.key}:{n}", now=now,
+                        business_initiated=True, template=start.kind if n == 0 else None,
+                        variables={"1": reply.text} if n == 0 else None, kind=start.kind,
+                        expires_at=start.expires_at)
+        queued += added is not None
+    if ctx.effects:
+        queued += queue_effects(session, ctx.effects, now, settings, delivery)
+    return queued
+
+
+def _begin(start: FlowStart, ctx: Ctx) -> tuple[State, list[Reply]]:
+    flow_starts.mark_started(ctx.session, start, ctx.now)
+    log.info("flow started by the system flow=%s officer=%s start=%d", start.flow, start.officer_id, start.id)
+    return engine.start(handlers.FLOWS[start.flow], ctx, start.params)
+
+
+def _save(session: Session, conversation: Conversation | None, channel: str, address: str, state: State,
+          now: datetime) -> None:
+    conversations.save_conversation(session, conversation, channel, address, state.flow, state.step,
+                                    state.data(), now)
+
+
+def _open_waiting(session: Session, officer: Officer, channel: str, address: str, now: datetime,
+                  settings: Settings) -> tuple[State, list[Reply]]:
+    """Open the oldest due started flow of an officer in this chat (their turn just ended a flow)."""
+    for start in flow_starts.list_due_starts(session, now, officer.id):
+        if start.flow not in handlers.FLOWS:
+            start.status = FlowStartStatus.EXPIRED
+            continue
+        lang = officer.language or settings.language
+        ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
+                  draft_ttl=draft_ttl(start.flow, settings))
+        return _begin(start, ctx)
+    return IDLE, []
 
 
 class Runner:
-    """Runs turns against a session factory with a clock; the one code path for every channel."""
+    """Runs turns, started flows and ticks against a session factory with a clock; one code path for every channel."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, delivery: Delivery = Delivery()) -> None:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock
+        self.delivery = delivery
+        # Called on the event loop after a commit that queued messages (the app's outbox wakes up).
+        self.wake: Callable[[], None] = lambda: None
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.
@@ -91,8 +269,22 @@ class Runner:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def run_turn_async(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
-        """`run_turn` for the async edges (PTB callbacks, Starlette routes)."""
-        return await self.call(self.run_turn, inbound, on_replies)
+        """`run_turn` for the async edges (PTB callbacks, Starlette routes); wakes the outbox after commit."""
+        replies = await self.call(self.run_turn, inbound, on_replies)
+        self.wake()
+        return replies
+
+    def apologise(self, channel: str, address: str, lang: str | None = None) -> None:
+        """Queue the generic apology to a chat whose turn failed (its transaction was rolled back)."""
+        lang = lang or self.settings.language
+        with self.sessions.begin() as session:
+            enqueue(session, channel, address, Reply(t("engine.error", lang), lang=lang),
+                    key=f"error:{channel}:{uuid.uuid4().hex}", now=self.clock())
+
+    async def apologise_async(self, channel: str, address: str, lang: str | None = None) -> None:
+        """`apologise` for the async edges; wakes the outbox."""
+        await self.call(self.apologise, channel, address, lang)
+        self.wake()
 
     def close(self) -> None:
         """Wait for running database work, then release the threads."""
@@ -101,19 +293,53 @@ class Runner:
     def run_turn(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """Run a turn in its own transaction, retrying when a concurrent turn of the same chat won.
 
-        `on_replies(session, inbound, replies)` runs inside that transaction, e.g. to write the
-        replies to the outbox so they commit together with the new state.
+        The replies (on the outbox's channels) and the turn's effects are queued in that transaction;
+        `on_replies(session, inbound, replies)` runs inside it too.
         """
+        def work(session: Session) -> list[Reply]:
+            replies = turn(session, inbound, self.clock(), self.settings, self.delivery)
+            if on_replies is not None:
+                on_replies(session, inbound, replies)
+            return replies
+
+        return self._transaction(work, inbound.channel)
+
+    def start(self, officer_id: int, flow: str, params: dict[str, Any] | None = None, *, key: str,
+              kind: str = "notice", not_before: datetime | None = None, expires_at: datetime | None = None) -> int:
+        """Open `flow` for an officer with `params` as its first answers, once per `key`; return the messages queued.
+
+        One transaction: load their state, start the flow, save, queue its first message. If the officer is in
+        another flow, the start waits (they are told in one line) and opens when that one ends.
+        """
+        effect = StartFlow(key, officer_id, flow, dict(params or {}), kind, not_before, expires_at)
+        return self._transaction(lambda s: start_flow(s, effect, self.clock(), self.settings, self.delivery), "start")
+
+    def run_tick(self, tick: Tick) -> int:
+        """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued."""
+        def work(session: Session) -> int:
+            now = self.clock()
+            return queue_effects(session, tick.run(session, now), now, self.settings, self.delivery)
+
+        return self._transaction(work, f"tick {tick.name}")
+
+    def open_due_starts(self) -> int:
+        """Open started flows whose time came or whose officer became free without writing; drop expired ones."""
+        def work(session: Session) -> int:
+            now = self.clock()
+            flow_starts.expire_starts(session, now)
+            return sum(open_start(session, start, now, self.settings, self.delivery)
+                       for start in flow_starts.list_due_starts(session, now))
+
+        return self._transaction(work, "flow starts")
+
+    def _transaction(self, work: Callable[[Session], T], what: str) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.sessions.begin() as session:
-                    replies = turn(session, inbound, self.clock(), self.settings)
-                    if on_replies is not None:
-                        on_replies(session, inbound, replies)
-                    return replies
+                    return work(session)
             except (StaleDataError, IntegrityError):
                 if attempt == MAX_ATTEMPTS:
                     raise
-                log.info("turn conflict, retrying channel=%s attempt=%d", inbound.channel, attempt)
+                log.info("conflict, retrying %s attempt=%d", what, attempt)
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")

@@ -7,7 +7,7 @@ from handlers.commands import COMMANDS
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
 from handlers.onboarding import JOIN_COMMANDS, PROFILE
-from handlers.texts import t
+from handlers.texts import CATALOGUE, t
 from handlers.types import IDLE, Ctx, Inbound, Reply, State, Tick
 from storage.models import Role
 
@@ -50,10 +50,13 @@ def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Repl
         return _unknown_sender(inbound, ctx)
 
     lead: list[Reply] = []
-    if state.flow is not None and (engine.expired(state, ctx, FLOWS.get(state.flow)) or state.flow not in FLOWS):
-        flow_name = t(f"flow.{state.flow}", ctx.lang) if state.flow in FLOWS else state.flow
-        hours = int(engine.draft_ttl(FLOWS.get(state.flow), ctx).total_seconds() // 3600)
-        lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_name, hours=hours)))
+    if state.flow is not None and (state.flow not in FLOWS or not engine.known(FLOWS[state.flow], state)):
+        # The flow or its step was removed by an update while this draft waited.
+        lead.append(Reply(t("engine.flow_changed", ctx.lang, flow=flow_label(state.flow, ctx.lang))))
+        state = IDLE
+    elif state.flow is not None and engine.expired(state, ctx):
+        hours = int(ctx.draft_ttl.total_seconds() // 3600)
+        lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_label(state.flow, ctx.lang), hours=hours)))
         state = IDLE
 
     if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
@@ -71,6 +74,11 @@ def dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Repl
 
     new_state, replies = _idle(inbound, ctx)
     return new_state, lead + replies
+
+
+def flow_label(name: str, lang: str) -> str:
+    """Return a flow's name as readers know it ("laporan kejadian"), or its id when the catalogue has none."""
+    return t(f"flow.{name}", lang) if f"flow.{name}" in CATALOGUE else name
 
 
 def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

@@ -35,22 +35,22 @@ def is_cancel(inbound: Inbound) -> bool:
 
 
 def start(flow: Flow, ctx: Ctx, answers: dict[str, Any] | None = None) -> tuple[State, list[Reply]]:
-    """Begin a flow at its first applicable step, with `answers` given in advance (a started flow's params)."""
+    """Begin a flow at its first applicable step not already answered (a started flow brings answers)."""
     state = State(flow=flow.name, answers=dict(answers or {}), updated_at=ctx.now)
     return _advance(flow, state, None, ctx)
 
 
-def draft_ttl(flow: Flow | None, ctx: Ctx) -> Any:
-    """Return how long a draft of this flow may sit idle."""
-    return flow.draft_ttl if flow is not None and flow.draft_ttl is not None else ctx.draft_ttl
+def known(flow: Flow, state: State) -> bool:
+    """Tell whether a stored draft still fits the flow's definition (its step was not removed)."""
+    return state.step in (REVIEW, EDIT) or any(s.id == state.step for s in flow.steps)
 
 
-def expired(state: State, ctx: Ctx, flow: Flow | None = None) -> bool:
-    """Tell whether a draft has been idle longer than its flow's draft lifetime."""
+def expired(state: State, ctx: Ctx) -> bool:
+    """Tell whether a draft has been idle longer than the draft lifetime."""
     return (
         state.flow is not None
         and state.updated_at is not None
-        and ctx.now - state.updated_at > draft_ttl(flow, ctx)
+        and ctx.now - state.updated_at > ctx.draft_ttl
     )
 
 
@@ -139,7 +139,7 @@ def _advance(flow: Flow, state: State, after: Step | None, ctx: Ctx) -> tuple[St
     if state.editing:
         following = [s for s in steps if s.id not in state.answers]
     elif after is None:
-        following = steps
+        following = [s for s in steps if s.id not in state.answers]
     else:
         ids = [s.id for s in flow.steps]
         following = [s for s in steps if ids.index(s.id) > ids.index(after.id)]

@@ -522,6 +522,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Kesepakatan jatuh tempo 7 hari ke depan ({count}):",
         "en": "Agreements due in the next 7 days ({count}):",
     },
+    # Delivery: conversations the system starts, messages that did not arrive, flows that changed.
+    "delivery.start_waiting": {
+        "id": "Ada {flow} untuk Anda. Akan dibuka setelah {current} yang sedang Anda isi selesai.",
+        "en": "There is a {flow} for you. It opens when you finish the {current} you are filling in.",
+    },
+    "delivery.reasked": {
+        "id": "Pesan kami sebelumnya tidak terkirim. Ini pertanyaan terakhir lagi:",
+        "en": "Our last message did not reach you. Here is the last question again:",
+    },
+    "engine.flow_changed": {
+        "id": "Isian {flow} Anda tidak bisa dilanjutkan karena formulirnya sudah diubah. Silakan mulai lagi.",
+        "en": "Your {flow} draft cannot be continued because the form has changed. Please start again.",
+    },
 }
 
 

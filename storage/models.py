@@ -106,6 +106,8 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
     # Outside the provider's window with no approved template to fall back on.
     UNDELIVERABLE = "undeliverable"
+    # Not sent by its expires_at (a reminder after its meeting): never sent late.
+    EXPIRED = "expired"
 
 
 class Region(Base):
@@ -325,6 +327,43 @@ class OutboxMessage(Base):
     # The provider's id for the sent message (Twilio MessageSid) and its delivery status callbacks.
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
+    # reply (to the officer's own message), alert, reminder, digest, notice: picks the template outside a window.
+    kind: Mapped[str] = mapped_column(String(20), default="reply", server_default="reply")
+    expires_at: Mapped[datetime | None]
+    # The process (boot id) that claimed the message for sending; a new process resends a dead one's claims.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # Sends that may have reached the recipient before a crash made us send again.
+    possible_duplicates: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A reply that failed for good is followed by the current question on the chat's next message; this marks it done.
+    reasked_at: Mapped[datetime | None]
+
+
+class FlowStartStatus(enum.StrEnum):
+    WAITING = "waiting"
+    STARTED = "started"
+    EXPIRED = "expired"
+
+
+class FlowStart(Base):
+    """A conversation the system opens for an officer (an RSVP, a nihil check-in), once per key.
+
+    It waits while the officer is in another flow and opens when that one ends.
+    """
+
+    __tablename__ = "flow_starts"
+    __table_args__ = (Index("ix_flow_starts_officer_id_status", "officer_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    flow: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[FlowStartStatus] = mapped_column(_enum(FlowStartStatus))
+    not_before: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
 
 
 # -- rakor: coordination meetings, their minutes and the agreements followed up ---------------------

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage._sql import insert_ignore
@@ -16,12 +16,22 @@ _OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def add_message(
-    session: Session, key: str, channel: str, address: str, payload: dict[str, Any], now: datetime,
+    session: Session, key: str, channel: str, address: str, payload: dict[str, Any], now: datetime, *,
+    kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
 ) -> int | None:
-    """Queue a message unless its idempotency key is already queued; return the new id, or None."""
+    """Queue a message unless its idempotency key is already queued; return the new id, or None.
+
+    It is not sent before `not_before`, and never after `expires_at` (it is marked expired instead).
+    """
     return insert_ignore(session, OutboxMessage, returning="id", idempotency_key=key, channel=channel,
                          address=address, payload=payload, status=OutboxStatus.PENDING, attempts=0,
-                         created_at=now, next_attempt_at=now)
+                         created_at=now, next_attempt_at=max(now, not_before or now), kind=kind,
+                         expires_at=expires_at, possible_duplicates=0)
+
+
+def has_message(session: Session, key: str) -> bool:
+    """Tell whether a message with this idempotency key was ever queued."""
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None
 
 
 def get_message(session: Session, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
@@ -50,31 +60,49 @@ def list_messages(session: Session, status: OutboxStatus | None = None, limit: i
     return list(session.scalars(stmt))
 
 
+def _claim_candidates(channels: tuple[str, ...]) -> Any:
+    older = aliased(OutboxMessage)
+    now = bindparam("now")
+    blocked = exists().where(
+        older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
+        older.id < OutboxMessage.id, older.status.in_(_OPEN),
+        # A message held back by its not_before (never tried yet) does not hold up the chat; a retry does,
+        # so that a chat's messages keep their order.
+        or_(older.status == OutboxStatus.SENDING, older.attempts > 0, older.next_attempt_at <= now),
+    )
+    return (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+               OutboxMessage.channel.in_(channels), ~blocked)
+        .order_by(OutboxMessage.id).limit(bindparam("limit"))
+    )
+
+
+_CANDIDATES: dict[tuple[str, ...], Any] = {}
+
+
 def claim_due(
     session: Session, channels: Collection[str], now: datetime, lease_until: datetime, limit: int,
+    claimed_by: str | None = None,
 ) -> list[OutboxMessage]:
-    """Mark due messages as being sent and return them; at most one per address, the oldest first.
+    """Mark due messages as being sent by `claimed_by` and return them; at most one per address, oldest first.
 
     A message waits while an older one to the same address is still open, so a chat's messages
     keep their order. The conditional update makes two workers claiming the same row safe.
     """
-    older = aliased(OutboxMessage)
-    blocked = exists().where(
-        older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
-        older.id < OutboxMessage.id, older.status.in_(_OPEN),
-    )
-    candidates = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
-               OutboxMessage.channel.in_(list(channels)), ~blocked)
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
+    key = tuple(sorted(channels))
+    stmt = _CANDIDATES.get(key)
+    if stmt is None:
+        stmt = _CANDIDATES[key] = _claim_candidates(key)
+    candidates = session.scalars(stmt, {"now": now, "limit": limit}).all()
     claimed = []
     for message_id in candidates:
         won = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
+            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until,
+                    claimed_by=claimed_by)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won == 1:
@@ -85,15 +113,59 @@ def claim_due(
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
 
 
-def fail_abandoned(session: Session, channels: Collection[str], now: datetime, error: str) -> int:
-    """Give up on claims whose lease ran out (the sender died mid-send); they may have gone out, so never resend."""
+def expire_due(session: Session, channels: Collection[str], now: datetime) -> int:
+    """Mark waiting messages past their expires_at as expired (never sent late); return how many."""
     return session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at < now,
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.expires_at <= now,
                OutboxMessage.channel.in_(list(channels)))
-        .values(status=OutboxStatus.FAILED, error=error)
+        .values(status=OutboxStatus.EXPIRED, error="expired before it could be sent")
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def list_claimers(session: Session, channels: Collection[str], exclude: str | None) -> list[str]:
+    """Return the processes that hold messages being sent, other than `exclude`."""
+    stmt = (select(OutboxMessage.claimed_by).distinct()
+            .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_by.is_not(None),
+                   OutboxMessage.channel.in_(list(channels))))
+    if exclude is not None:
+        stmt = stmt.where(OutboxMessage.claimed_by != exclude)
+    return [c for c in session.scalars(stmt) if c is not None]
+
+
+def reclaim(session: Session, channels: Collection[str], now: datetime, *, claimed_by: str | None = None,
+            lease_ended: bool = False) -> int:
+    """Put back for sending the claims of a dead process (or whose lease ended), counting possible duplicates.
+
+    Such a message may or may not have reached the recipient: at least once, a repeated message is
+    harmless and a lost one strands an officer.
+    """
+    stmt = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING,
+                                       OutboxMessage.channel.in_(list(channels)))
+    if claimed_by is not None:
+        stmt = stmt.where(OutboxMessage.claimed_by == claimed_by)
+    if lease_ended:
+        stmt = stmt.where(OutboxMessage.next_attempt_at < now)
+    return session.execute(
+        stmt.values(status=OutboxStatus.PENDING, next_attempt_at=now, claimed_by=None,
+                    possible_duplicates=OutboxMessage.possible_duplicates + 1,
+                    error="resent: the sending process stopped mid-send")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def take_failed_replies(session: Session, channel: str, address: str, since: datetime, now: datetime) -> int:
+    """Mark this chat's replies queued since `since` that failed for good as followed up; return how many."""
+    return len(session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
+               OutboxMessage.created_at >= since,
+               OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERABLE)),
+               OutboxMessage.kind == "reply", OutboxMessage.reasked_at.is_(None))
+        .values(reasked_at=now).returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all())
 
 
 def _set(session: Session, message_id: int, **values: Any) -> None:
@@ -123,3 +195,31 @@ def mark_failed(session: Session, message_id: int, error: str,
 def count_messages(session: Session, status: OutboxStatus) -> int:
     """Count outbox messages of one status."""
     return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)) or 0
+
+
+# Provider delivery statuses in the order they happen; a late callback never moves a message back.
+DELIVERY_ORDER = {
+    "accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
+    "failed": 6, "undelivered": 6, "canceled": 6,
+}
+DELIVERY_FAILED = {"failed", "undelivered", "canceled"}
+
+
+def record_delivery(session: Session, message_id: int | None, provider_message_id: str | None, status: str,
+                    error: str | None = None) -> OutboxStatus | None:
+    """Move a sent message's delivery status forward; a failed delivery fails the message.
+
+    Returns the message's status afterwards, or None when no such message is known.
+    """
+    status = status.lower()
+    row = get_message(session, message_id, for_update=True) if message_id is not None else None
+    if row is None and provider_message_id:
+        row = get_message_by_provider_id(session, provider_message_id, for_update=True)
+    if row is None:
+        return None
+    if DELIVERY_ORDER.get(status, -1) > DELIVERY_ORDER.get(row.delivery_status or "", -1):
+        row.delivery_status = status
+        if status in DELIVERY_FAILED:
+            row.status = OutboxStatus.FAILED
+            row.error = (error or f"delivery {status}")[:500]
+    return row.status

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, defaultload
 
-from storage.models import ChannelIdentity, Invite, Office, Officer, OfficerKecamatan, Role
+from storage.models import ChannelIdentity, Invite, Office, Officer, OfficerKecamatan, Region, Role
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -140,3 +140,42 @@ def set_language(session: Session, officer: Officer, language: str) -> None:
     """Store an officer's preferred language."""
     officer.language = language
     session.flush()
+
+
+# -- recipients of messages the system sends (alerts, reminders, started conversations) ------------
+
+
+def get_officer(session: Session, officer_id: int) -> Officer | None:
+    """Return one officer with their office."""
+    return session.get(Officer, officer_id)
+
+
+def list_role_holders(session: Session, office_id: int, role: Role, *, upward: bool = True) -> list[Officer]:
+    """Return the active holders of a role in an office and, when `upward`, in every office above it.
+
+    "Above" follows the region tree: the province office is above a kabupaten/kota office.
+    """
+    office = session.get(Office, office_id)
+    if office is None:
+        return []
+    codes = [office.region_code]
+    if upward:
+        parent = session.scalar(select(Region.parent_code).where(Region.code == office.region_code))
+        while parent is not None:
+            codes.append(parent)
+            parent = session.scalar(select(Region.parent_code).where(Region.code == parent))
+    return list(session.scalars(
+        select(Officer).join(Office, Officer.office_id == Office.id)
+        .where(Office.region_code.in_(codes), Officer.role == role, Officer.active.is_(True))
+        .order_by(Officer.id)
+    ))
+
+
+def get_preferred_identity(session: Session, officer_id: int,
+                           channels: Sequence[str] | None = None) -> ChannelIdentity | None:
+    """Return the chat address to reach an officer at: the one they wrote from last (of `channels`, if given)."""
+    stmt = (select(ChannelIdentity).where(ChannelIdentity.officer_id == officer_id)
+            .order_by(ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id.desc()))
+    if channels is not None:
+        stmt = stmt.where(ChannelIdentity.channel.in_(list(channels)))
+    return session.scalars(stmt.limit(1)).first()

@@ -1,12 +1,29 @@
-"""The `Channel` protocol (`name`, `send(address, reply)`) and `SendError`."""
+"""The `Channel` protocol (`name`, `send(outgoing) -> provider id`), `Outgoing` and `SendError`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from starlette.routing import BaseRoute
 
 from handlers.types import Reply
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as a channel sends it: free text (with its files), or `template` with its `variables`."""
+
+    id: int
+    channel: str
+    address: str
+    reply: Reply
+    attempts: int = 1
+    template: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    kind: str = "reply"
 
 
 class SendError(Exception):
@@ -19,10 +36,17 @@ class SendError(Exception):
 
 
 class Channel(Protocol):
-    name: str
+    """What the outbox sends through: one prepared message at a time, failures classified."""
 
-    async def send(self, address: str, reply: Reply) -> None:
-        """Deliver one reply to a chat address, or raise `SendError`."""
+    name: str
+    # Business-initiated messages later than this after the contact's last message need a template
+    # (WhatsApp: 24 hours); None when the platform has no such window.
+    session_window: timedelta | None
+    # Approved templates by message kind (alert, reminder, digest, notice).
+    templates: Mapping[str, str]
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Deliver one message; return the provider's message id, or raise `SendError`."""
 
 
 class ChannelService(Channel, Protocol):
@@ -36,3 +60,6 @@ class ChannelService(Channel, Protocol):
 
     async def stop(self) -> None:
         """Stop taking input and let in-flight turns finish."""
+
+    async def close(self) -> None:
+        """Release the provider client, once the outbox sent its last round."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import hmac
 import logging
 import mimetypes
 import warnings
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -44,9 +44,8 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
-from bot.channels.base import SendError
+from bot.channels.base import Outgoing, SendError
 from bot.config import Settings
-from bot.outbox import Outbox, enqueue_replies
 from bot.runner import Runner
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
@@ -68,6 +67,8 @@ MENU = (
 )
 # Labels this short share a keyboard row (Rendah / Sedang / Tinggi); longer ones get a row each.
 SHORT_LABEL = 12
+# Seconds a send may take: long, so that a slow but accepted send is not sent again as a duplicate.
+SEND_TIMEOUT = 60.0
 
 
 # ---------------------------------------------------------------- Update → Inbound
@@ -184,9 +185,10 @@ class RetryingRateLimiter(AIORateLimiter):
         for attempt in range(self.retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except BadRequest:
+            except (BadRequest, TimedOut):
+                # A timed-out request may have been accepted: the outbox decides, after a backoff, whether to resend.
                 raise
-            except NetworkError as exc:  # 5xx, connection refused, timed out
+            except NetworkError as exc:  # 5xx, connection refused
                 if attempt == self.retries:
                     raise
                 delay = self.backoff * 2**attempt
@@ -269,6 +271,8 @@ class TelegramChannel:
         )
         if request is not None:  # an in-memory Bot API, for benchmarks
             builder = builder.request(request).get_updates_request(request)
+        else:
+            builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT).media_write_timeout(SEND_TIMEOUT)
         if self.webhook:
             builder = builder.updater(None)
         self.app = builder.build()
@@ -300,7 +304,6 @@ class TelegramChannel:
             assert self.app.updater is not None
             await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             log.info("telegram bot id=%s: long polling", self.app.bot.id)
-        await self.outbox.start()
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight turns finish (each is saved as it ends), then close."""
@@ -309,8 +312,10 @@ class TelegramChannel:
             await self.app.updater.stop()  # also confirms the fetched updates to Telegram
         if self.app.running:
             await self.app.stop()  # drains the update queue and waits for running handlers
-        await self.outbox.stop()  # a last round for replies the handlers just left to it; the bot still sends
-        await self.app.shutdown()
+
+    async def close(self) -> None:
+        """Release the Bot API client (after the outbox sent its last round through it)."""
+        await self.app.shutdown()  # PTB returns at once if the app was never initialised
 
     async def _set_commands(self) -> None:
         try:
@@ -385,29 +390,8 @@ class TelegramChannel:
         return [Media(kind, file_id, content_type, str(stored))]
 
     async def _turn(self, inbound: Inbound) -> None:
-        replies = await self.runner.run_turn_async(inbound)
-        for n, reply in enumerate(replies):
-            try:
-                await self.send(inbound.address, reply)
-            except SendError as exc:
-                if not exc.retryable:  # blocked by the user, chat gone: nothing a retry can fix
-                    raise
-                # Telegram stayed down through the quick retries: the turn is saved, so its replies must
-                # not be lost. The outbox keeps them and retries with backoff, in order.
-                await self.runner.call(self._keep_unsent, inbound, replies[n:])
-                self.outbox.wake()
-                log.warning("telegram: %d reply(ies) handed to the outbox after: %s",
-                            len(replies) - n, exc)
-                return
-
-    def _keep_unsent(self, inbound: Inbound, replies: list[Reply]) -> None:
-        with self.runner.sessions.begin() as session:
-            enqueue_replies(session, inbound, replies, self.runner.clock())
-
-    @functools.cached_property
-    def outbox(self) -> Outbox:
-        """Where replies go when Telegram cannot take them now (drained by this channel while it runs)."""
-        return Outbox(self.runner.sessions, {CHANNEL: self}, clock=self.runner.clock, offload=self.runner.call)
+        # The runner writes the replies to the outbox with the turn and wakes it: they leave from there.
+        await self.runner.run_turn_async(inbound)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The one catch-all of the Telegram entry point.
@@ -417,9 +401,9 @@ class TelegramChannel:
         if chat is None or chat.type != chat.PRIVATE:
             return
         try:
-            await self.app.bot.send_message(chat.id, t("engine.error", self._lang_of(update)))
-        except TelegramError:
-            log.warning("telegram: could not send the error notice update_id=%s", update_id)
+            await self.runner.apologise_async(CHANNEL, str(chat.id), self._lang_of(update))
+        except Exception:  # noqa: BLE001 - the database may be what failed; the log above has the cause
+            log.warning("telegram: could not queue the error notice update_id=%s", update_id)
 
     def _lang_of(self, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None
@@ -428,12 +412,36 @@ class TelegramChannel:
 
     # -------------------------------------------------------- output
 
-    async def send(self, address: str, reply: Reply) -> None:
-        """Deliver one reply (its choices on the last part of a long text), or raise `SendError`."""
-        parts = split_text(reply.text)
+    session_window: timedelta | None = None  # Telegram lets a bot write to its chats at any time
+    templates: Mapping[str, str] = {}
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Deliver one message (long text split, choices on the last part, files as photo/document).
+
+        Returns the Bot API id of the last message sent, or raises `SendError`.
+        """
+        reply = message.reply
+        chat = int(message.address)
+        media = [m for m in reply.media if m.stored_path]
+        caption = reply.text if media and len(reply.text) <= MessageLimit.CAPTION_LENGTH else None
+        parts = [] if caption is not None else [p for p in split_text(reply.text) if p]
+        sent: Message | None = None
         try:
             for n, part in enumerate(parts, start=1):
-                await self.app.bot.send_message(int(address), part,
-                                                reply_markup=markup(reply) if n == len(parts) else None)
+                last = n == len(parts) and not media
+                sent = await self.app.bot.send_message(chat, part, reply_markup=markup(reply) if last else None)
+            for n, item in enumerate(media, start=1):
+                last = n == len(media)
+                sent = await self._send_file(chat, item, caption if n == 1 else None,
+                                             markup(reply) if last else None)
         except TelegramError as exc:
             raise send_error(exc) from exc
+        return f"{chat}:{sent.message_id}" if sent is not None else None
+
+    async def _send_file(self, chat: int, media: Media, caption: str | None, reply_markup: Any) -> Message:
+        assert media.stored_path is not None
+        path = Path(media.stored_path)
+        if media.kind == "photo":
+            return await self.app.bot.send_photo(chat, path, caption=caption, reply_markup=reply_markup)
+        return await self.app.bot.send_document(chat, path, filename=media.ref or path.name, caption=caption,
+                                                reply_markup=reply_markup)

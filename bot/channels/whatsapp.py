@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,9 +23,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.attachments import store_bytes
-from bot.channels.base import SendError
+from bot.channels.base import Outgoing, SendError
 from bot.config import Settings
-from bot.outbox import Outbox, Outgoing, enqueue_replies
 from bot.runner import Runner
 from handlers.texts import t
 from handlers.types import Inbound, Location, Media, Reply
@@ -36,7 +35,12 @@ BODY_LIMIT = 1600
 # Free-form messages only within 24 hours of the contact's last message (error 63016); else a template.
 WINDOW = timedelta(hours=24)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Media downloads; sends get longer, so that a slow but accepted send is not repeated as a duplicate.
 HTTP_TIMEOUT = 15.0
+SEND_TIMEOUT = 60.0
+
+# (outbox message id from the callback URL, Twilio MessageSid, status, error) -> whether the message is known.
+OnStatus = Callable[[int | None, str | None, str, str | None], Awaitable[bool]]
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +157,12 @@ def _seconds(value: str | None) -> float | None:
 # -- the channel -----------------------------------------------------------------------------------
 
 class WhatsAppChannel:
-    """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server, sends via the outbox."""
+    """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server; sends what the outbox gives it."""
 
     name = CHANNEL
-    session_window = WINDOW
+    session_window: timedelta | None = WINDOW
 
-    def __init__(self, settings: Settings, runner: Runner, *, outbox: Outbox | None = None) -> None:
+    def __init__(self, settings: Settings, runner: Runner, *, on_status: OnStatus | None = None) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_whatsapp_from
         assert settings.public_base_url, "WhatsApp needs PUBLIC_BASE_URL"
         token = settings.twilio_auth_token.get_secret_value()
@@ -168,25 +172,25 @@ class WhatsAppChannel:
         self.public_base_url = settings.public_base_url
         self.templates = dict(settings.twilio_templates)
         self.validator = RequestValidator(token)
-        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url)
+        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
         self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)
         self._credentials = (settings.twilio_account_sid, token)
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
-        self._own_outbox = outbox is None
-        self.outbox = outbox or Outbox(runner.sessions, {CHANNEL: self}, clock=runner.clock, offload=runner.call,
-                                       rates={CHANNEL: settings.twilio_mps})
+        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback.
+        self.on_status = on_status
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
                 Route("/whatsapp/status", self.status, methods=["POST"])]
 
     async def start(self) -> None:
-        if self._own_outbox:
-            await self.outbox.start()
+        pass
 
     async def stop(self) -> None:
-        if self._own_outbox:
-            await self.outbox.stop()
+        pass  # the webhooks stop with the web server; sending stops with close()
+
+    async def close(self) -> None:
+        """Release the HTTP clients (after the outbox sent its last round through them)."""
         await self._media.aclose()
         await self._twilio_http.aclose()
 
@@ -214,20 +218,12 @@ class WhatsAppChannel:
             stored = [await self._download(m, message.message_id or "") for m in message.media]
             message = replace(message, media=tuple(stored))
         try:
-            await self.runner.run_turn_async(message, self._queue_replies)
+            # The runner writes the replies to the outbox with the turn and wakes it.
+            await self.runner.run_turn_async(message)
         except Exception:  # the route's one catch-all: apologise in chat, keep the webhook answering
             log.error("whatsapp: turn failed message=%s", message.message_id, exc_info=True)
-            await self.runner.call(self._queue_apology, message)
-        self.outbox.wake()
+            await self.runner.apologise_async(CHANNEL, message.address)
         return Response(EMPTY_TWIML, media_type="text/xml")
-
-    def _queue_replies(self, session: Any, inbound: Inbound, replies: list[Reply]) -> None:
-        enqueue_replies(session, inbound, replies, self.outbox.clock())
-
-    def _queue_apology(self, inbound: Inbound) -> None:
-        with self.runner.sessions.begin() as session:
-            apology = Reply(t("engine.error", self.settings.language), lang=self.settings.language)
-            enqueue_replies(session, inbound, [apology], self.outbox.clock())
 
     async def status(self, request: Request) -> Response:
         """Record a delivery status callback on the outbox message it belongs to."""
@@ -239,8 +235,10 @@ class WhatsAppChannel:
             return Response(status_code=400)
         outbox_id = request.query_params.get("outbox")
         code = form.get("ErrorCode")
-        found = await self.runner.call(
-            self.outbox.record_delivery, int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
+        if self.on_status is None:
+            return Response()
+        found = await self.on_status(
+            int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
             str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
         if not found:
             log.info("whatsapp: status callback for an unknown message")
@@ -280,12 +278,7 @@ class WhatsAppChannel:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send(self, address: str, reply: Reply) -> None:
-        """Send a reply as free text now (the outbox is the normal way: it tracks delivery)."""
-        for body in split_body(render(reply)):
-            await self._create(to=address, body=body)
-
-    async def deliver(self, message: Outgoing) -> str | None:
+    async def send(self, message: Outgoing) -> str | None:
         """Send a claimed outbox message: its template if one was chosen, else the text in parts."""
         callback = public_url(self.public_base_url, "/whatsapp/status", f"outbox={message.id}")
         if message.template is not None:

@@ -1,4 +1,4 @@
-"""The outbox with in-memory channels: once per key, order per chat, backoff, Retry-After, pacing, leases."""
+"""The outbox with in-memory channels: once per key, order per chat, backoff, Retry-After, pacing, resends."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class MemoryChannel:
 
     name = "memory"
     session_window = None
+    templates: dict[str, str] = {}
 
     def __init__(self, failures: list[BaseException] | None = None, delay: float = 0.0) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -30,7 +31,7 @@ class MemoryChannel:
         self.delay = delay
         self._lock = threading.Lock()
 
-    async def deliver(self, message: Outgoing) -> str:
+    async def send(self, message: Outgoing) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures:
@@ -38,18 +39,6 @@ class MemoryChannel:
         with self._lock:
             self.sent.append((message.address, message.reply.text))
             return f"P{len(self.sent)}"
-
-
-class SendOnlyChannel:
-    """A channel with only the base protocol's `send` (Telegram's shape)."""
-
-    name = "plain"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Reply]] = []
-
-    async def send(self, address: str, reply: Reply) -> None:
-        self.sent.append((address, reply))
 
 
 def queue(sessions, clock, *items: tuple[str, str], channel: str = "memory") -> list[int]:
@@ -148,18 +137,61 @@ def test_permanent_failures_and_adapter_bugs_fail_without_a_retry(sessions, cloc
     assert (row.status, row.attempts, row.error) == (OutboxStatus.FAILED, 1, expected)
 
 
-def test_a_claim_whose_sender_died_is_failed_not_resent(sessions, clock):
+def test_a_claim_whose_lease_ran_out_is_sent_again_and_counted_as_a_possible_duplicate(sessions, clock):
     queue(sessions, clock, ("a", "halo"))
     with sessions.begin() as s:
-        assert len(outbox.claim_due(s, ["memory"], clock(), clock() + LEASE, 10)) == 1
+        assert len(outbox.claim_due(s, ["memory"], clock(), clock() + LEASE, 10, "gone")) == 1
     channel = MemoryChannel()
-    box = Outbox(sessions, {"memory": channel}, clock=clock)
-    asyncio.run(box.drain())
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
     assert rows(sessions)["k:a:halo"].status == OutboxStatus.SENDING  # still within its lease
     clock.advance(minutes=6)
-    asyncio.run(box.drain())
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
     row = rows(sessions)["k:a:halo"]
-    assert row.status == OutboxStatus.FAILED and "not retried" in row.error and channel.sent == []
+    assert (row.status, row.attempts, row.possible_duplicates) == (OutboxStatus.SENT, 2, 1)
+    assert channel.sent == [("a", "halo")]
+
+
+def test_claims_of_a_dead_process_are_sent_again_at_once_and_a_live_ones_are_left_alone(sessions, clock):
+    queue(sessions, clock, ("a", "halo"), ("b", "halo"))
+    with sessions.begin() as s:
+        assert [m.address for m in outbox.claim_due(s, ["memory"], clock(), clock() + LEASE, 1,
+                                                     "dead0000000000000")] == ["a"]
+        outbox.claim_due(s, ["memory"], clock(), clock() + LEASE, 1, "alive000000000000")
+    channel = MemoryChannel()
+    box = Outbox(sessions, {"memory": channel}, clock=clock, boot_id="me",
+                 is_dead=lambda boot_id: boot_id.startswith("dead"))
+    asyncio.run(box.drain())
+    assert channel.sent == [("a", "halo")]
+    by_address = {m.address: m for m in rows(sessions).values()}
+    assert (by_address["a"].status, by_address["a"].possible_duplicates, by_address["a"].claimed_by) == (
+        OutboxStatus.SENT, 1, "me")
+    assert (by_address["b"].status, by_address["b"].claimed_by) == (OutboxStatus.SENDING, "alive000000000000")
+
+
+def test_a_message_not_sent_by_its_expiry_is_expired_never_sent_late(sessions, clock):
+    with sessions.begin() as s:
+        enqueue(s, "memory", "a", Reply("rapat jam 10"), key="reminder", now=clock(),
+                expires_at=clock() + timedelta(hours=1))
+        enqueue(s, "memory", "b", Reply("besok"), key="later", now=clock(),
+                not_before=clock() + timedelta(minutes=30), expires_at=clock() + timedelta(hours=2))
+    channel = MemoryChannel()
+    clock.advance(hours=1)  # the process was down for an hour
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    assert rows(sessions)["reminder"].status == OutboxStatus.EXPIRED
+    assert channel.sent == [("b", "besok")]  # missed while down, still useful: sent once
+
+
+def test_a_message_held_by_its_not_before_does_not_hold_up_the_chat(sessions, clock):
+    with sessions.begin() as s:
+        enqueue(s, "memory", "a", Reply("pengingat"), key="reminder", now=clock(),
+                not_before=clock() + timedelta(hours=1))
+        enqueue(s, "memory", "a", Reply("balasan"), key="reply", now=clock())
+    channel = MemoryChannel()
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    assert channel.sent == [("a", "balasan")]
+    clock.advance(hours=1)
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    assert channel.sent == [("a", "balasan"), ("a", "pengingat")]
 
 
 def test_sends_are_paced_under_the_channel_rate(sessions, clock):
@@ -170,12 +202,12 @@ def test_sends_are_paced_under_the_channel_rate(sessions, clock):
     assert len(channel.sent) == 6 and time.monotonic() - started >= 5 / 50 * 0.9
 
 
-def test_a_channel_with_only_send_is_served_and_other_channels_rows_are_left_alone(sessions, clock):
-    plain = SendOnlyChannel()
-    queue(sessions, clock, ("a", "halo"), channel="plain")
+def test_other_channels_rows_are_left_alone(sessions, clock):
+    channel = MemoryChannel()
+    queue(sessions, clock, ("a", "halo"))
     queue(sessions, clock, ("b", "halo"), channel="elsewhere")
-    asyncio.run(Outbox(sessions, {"plain": plain}, clock=clock).drain())
-    assert [(a, r.text) for a, r in plain.sent] == [("a", "halo")]
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    assert channel.sent == [("a", "halo")]
     assert rows(sessions)["k:b:halo"].status == OutboxStatus.PENDING
 
 

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 import handlers
+from bot.config import Settings
+from bot.runner import draft_ttl
 from handlers import engine, rakor
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, StartFlow, State, ToRole
 from storage import people
@@ -20,6 +22,7 @@ from tests.conftest import add_officer
 # Monday 23 November 2026, 07:00 WITA: before the H-1 reminder of a rakor on Tuesday.
 MONDAY_0700_WITA = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 TUESDAY_0900_WITA = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+SETTINGS = Settings(database_url="sqlite://", language="id")
 
 
 @dataclass
@@ -34,8 +37,10 @@ class Chat:
 
     def ctx(self, session) -> Ctx:
         officer = session.get(Officer, self.officer_id)
+        # As the runner does: the draft lives as long as its flow declares.
         return Ctx(session=session, now=self.now, lang=officer.language or "id", channel="console",
-                   address=f"officer-{self.officer_id}", officer=officer)
+                   address=f"officer-{self.officer_id}", officer=officer,
+                   draft_ttl=draft_ttl(self.state.flow, SETTINGS))
 
     def say(self, text: str | None = None, **kw) -> str:
         with self.sessions.begin() as session:

@@ -207,6 +207,11 @@ class FakeTelegram:
         message["photo"] = [{"file_id": "SENT", "file_unique_id": "SENT", "width": 1, "height": 1}]
         return message
 
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self.bot_message(params, kind="document")
+        message["document"] = {"file_id": "SENTDOC", "file_unique_id": "SENTDOC"}
+        return message
+
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return {**self.bot_message(params), "message_id": int(params["message_id"])}
 
@@ -306,7 +311,8 @@ class TelegramUser:
         """Every sendMessage/sendPhoto the bot made to this chat."""
         with self.fake._lock:
             return [c for c in self.fake.calls
-                    if c.method in ("sendMessage", "sendPhoto") and int(c.params["chat_id"]) == self.chat_id]
+                    if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+                    and int(c.params["chat_id"]) == self.chat_id]
 
     def texts(self) -> list[str]:
         return [c.params.get("text", "") for c in self.received()]

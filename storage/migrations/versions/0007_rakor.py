@@ -1,7 +1,7 @@
 """rakor meetings, invitees, minutes and agreements; guests' institution; per-office reminder offsets
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0007'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.base import SendError
+from bot.channels.base import Outgoing, SendError
 from bot.channels.telegram import (
     RetryingRateLimiter,
     TelegramChannel,
@@ -178,7 +178,7 @@ def test_a_send_is_retried_after_a_502_and_after_429_retry_after(fake, settings)
     fake.fail_next("sendMessage", 502)
     fake.fail_next("sendMessage", 429, retry_after=1)
     started = time.monotonic()
-    run(channel, lambda: channel.send("7001", Reply("Laporan tersimpan.")))
+    run(channel, lambda: channel.send(Outgoing(1, "telegram", "7001", Reply("Laporan tersimpan."))))
     sends = fake.calls_of("sendMessage")
     assert [c.result is not None for c in sends] == [False, False, True]
     assert sends[2].at - sends[1].at >= 1.0  # retry_after honoured
@@ -189,13 +189,13 @@ def test_a_send_that_keeps_failing_raises_a_classified_send_error(fake, settings
     channel = channel_for(fake, settings)
     fake.fail_next("sendMessage", 502, times=3)
     with pytest.raises(SendError) as failed:
-        run(channel, lambda: channel.send("7001", Reply("halo")))
+        run(channel, lambda: channel.send(Outgoing(1, "telegram", "7001", Reply("halo"))))
     assert failed.value.retryable and len(fake.calls_of("sendMessage")) == 3
 
     fake.fail_next("sendMessage", 403)
     channel = channel_for(fake, settings)  # a rate limiter belongs to one event loop
     with pytest.raises(SendError) as refused:
-        run(channel, lambda: channel.send("7001", Reply("halo")))
+        run(channel, lambda: channel.send(Outgoing(1, "telegram", "7001", Reply("halo"))))
     assert not refused.value.retryable
 
 
@@ -214,30 +214,51 @@ def test_photos_and_documents_are_downloaded_to_the_attachment_store(fake, setti
 
 
 class BrokenRunner:
-    def run_turn(self, inbound: Inbound) -> list[Reply]:
+    """Fails every turn; the apology it is asked for is recorded."""
+
+    def __init__(self) -> None:
+        self.apologies: list[tuple[str, str, str | None]] = []
+
+    async def run_turn_async(self, inbound: Inbound) -> list[Reply]:
         raise RuntimeError("database went away")
+
+    async def apologise_async(self, channel: str, address: str, lang: str | None = None) -> None:
+        self.apologies.append((channel, address, lang))
 
 
 def test_a_failing_turn_is_logged_and_the_user_gets_the_generic_apology(fake, settings, caplog):
-    channel = channel_for(fake, settings, BrokenRunner())
+    broken = BrokenRunner()
+    channel = channel_for(fake, settings, broken)
     run(channel, lambda: channel.app.process_update(update(channel.app.bot, text="Rahasia: nama saksi Pak Ahmad")))
-    assert [c.params["text"] for c in fake.calls_of("sendMessage")] == [
-        "Maaf, terjadi gangguan di sistem. Jawaban terakhir Anda belum tersimpan; silakan kirim ulang."]
+    assert broken.apologies == [("telegram", "7001", "id")]  # queued in the outbox like every message
     [record] = [r for r in caplog.records if r.name == "bot.channels.telegram"]
     assert record.exc_info and "update_id=1" in record.getMessage()
     assert "Ahmad" not in caplog.text
 
 
-def test_a_turn_through_the_adapter_reaches_the_runner_and_renders_its_replies(fake, settings, runner, sessions):
+def delivering_runner(runner):
+    from bot.runner import Delivery
+
+    runner.delivery = Delivery(outbox_channels=frozenset({"telegram"}))
+    return runner
+
+
+def test_a_turn_through_the_adapter_reaches_the_runner_and_its_replies_leave_through_the_outbox(
+        fake, settings, runner, sessions):
+    from bot.outbox import Outbox
     from tests.conftest import add_officer
 
     with sessions.begin() as s:
         add_officer(s, "7001", channel="telegram")
-    channel = channel_for(fake, settings, runner)
+    channel = channel_for(fake, settings, delivering_runner(runner))
+    box = Outbox(sessions, {"telegram": channel}, clock=runner.clock)
 
     async def chat() -> None:
         await channel.app.process_update(update(channel.app.bot, text="/lapor"))
+        assert fake.calls_of("sendMessage") == []  # written to the outbox with the turn, not sent by the handler
+        await box.drain()
         await channel.app.process_update(press("1", message_id=500, bot=channel.app.bot))
+        await box.drain()
 
     run(channel, chat)
     sent = fake.calls_of("sendMessage")
@@ -250,25 +271,56 @@ def test_a_turn_through_the_adapter_reaches_the_runner_and_renders_its_replies(f
     assert fake.calls_of("answerCallbackQuery")[0].params["callback_query_id"] == "q1"
 
 
-def test_replies_telegram_will_not_take_are_kept_in_the_outbox_and_sent_later(fake, settings, runner, sessions):
+def test_replies_telegram_will_not_take_now_are_retried_by_the_outbox(fake, settings, runner, sessions, clock):
+    from bot.outbox import Outbox
     from storage import outbox as outbox_rows
     from storage.models import OutboxStatus
     from tests.conftest import add_officer
 
     with sessions.begin() as s:
         add_officer(s, "7001", channel="telegram")
-    channel = channel_for(fake, settings, runner)
+    channel = channel_for(fake, settings, delivering_runner(runner))
+    box = Outbox(sessions, {"telegram": channel}, clock=clock)
     fake.fail_next("sendMessage", 502, times=3)  # more than the quick retries (2)
 
     async def chat() -> None:
         await channel.app.process_update(update(channel.app.bot, text="/lapor"))
+        await box.drain()
         with sessions.begin() as s:
             [kept] = outbox_rows.list_messages(s)
             assert (kept.channel, kept.address, kept.status) == ("telegram", "7001", OutboxStatus.PENDING)
-        await channel.outbox.drain()  # Telegram is back
+        clock.advance(seconds=2)
+        await box.drain()  # Telegram is back
 
     run(channel, chat)
     sent = [c.params["text"] for c in fake.calls_of("sendMessage") if c.result is not None]
     assert sent == ["Jenis kejadian apa?"]
     with sessions.begin() as s:
         assert [m.status for m in outbox_rows.list_messages(s)] == [OutboxStatus.SENT]
+
+
+def test_a_long_text_and_files_go_out_as_parts_photo_and_document_with_the_keyboard_last(fake, settings, tmp_path):
+    from handlers.types import Media
+
+    photo, pdf = tmp_path / "peta.png", tmp_path / "notulen.pdf"
+    photo.write_bytes(b"\x89PNG fake")
+    pdf.write_bytes(b"%PDF-1.4 fake")
+    channel = channel_for(fake, settings)
+    choices = (Choice("ok", "OK"),)
+    media = (Media("photo", "peta.png", "image/png", str(photo)), Media("document", "notulen.pdf",
+                                                                        "application/pdf", str(pdf)))
+    short = Reply("Peta kejadian", choices=choices, media=media)
+    long = Reply("\n".join("baris " + "x" * 60 for _ in range(80)), media=media[:1])
+    ids = run(channel, lambda: asyncio.gather(channel.send(Outgoing(1, "telegram", "7001", short)),
+                                              channel.send(Outgoing(2, "telegram", "7002", long))))
+    assert all(i and i.startswith("700") for i in ids)
+    photos, documents = fake.calls_of("sendPhoto"), fake.calls_of("sendDocument")
+    mine = [c for c in photos + documents if int(c.params["chat_id"]) == 7001]
+    assert [c.method for c in mine] == ["sendPhoto", "sendDocument"]
+    assert mine[0].params["caption"] == "Peta kejadian" and "caption" not in mine[1].params
+    assert "inline_keyboard" in mine[1].params["reply_markup"]  # the choices ride on the last message
+    # Over the 1,024-character caption limit: the text goes first as messages, the photo after without caption.
+    texts = [c for c in fake.calls_of("sendMessage") if int(c.params["chat_id"]) == 7002]
+    assert len(texts) == 2 and all(len(c.params["text"]) <= 4096 for c in texts)
+    [late_photo] = [c for c in photos if int(c.params["chat_id"]) == 7002]
+    assert "caption" not in late_photo.params

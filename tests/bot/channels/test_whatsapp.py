@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot import outbox as bot_outbox
+from bot.outbox import Outbox
+from bot.runner import Delivery
 from bot.channels.whatsapp import BODY_LIMIT, WhatsAppChannel, render, split_body, to_inbound
 from bot.web import build_web
 from handlers.types import Choice, Inbound, Location, Media, Reply
@@ -55,20 +58,39 @@ def whatsapp_officer(sessions):
         return add_officer(s, OFFICER, channel="whatsapp")
 
 
-Steps = Callable[[WhatsAppChannel, httpx.AsyncClient], Awaitable[Any]]
+Steps = Callable[["Served", httpx.AsyncClient], Awaitable[Any]]
+
+
+@dataclass
+class Served:
+    """The channel as `siaga run` wires it: its routes in-process, and the app's outbox (drained by hand)."""
+
+    channel: WhatsAppChannel
+    outbox: Outbox
 
 
 def scenario(runner, settings, steps: Steps) -> Any:
     """Run `steps` with the channel's routes served in-process (the outbox drained by hand)."""
+    runner.delivery = Delivery(outbox_channels=frozenset({"whatsapp"}), reach=("whatsapp",))
+
     async def main() -> Any:
-        channel = WhatsAppChannel(settings, runner)
+        box: Outbox | None = None
+
+        async def on_status(*report: Any) -> bool:
+            assert box is not None
+            return await asyncio.to_thread(box.record_delivery, *report)
+
+        channel = WhatsAppChannel(settings, runner, on_status=on_status)
+        box = Outbox(runner.sessions, {"whatsapp": channel}, clock=runner.clock,
+                     rates={"whatsapp": settings.twilio_mps})
         transport = httpx.ASGITransport(app=build_web(channel.routes()))
         # The app is reached at an internal address; Twilio signed the public one (a proxy sits between).
         async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8080") as client:
             try:
-                return await steps(channel, client)
+                return await steps(Served(channel, box), client)
             finally:
                 await channel.stop()
+                await channel.close()
     return asyncio.run(main())
 
 
@@ -173,7 +195,7 @@ def test_a_photo_is_downloaded_with_the_account_credentials_and_stored(runner, w
     seen: list[Inbound] = []
     original = runner.run_turn
 
-    def spy(inbound, on_replies=None):
+    def spy(inbound, on_replies=None):  # noqa: ANN001
         seen.append(inbound)
         return original(inbound, on_replies)
 
