@@ -1,0 +1,147 @@
+"""A rakor end to end on WhatsApp (a fake Twilio): invitation, RSVP, both reminders at local times, a restart between.
+
+The pieces `siaga run` wires (runner, ticks of handlers.SCHEDULED, started flows, outbox, WhatsApp adapter) run
+in this process against one database, with a clock the test moves; APScheduler's only part, calling the ticks
+on an interval, is replaced by calling them every 15 simulated minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import handlers
+from bot.channels.whatsapp import WhatsAppChannel
+from bot.config import Settings
+from bot.outbox import Outbox
+from bot.runner import Delivery, Runner
+from handlers import rakor
+from handlers.types import Inbound
+from storage import people
+from storage import rakor as store
+from storage.db import make_sessions
+from storage.models import Role
+from tests.conftest import Clock, add_office, prepare
+from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio
+
+MONDAY_0700_WITA = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
+TUESDAY_0900_WITA = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+TEMPLATES = {"notice": "HX" + "a" * 32, "reminder": "HX" + "b" * 32}
+WITA, WIB, GUEST = "whatsapp:+62811000001", "whatsapp:+62811000002", "whatsapp:+62811000003"
+
+
+class Siaga:
+    """One 'process': a runner, the WhatsApp adapter and the outbox on a fresh session factory."""
+
+    def __init__(self, url: str, settings: Settings, clock: Clock) -> None:
+        self.sessions = make_sessions(url)
+        self.runner = Runner(self.sessions, settings, clock=clock,
+                             delivery=Delivery(frozenset({"whatsapp"}), reach=("whatsapp",)))
+        self.channel = WhatsAppChannel(settings, self.runner)
+        self.outbox = Outbox(self.sessions, {"whatsapp": self.channel}, clock=clock)
+
+    async def round(self) -> None:
+        """What the scheduler does each round: every tick, the waiting started flows; then the outbox drains."""
+        for tick in handlers.SCHEDULED:
+            self.runner.run_tick(tick)
+        self.runner.open_due_starts()
+        await self.outbox.drain()
+
+    async def say(self, address: str, text: str) -> None:
+        self.runner.run_turn(Inbound("whatsapp", address, text=text))
+        await self.outbox.drain()
+
+    async def close(self) -> None:
+        await self.channel.close()
+        self.runner.close()
+        self.sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def world(database_factory):
+    url = database_factory()
+    engine = prepare(url)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        for region, tz, address, role, name in (
+            ("63.71", "Asia/Makassar", WITA, Role.OFFICER, "Petugas Kota"),
+            ("62.71", "Asia/Pontianak", WIB, Role.OFFICER, "Petugas Palangka Raya"),
+            ("63.71", "Asia/Makassar", GUEST, Role.GUEST, "Ketua KPU"),
+        ):
+            invite = people.add_invite(s, add_office(s, region, tz), role, MONDAY_0700_WITA, name=name,
+                                       institution="KPU" if role == Role.GUEST else None)
+            people.redeem_invite(s, invite.code, "whatsapp", address, MONDAY_0700_WITA - timedelta(hours=1))
+        office = people.get_office_by_region(s, "63.71")
+        # What `siaga rakor add --office 63.71 --invite 63.71 62.71 officer:ID` stores.
+        guest = people.get_identity(s, "whatsapp", GUEST).officer
+        store.add_rakor(s, office_id=office.id, title="Rakor pilkada", starts_at=TUESDAY_0900_WITA,
+                        place="Aula Kesbangpol", now=MONDAY_0700_WITA,
+                        invitee_ids=rakor.resolve_targets(s, [f"office:{office.id}", "office:" + str(
+                            people.get_office_by_region(s, "62.71").id), f"officer:{guest.id}"]))
+    engine.dispose()
+    with FakeTwilio() as fake:
+        settings = Settings(DATABASE_URL=url, PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid,
+                            TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=SENDER,
+                            TWILIO_API_BASE_URL=fake.url, TWILIO_TEMPLATES=TEMPLATES, SIAGA_LANGUAGE="id")
+        yield url, settings, fake
+
+
+def text_of(message: dict[str, str]) -> str:
+    """A sent message's words: its body, or a template's variables."""
+    if "Body" in message:
+        return message["Body"]
+    return " / ".join(json.loads(message["ContentVariables"]).values())
+
+
+def test_invitation_rsvp_and_both_reminders_arrive_once_at_local_times_across_a_restart(world):
+    url, settings, fake = world
+    clock = Clock(MONDAY_0700_WITA)
+    arrived: list[tuple[datetime, str, str]] = []
+
+    def note_new(before: int) -> None:
+        arrived.extend((clock(), m["To"], text_of(m)) for m in fake.messages[before:])
+
+    async def main() -> None:
+        siaga = Siaga(url, settings, clock)
+        await siaga.round()
+        invitations = {m["To"]: m["Body"] for m in fake.messages}
+        assert set(invitations) == {WITA, WIB, GUEST}
+        assert "Waktu: Selasa, 24/11/2026 09:00 WITA" in invitations[WITA]
+        assert "Waktu: Selasa, 24/11/2026 08:00 WIB" in invitations[WIB]
+        assert "1. Hadir\n2. Tidak hadir\n3. Diwakilkan" in invitations[GUEST]
+        clock.advance(minutes=15)
+        await siaga.say(WITA, "1")
+        await siaga.say(WIB, "3")
+        await siaga.say(WIB, "Sekretaris Badan")
+        await siaga.say(GUEST, "tidak hadir")
+        replies = [m for m in fake.messages[3:]]
+        assert [r["To"] for r in replies] == [WITA, WIB, WIB, GUEST]
+        assert replies[0]["Body"].startswith("Terima kasih. Jawaban Anda untuk \"Rakor pilkada\": Hadir")
+
+        # Every 15 minutes until the meeting; a restart (a new process on the same database) on Monday evening.
+        while clock() < TUESDAY_0900_WITA + timedelta(minutes=30):
+            clock.advance(minutes=15)
+            if clock() == datetime(2026, 11, 23, 12, 0, tzinfo=UTC):
+                await siaga.close()
+                siaga = Siaga(url, settings, clock)
+            before = len(fake.messages)
+            await siaga.round()
+            note_new(before)
+        await siaga.close()
+
+    asyncio.run(main())
+    assert [(when, to) for when, to, _ in arrived] == [
+        (datetime(2026, 11, 23, 0, 0, tzinfo=UTC), WITA),   # Monday 08:00 WITA
+        (datetime(2026, 11, 23, 1, 0, tzinfo=UTC), WIB),    # Monday 08:00 WIB
+        (datetime(2026, 11, 23, 23, 0, tzinfo=UTC), WITA),  # Tuesday 07:00 WITA, two hours before
+        (datetime(2026, 11, 23, 23, 0, tzinfo=UTC), WIB),
+    ]
+    texts = {(to, when.hour): text for when, to, text in arrived}
+    assert "Pengingat rakor" in texts[WITA, 0] and "Selasa, 24/11/2026 09:00 WITA" in texts[WITA, 0]
+    assert "Selasa, 24/11/2026 08:00 WIB" in texts[WIB, 1] and "Diwakili oleh: Sekretaris Badan" in texts[WIB, 1]
+    assert "Selasa, 24/11/2026 08:00 WIB" in texts[WIB, 23] and "Selasa, 24/11/2026 09:00 WITA" in texts[WITA, 23]
+    # Nothing reached the guest who declined, and nothing went after the start.
+    assert GUEST not in {to for _, to, _ in arrived}
