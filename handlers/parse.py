@@ -280,7 +280,7 @@ def parse_date_ahead(raw: str, today: date) -> date:
     '2026-12-07'
     """
     text = " ".join(raw.lower().split())
-    relative = {"hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2}
+    relative = {"hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2, "kemarin": -1, "yesterday": -1}
     if text in relative:
         return today + timedelta(days=relative[text])
     try:
