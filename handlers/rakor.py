@@ -25,9 +25,10 @@ AGREEMENT_REMINDER_DAYS = (3, 1)
 AGREEMENT_REMINDER_TIME = time(8, 0)
 # Reminder offsets longer than this are not looked for (a rakor is found by the reminder tick this far ahead).
 REMINDER_HORIZON = timedelta(days=31)
-# An RSVP or agreement prompt waits this long for its one tap (the meeting's own time ends it sooner).
+# An RSVP waits this long for its one tap (the meeting's own time ends it sooner).
 RSVP_TTL = timedelta(days=60)
-AGREEMENT_TTL = timedelta(days=30)
+# An agreement reminder's one tap lapses before the next reminder, which would otherwise wait behind it unseen.
+AGREEMENT_TTL = timedelta(hours=20)
 LIST_LIMIT = 10
 AGREEMENT_LIST_LIMIT = 20
 ORGANISERS = frozenset({Role.HEAD.value, Role.ADMIN.value})
@@ -567,7 +568,7 @@ def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
                     to=ToRole(agreement.report.office_id, Role.HEAD.value, upward=False),
                     render=lambda recipient, lang: [Reply(t("agreement.done_notice", lang, text=text,
                                                             number=number, who=who))],
-                    variables=lambda recipient, lang: {"1": number}))
+                    variables=lambda recipient, lang: {"1": number, "2": text}))
     return [Reply(t("agreement.done_saved", ctx.lang))]
 
 

@@ -145,3 +145,50 @@ def test_invitation_rsvp_and_both_reminders_arrive_once_at_local_times_across_a_
     assert "Selasa, 24/11/2026 08:00 WIB" in texts[WIB, 23] and "Selasa, 24/11/2026 09:00 WITA" in texts[WITA, 23]
     # Nothing reached the guest who declined, and nothing went after the start.
     assert GUEST not in {to for _, to, _ in arrived}
+
+
+HEAD = "whatsapp:+62811000009"
+
+
+def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_due_date(world):
+    url, settings, fake = world
+    clock = Clock(TUESDAY_0900_WITA + timedelta(hours=3))
+    sessions = make_sessions(url)
+    with sessions.begin() as s:
+        invite = people.add_invite(s, people.get_office_by_region(s, "63.71"), Role.HEAD, clock(), name="Kepala")
+        people.redeem_invite(s, invite.code, "whatsapp", HEAD, clock())
+    sessions.kw["bind"].dispose()
+
+    async def main() -> None:
+        siaga = Siaga(url, settings, clock)
+        for text in ["/notulen", "1", "2, 5", "Kesiapan pengamanan TPS dibahas bersama",
+                     "Patroli gabungan di TPS rawan", "Polri", "30/11", "tambah lagi",
+                     "Sosialisasi netralitas ASN", "Kesbangpol 63.71", "30/11", "tambah lagi",
+                     "Pemutakhiran daftar pemilih", "Ketua KPU", "30/11", "selesai", "kirim"]:
+            await siaga.say(WITA, text)
+        assert fake.bodies(WITA)[-1].startswith("Notulen RK-6371-2026-000001 tersimpan dengan 3 kesepakatan")
+        [minutes] = fake.bodies(HEAD)
+        assert minutes.startswith("Notulen RK-6371-2026-000001: Rakor pilkada (24/11/2026)")
+        assert "3. Pemutakhiran daftar pemilih | Ketua KPU (KPU) | 30/11/2026" in minutes
+        while clock() < datetime(2026, 11, 29, 2, 0, tzinfo=UTC):
+            clock.advance(hours=1)
+            before = len(fake.messages)
+            await siaga.round()
+            for m in fake.messages[before:]:
+                reminded.append((clock(), m["To"], text_of(m)))
+        await siaga.say(GUEST, "selesai")
+        await siaga.close()
+
+    reminded: list[tuple[datetime, str, str]] = []
+    asyncio.run(main())
+    # 08:00 WITA three days and one day before 30/11, to the office's head and to the KPU guest; nobody for Polri.
+    assert sorted((when, to) for when, to, _ in reminded) == [
+        (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), GUEST), (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), HEAD),
+        (datetime(2026, 11, 29, 0, 0, tzinfo=UTC), GUEST), (datetime(2026, 11, 29, 0, 0, tzinfo=UTC), HEAD),
+    ]
+    assert all(text.startswith("Pengingat kesepakatan (RK-6371-2026-000001), tenggat 30/11/2026:")
+               for _, _, text in reminded)
+    assert fake.bodies(GUEST)[-1] == "Kesepakatan ditandai selesai. Terima kasih."
+    # The head hears it is done; days after their last message, as the approved template with its variables.
+    assert fake.messages[-1]["To"] == HEAD
+    assert text_of(fake.messages[-1]) == "RK-6371-2026-000001 / Pemutakhiran daftar pemilih"
