@@ -14,8 +14,9 @@ from handlers.engine import zone_abbreviation
 from handlers.flow import Answers, Flow, Step
 from handlers.parse import Invalid
 from handlers.texts import t
-from handlers.types import Choice, Ctx, Effect, Notify, Reply, StartFlow, Tick, ToOfficer, ToRole
+from handlers.types import Choice, Ctx, Effect, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
 from storage import rakor as store
+from storage.db import Session
 from storage.models import Agreement, AgreementStatus, Office, Officer, Rakor, RakorInvitee, RakorStatus, Role, Rsvp
 
 NUMBER_PREFIX = "RK"
@@ -200,7 +201,7 @@ def _invitation(rakor: Rakor, officer_id: int) -> StartFlow:
                      kind="notice", expires_at=rakor.starts_at)
 
 
-def tell_invitees(session: Any, now: datetime, rakor: Rakor | None = None) -> list[Effect]:
+def tell_invitees(session: Session, now: datetime, rakor: Rakor | None = None) -> list[Effect]:
     """Invite, re-invite after a move, or tell of a cancellation, each invitee once per version of a rakor."""
     pending = [(rakor, i) for i in rakor.invitees if i.told_version < rakor.version] if rakor else \
         store.list_untold(session, now)
@@ -232,7 +233,7 @@ def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset) -> Notify:
                                                      "2": local_when(starts_at, recipient.office.tz, lang)})
 
 
-def remind_invitees(session: Any, now: datetime) -> list[Effect]:
+def remind_invitees(session: Session, now: datetime) -> list[Effect]:
     """Queue each due reminder once per invitee and meeting time; never for those who declined or after the start.
 
     A reminder whose moment had passed when the rakor was (re)scheduled is left out: the invitation covers it.
@@ -258,7 +259,7 @@ def remind_invitees(session: Any, now: datetime) -> list[Effect]:
     return effects
 
 
-def resolve_targets(session: Any, targets: Sequence[str]) -> list[int]:
+def resolve_targets(session: Session, targets: Sequence[str]) -> list[int]:
     """Turn invitation targets (`office:ID`, `kabkota:PROVINCE`, `officer:ID`) into officer ids, each once."""
     ids: list[int] = []
     for target in targets:
@@ -418,7 +419,7 @@ def minutes_number(office_region: str, year: int, sequence: int) -> str:
     return f"{NUMBER_PREFIX}-{office_region.replace('.', '')}-{year}-{sequence:06d}"
 
 
-def _owner_fields(value: str, lang: str) -> dict[str, Any]:
+def _owner_fields(value: str) -> dict[str, Any]:
     kind, _, ref = value.partition(":")
     if kind == "office":
         return {"owner_office_id": int(ref)}
@@ -437,7 +438,7 @@ def owner_label(agreement: Agreement, lang: str) -> str:
 
 
 def _minutes_render(number: str, title: str, held_on: date, attendance: list[str], summary: str,
-                    agreements: list[tuple[str, str, date | None]]):  # type: ignore[no-untyped-def]
+                    agreements: list[tuple[str, str, date | None]]) -> Render:
     def render(recipient: Officer, lang: str) -> list[Reply]:
         lines = [t("notulen.notice", lang, number=number, title=title, date=f"{held_on:%d/%m/%Y}"),
                  t("notulen.notice.attendance", lang, names=", ".join(attendance)),
@@ -469,7 +470,7 @@ def submit_minutes(answers: Answers, ctx: Ctx) -> list[Reply]:
         held_on=held_on, attendance=attendance, summary=answers["summary"], reporter_id=ctx.officer.id,
         channel=ctx.channel, created_at=ctx.now,
         agreements=[{"text": i["text"], "due_on": date.fromisoformat(i["due_on"]) if i.get("due_on") else None,
-                     **_owner_fields(i["owner"], ctx.lang)} for i in items],
+                     **_owner_fields(i["owner"])} for i in items],
     )
     shown = [(a.text, owner_label(a, ctx.lang), a.due_on) for a in report.agreements]
     ctx.emit(Notify(key=f"notulen:{number}", kind="notice", to=ToRole(office.id, Role.HEAD.value, upward=False),
@@ -501,7 +502,7 @@ MINUTES = Flow(
 # -- agreements: due reminders with one tap, /kesepakatan -------------------------------------------------------
 
 
-def agreement_recipients(session: Any, agreement: Agreement) -> list[Officer]:
+def agreement_recipients(session: Session, agreement: Agreement) -> list[Officer]:
     """Return the Siaga users who answer for an agreement: the owning officer, the owning office's heads, or
     the organising office's guests from the owning institution."""
     if agreement.owner_officer is not None:
@@ -513,7 +514,7 @@ def agreement_recipients(session: Any, agreement: Agreement) -> list[Officer]:
     return []
 
 
-def remind_owners(session: Any, now: datetime) -> list[Effect]:
+def remind_owners(session: Session, now: datetime) -> list[Effect]:
     """Ask each owner once, some days before the due date at 08:00 their time, to close or update an agreement."""
     effects: list[Effect] = []
     latest = (now + timedelta(days=max(AGREEMENT_REMINDER_DAYS) + 1)).date()
@@ -616,7 +617,7 @@ def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
 # -- for the heads' daily digest (built elsewhere) ---------------------------------------------------------------
 
 
-def digest_lines(session: Any, office: Office, now: datetime, lang: str) -> list[str]:
+def digest_lines(session: Session, office: Office, now: datetime, lang: str) -> list[str]:
     """Lines for an office's daily digest: rakor of the next 7 days, agreements overdue or due within 7 days."""
     today = now.astimezone(ZoneInfo(office.tz)).date()
     section = store.digest_section(session, office.region_code, now, today)
@@ -625,8 +626,8 @@ def digest_lines(session: Any, office: Office, now: datetime, lang: str) -> list
         lines.append(t("digest.rakor.upcoming", lang))
         for rakor in section.upcoming:
             answered = sum(1 for i in rakor.invitees if i.rsvp in (Rsvp.HADIR, Rsvp.DIWAKILKAN))
-            lines.append(t("digest.rakor.item", lang, title=rakor.title, when=local_when(rakor.starts_at, office.tz, lang),
-                           hadir=answered, total=len(rakor.invitees)))
+            lines.append(t("digest.rakor.item", lang, title=rakor.title, hadir=answered, total=len(rakor.invitees),
+                           when=local_when(rakor.starts_at, office.tz, lang)))
     if section.overdue:
         lines.append(t("digest.agreements.overdue", lang, count=len(section.overdue)))
         lines.extend(_agreement_line(a, today, lang) for a in section.overdue)

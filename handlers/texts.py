@@ -60,8 +60,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # Engine: multi-select and repeating-group steps (rakor minutes, any flow).
     "engine.multi.hint": {
-        "id": "Boleh pilih beberapa: ketik nomornya dipisah koma (misalnya 1, 3), atau ketuk satu per satu lalu Selesai.",
-        "en": "You may pick several: type their numbers separated by commas (e.g. 1, 3), or tap them one by one, then Done.",
+        "id": ("Boleh pilih beberapa: ketik nomornya dipisah koma (misalnya 1, 3), "
+               "atau ketuk satu per satu lalu Selesai."),
+        "en": ("You may pick several: type their numbers separated by commas (e.g. 1, 3), "
+               "or tap them one by one, then Done."),
     },
     "engine.multi.other_hint": {
         "id": "Yang tidak ada di daftar: ketik namanya, misalnya 1, 3, Satpol PP.",
@@ -444,7 +446,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rakor.list.silent": {"id": "   Belum menjawab: {names}", "en": "   Not answered: {names}"},
     "notulen.rakor.ask": {"id": "Notulen rakor yang mana?", "en": "Minutes of which rakor?"},
     "notulen.rakor.field": {"id": "Rakor", "en": "Rakor"},
-    "notulen.rakor.unscheduled": {"id": "Rapat lain (tidak terjadwal di Siaga)", "en": "Another meeting (not in Siaga)"},
+    "notulen.rakor.unscheduled": {
+        "id": "Rapat lain (tidak terjadwal di Siaga)", "en": "Another meeting (not in Siaga)",
+    },
     "notulen.title.ask": {"id": "Judul rapat?", "en": "Title of the meeting?"},
     "notulen.title.field": {"id": "Judul", "en": "Title"},
     "notulen.held_on.ask": {
@@ -496,7 +500,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "agreement.later": {"id": "Baik, akan diingatkan lagi.", "en": "All right, you will be reminded again."},
     "agreement.progress_saved": {"id": "Catatan perkembangan tersimpan.", "en": "Progress note saved."},
-    "agreement.done_saved": {"id": "Kesepakatan ditandai selesai. Terima kasih.", "en": "Agreement marked done. Thank you."},
+    "agreement.done_saved": {
+        "id": "Kesepakatan ditandai selesai. Terima kasih.", "en": "Agreement marked done. Thank you.",
+    },
     "agreement.done_notice": {
         "id": "Kesepakatan {number} selesai ({who}): {text}",
         "en": "Agreement of {number} done ({who}): {text}",

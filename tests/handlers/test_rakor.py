@@ -497,3 +497,26 @@ def test_the_rakor_prompts_fill_every_placeholder_in_both_languages():
         for lang in ("id", "en"):
             assert "{" not in handlers.texts.t(key, lang, invitation="x", n=1, agreement="a", due="d",
                                                  number="n", days=1, zone="WIB")
+
+
+def test_minutes_half_way_through_an_agreement_continue_after_a_restart(sessions, meeting, settings):
+    from bot.runner import Runner
+
+    def say(runner: Runner, text: str) -> str:
+        return "\n".join(r.text for r in runner.run_turn(Inbound("console", "wita", text=text)))
+
+    first = Runner(sessions, settings, clock=lambda: TUESDAY_0900_WITA + timedelta(hours=3))
+    for text in MINUTES[:8]:
+        say(first, text)
+    assert say(first, "Sosialisasi netralitas ASN").startswith("Kesepakatan 2: siapa penanggung jawabnya?")
+    first.close()
+    # A new process: a fresh runner and session factory on the same database.
+    fresh = sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint", expire_on_commit=False)
+    second = Runner(fresh, settings, clock=lambda: TUESDAY_0900_WITA + timedelta(hours=4))
+    assert say(second, "/rakor").endswith("Kesepakatan 2: siapa penanggung jawabnya? Ketik nama kantor, lembaga "
+                                          "(KPU, Polri, ...) atau tamu.")
+    for text in ["Kesbangpol 63.71", "30/11", "selesai"]:
+        out = say(second, text)
+    assert "  2. Sosialisasi netralitas ASN | Kesbangpol 63.71 | 30/11/2026" in out
+    assert say(second, "kirim").startswith("Notulen RK-6371-2026-000001 tersimpan dengan 2 kesepakatan")
+    second.close()
