@@ -192,3 +192,76 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
     # The head hears it is done; days after their last message, as the approved template with its variables.
     assert fake.messages[-1]["To"] == HEAD
     assert text_of(fake.messages[-1]) == "RK-6371-2026-000001 / Pemutakhiran daftar pemilih"
+
+
+@pytest.mark.subprocess
+def test_siaga_rakor_add_then_siaga_run_sends_each_invitation_once_across_a_sigkill(world, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from tests.support.fake_twilio import free_port, inbound_params, post_signed, wait_until
+
+    url, settings, fake = world
+    siaga = str(Path(sys.executable).parent / "siaga")
+    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+           "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER,
+           "TWILIO_API_BASE_URL": fake.url, "TWILIO_TEMPLATES": json.dumps(TEMPLATES), "SIAGA_LANGUAGE": "id"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    # The fixture's rakor lies in the past of the real clock the processes use: this one is ahead.
+    year = datetime.now(UTC).year + 1
+    added = subprocess.run([siaga, "rakor", "add", "--office", "63.71", "--title", "Rakor tahun depan",
+                            "--at", f"{year}-03-02 09:00", "--invite", "62.71"],
+                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    with make_sessions(url).begin() as s:  # the fixture's rakor is not part of this story: called off long ago
+        old = store.get_rakor(s, 1)
+        store.cancel_rakor(s, old)
+        for invitee in old.invitees:
+            invitee.told_version = old.version
+
+    def start(name: str) -> tuple[subprocess.Popen, int]:
+        port = free_port()
+        process = subprocess.Popen([siaga, "run"], env={**env, "PORT": str(port)}, cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=(tmp_path / f"{name}.log").open("w"))
+
+        def healthy() -> bool:
+            assert process.poll() is None, (tmp_path / f"{name}.log").read_text()
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).text == "ok"
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, timeout=30, interval=0.05)
+        return process, port
+
+    def to_wib() -> list[str]:
+        return [text_of(m) for m in fake.messages if m["To"] == WIB]
+
+    first, port = start("first")
+    try:
+        wait_until(to_wib, timeout=20)
+        # Days after the officer's last message: the invitation goes as the approved template.
+        assert "Rakor tahun depan" in to_wib()[0] and "08:00 WIB" in to_wib()[0]
+        answered = post_signed(f"{PUBLIC_BASE_URL}/whatsapp/inbound", inbound_params(WIB, "1"),
+                               target=f"http://127.0.0.1:{port}")
+        assert answered.status_code < 300
+        wait_until(lambda: len(to_wib()) == 2, timeout=20)
+        assert to_wib()[1].startswith("Terima kasih. Jawaban Anda untuk \"Rakor tahun depan\": Hadir")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    second, _ = start("second")
+    try:
+        time.sleep(3)  # the restarted scheduler's first round has run: nothing is sent again
+        assert len(to_wib()) == 2
+        with make_sessions(url).begin() as s:
+            assert [i.rsvp.value for i in store.get_rakor(s, 2).invitees] == ["hadir"]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
