@@ -594,10 +594,29 @@ def _agreement_line(agreement: Agreement, today: date, lang: str) -> str:
              owner=owner_label(agreement, lang), due=due, number=agreement.report.number)
 
 
+def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool:
+    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it."""
+    organiser = agreement.report.office.region_code
+    above = organiser == officer.office.region_code or organiser.startswith(officer.office.region_code + ".")
+    return above or officer.id in {o.id for o in agreement_recipients(session, agreement)}
+
+
+def _close_by_command(number: str, ctx: Ctx) -> list[Reply]:
+    assert ctx.officer is not None
+    agreement = store.get_agreement(ctx.session, int(number)) if number.isdigit() else None
+    # Someone else's agreement is answered like a missing one: no data outside one's area.
+    if agreement is None or not _may_close(ctx.session, ctx.officer, agreement):
+        return [Reply(t("agreement.unknown", ctx.lang, id=number))]
+    return submit_agreement({"agreement_id": agreement.id, "action": "done"}, ctx)
+
+
 def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
-    """List open agreements of the sender's area and their own, overdue first."""
+    """List open agreements of the sender's area and their own, overdue first; `selesai ID` closes one."""
     officer = ctx.officer
     assert officer is not None
+    words = args.split()
+    if words and words[0].lower() in ("selesai", "done"):
+        return _close_by_command(words[1] if len(words) > 1 else "", ctx)
     today = ctx.now.astimezone(ctx.tz).date()
     items = store.list_agreements(ctx.session, region_code=officer.office.region_code, owner_officer_id=officer.id)
     if not items:
@@ -611,6 +630,7 @@ def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
     if rest:
         lines.append(t("agreement.list.open", ctx.lang, count=len(rest)))
         lines.extend(_agreement_line(a, today, ctx.lang) for a in rest[:AGREEMENT_LIST_LIMIT])
+    lines.append(t("agreement.list.hint", ctx.lang))
     return [Reply("\n".join(lines))]
 
 

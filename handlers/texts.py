@@ -515,9 +515,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "#{id} TERLAMBAT {text} | {owner} | tenggat {due} | {number}",
         "en": "#{id} OVERDUE {text} | {owner} | due {due} | {number}",
     },
+    "agreement.unknown": {
+        "id": "Tidak ada kesepakatan #{id} yang bisa Anda tutup. Lihat nomornya dengan /kesepakatan.",
+        "en": "There is no agreement #{id} you can close. See the numbers with /agreements.",
+    },
     "agreement.list.none": {"id": "Tidak ada kesepakatan yang terbuka.", "en": "No open agreements."},
     "agreement.list.overdue": {"id": "Kesepakatan terlambat ({count}):", "en": "Overdue agreements ({count}):"},
     "agreement.list.open": {"id": "Kesepakatan terbuka ({count}):", "en": "Open agreements ({count}):"},
+    "agreement.list.hint": {
+        "id": "Tutup yang sudah selesai: /kesepakatan selesai NOMOR",
+        "en": "Close one that is done: /agreements done NUMBER",
+    },
     "digest.rakor.upcoming": {"id": "Rakor 7 hari ke depan:", "en": "Rakor in the next 7 days:"},
     "digest.rakor.item": {
         "id": "- {title}, {when} (hadir {hadir} dari {total} undangan)",

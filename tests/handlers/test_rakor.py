@@ -520,3 +520,17 @@ def test_minutes_half_way_through_an_agreement_continue_after_a_restart(sessions
     assert "  2. Sosialisasi netralitas ASN | Kesbangpol 63.71 | 30/11/2026" in out
     assert say(second, "kirim").startswith("Notulen RK-6371-2026-000001 tersimpan dengan 2 kesepakatan")
     second.close()
+
+
+def test_kesepakatan_selesai_closes_an_agreement_of_ones_area_only(sessions, meeting):
+    agreements_with_owners(sessions, meeting)
+    with sessions.begin() as s:
+        first = store.list_agreements(s)[0].id
+        outsider = add_officer(s, "outsider", region="62.71", tz="Asia/Pontianak", name="Petugas Lain")
+    assert Chat(sessions, outsider.id, MONDAY_0700_WITA).say(f"/kesepakatan selesai {first}") == \
+        f"Tidak ada kesepakatan #{first} yang bisa Anda tutup. Lihat nomornya dengan /kesepakatan."
+    head = Chat(sessions, meeting.head.id, MONDAY_0700_WITA)
+    assert head.say("/kesepakatan").endswith("Tutup yang sudah selesai: /kesepakatan selesai NOMOR")
+    assert head.say(f"/kesepakatan selesai {first}") == "Kesepakatan ditandai selesai. Terima kasih."
+    with sessions.begin() as s:
+        assert store.get_agreement(s, first).status == AgreementStatus.DONE
