@@ -20,10 +20,10 @@ from bot.outbox import Outbox
 from bot.runner import Delivery, Runner
 from handlers import rakor
 from handlers.types import Inbound
-from storage import people
+from storage import outbox, people
 from storage import rakor as store
 from storage.db import make_sessions
-from storage.models import Role
+from storage.models import OutboxStatus, Role
 from tests.conftest import Clock, add_office, prepare
 from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio
 
@@ -87,6 +87,11 @@ def world(database_factory):
                             TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=SENDER,
                             TWILIO_API_BASE_URL=fake.url, TWILIO_TEMPLATES=TEMPLATES, SIAGA_LANGUAGE="id")
         yield url, settings, fake
+
+
+def outbox_rows(url: str) -> list:
+    with make_sessions(url).begin() as s:
+        return outbox.list_messages(s, limit=None)
 
 
 def text_of(message: dict[str, str]) -> str:
@@ -253,6 +258,8 @@ def test_siaga_rakor_add_then_siaga_run_sends_each_invitation_once_across_a_sigk
         assert answered.status_code < 300
         wait_until(lambda: len(to_wib()) == 2, timeout=20)
         assert to_wib()[1].startswith("Terima kasih. Jawaban Anda untuk \"Rakor tahun depan\": Hadir")
+        # Killed once the outbox has recorded both sends (one in flight at a SIGKILL may be sent again: at least once).
+        wait_until(lambda: all(m.status == OutboxStatus.SENT for m in outbox_rows(url)), timeout=20)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
