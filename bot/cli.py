@@ -22,11 +22,13 @@ from sqlalchemy.exc import ArgumentError, DataError, OperationalError, SQLAlchem
 from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, start_clock_at, utcnow
+from handlers import rakor as rakor_handlers
 from handlers.texts import t
 from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
+from storage import rakor as rakor_store
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, Invite, OutboxStatus, Role
+from storage.models import IncidentReport, Invite, OutboxStatus, RakorStatus, Role, Rsvp
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -105,8 +107,11 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
             matches = regions.find_kecamatan(session, [office.region_code], code=code, limit=1)
             if not matches:
                 raise CliError(f"{code} is not a kecamatan within {office.region_code}.")
+        if (args.role == Role.GUEST.value) != bool(args.institution):
+            raise CliError("A guest invite needs --institution (e.g. --role guest --institution KPU), "
+                           "and only a guest invite takes one.")
         invite = people.add_invite(session, office, Role(args.role), utcnow(), ttl=timedelta(days=args.days),
-                                   name=args.name, kecamatan=kecamatan)
+                                   name=args.name, kecamatan=kecamatan, institution=args.institution)
         audit.add_audit(session, utcnow(), "invite.created", subject=f"office:{office.id}", role=args.role,
                         kecamatan=kecamatan, days=args.days)
         local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
@@ -548,6 +553,170 @@ def export_formats() -> tuple[str, ...]:
     return ("csv", "xlsx", "geojson")
 
 
+# -- siaga rakor: meetings, invitations and agreements ---------------------------------------------------
+
+
+def _rakor_targets(session: Session, targets: Sequence[str]) -> list[str]:
+    """Check CLI invitation targets (office code, kabkota:PROVINCE, officer:ID) and turn them into handler targets."""
+    resolved = []
+    for target in targets:
+        kind, _, ref = target.partition(":")
+        if kind == "kabkota":
+            region = regions.get_region(session, ref)
+            if region is None or region.level.value != "province":
+                raise CliError(f"{target}: {ref} is not a province code (e.g. kabkota:63).")
+            resolved.append(target)
+        elif kind == "officer":
+            officer = rakor_store.get_officer(session, int(ref)) if ref.isdigit() else None
+            if officer is None or not officer.active:
+                raise CliError(f"{target}: no active officer with that id; see `siaga officer list`.")
+            resolved.append(f"officer:{officer.id}")
+        else:
+            office = people.get_office_by_region(session, target)
+            if office is None:
+                raise CliError(f"{target}: no office with that region code; for one officer write officer:ID.")
+            resolved.append(f"office:{office.id}")
+    return resolved
+
+
+def _rakor_time(raw: str, tz: str) -> Any:
+    from handlers.parse import Invalid
+
+    try:
+        return rakor_handlers.check_target_time(raw, tz, utcnow())
+    except Invalid as exc:
+        raise CliError(f"--at {raw!r}: give a coming time as \"YYYY-MM-DD HH:MM\" in the office's zone ({tz}).") \
+            from exc
+
+
+def _get_rakor(session: Session, rakor_id: int) -> Any:
+    meeting = rakor_store.get_rakor(session, rakor_id)
+    if meeting is None:
+        raise CliError(f"No rakor #{rakor_id}; see `siaga rakor list`.")
+    return meeting
+
+
+def _check_reminders(spec: str | None) -> None:
+    if spec is not None:
+        try:
+            rakor_handlers.parse_offsets(spec)
+        except ValueError as exc:
+            raise CliError(f"--reminders: {exc}.") from exc
+
+
+def cmd_rakor_add(settings: Settings, args: argparse.Namespace) -> None:
+    _check_reminders(args.reminders)
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        starts_at = _rakor_time(args.at, office.tz)
+        invitees = rakor_handlers.resolve_targets(session, _rakor_targets(session, args.invite))
+        if not invitees:
+            raise CliError("Nobody to invite: those offices have no active officers yet.")
+        meeting = rakor_store.add_rakor(session, office_id=office.id, title=args.title, starts_at=starts_at,
+                                        place=args.place, agenda=args.agenda, reminders=args.reminders,
+                                        now=utcnow(), invitee_ids=invitees)
+        audit.add_audit(session, utcnow(), "rakor.created", subject=f"rakor:{meeting.id}", office_id=office.id,
+                        invitees=len(invitees))
+        when = rakor_handlers.local_when(meeting.starts_at, office.tz, settings.language)
+        print(f"rakor #{meeting.id}: {meeting.title}, {when}, {len(invitees)} invitees")
+    print("the invitations go out with the next scheduler round of `siaga run`", file=sys.stderr)
+
+
+def cmd_rakor_list(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        if args.office:
+            _office(session, args.office)
+        meetings = rakor_store.list_rakor(session, region_code=args.office, after=utcnow(),
+                                          include_cancelled=args.all)
+        table = [("id", "office", "starts (office time)", "status", "title", "hadir", "tidak", "wakil", "belum")]
+        for m in meetings:
+            counts = [sum(1 for i in m.invitees if i.rsvp == r) for r in Rsvp]
+            table.append((str(m.id), m.office.region_code, rakor_handlers.local_when(m.starts_at, m.office.tz, "en"),
+                          m.status.value, m.title, *map(str, counts),
+                          str(sum(1 for i in m.invitees if i.rsvp is None))))
+    print_table(table)
+
+
+def cmd_rakor_cancel(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        meeting = _get_rakor(session, args.id)
+        if meeting.status == RakorStatus.CANCELLED:
+            raise CliError(f"Rakor #{args.id} is already cancelled.")
+        rakor_store.cancel_rakor(session, meeting)
+        audit.add_audit(session, utcnow(), "rakor.cancelled", subject=f"rakor:{meeting.id}")
+    print(f"rakor #{args.id} cancelled; its invitees are told with the next scheduler round")
+
+
+def cmd_rakor_move(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        meeting = _get_rakor(session, args.id)
+        if meeting.status == RakorStatus.CANCELLED:
+            raise CliError(f"Rakor #{args.id} is cancelled; schedule a new one with `siaga rakor add`.")
+        rakor_store.move_rakor(session, meeting, _rakor_time(args.at, meeting.office.tz), utcnow())
+        audit.add_audit(session, utcnow(), "rakor.moved", subject=f"rakor:{meeting.id}")
+        when = rakor_handlers.local_when(meeting.starts_at, meeting.office.tz, settings.language)
+    print(f"rakor #{args.id} moved to {when}; its invitees are asked again with the next scheduler round")
+
+
+def cmd_rakor_reminders(settings: Settings, args: argparse.Namespace) -> None:
+    spec = None if args.spec == "default" else args.spec
+    _check_reminders(spec)
+    with _sessions(settings).begin() as session:
+        office = _office(session, args.office)
+        rakor_store.set_office_reminders(session, office, spec)
+    print(f"rakor reminders of {args.office}: {spec or rakor_handlers.DEFAULT_REMINDERS}")
+
+
+def cmd_rakor_agreements(settings: Settings, args: argparse.Namespace) -> None:
+    with _sessions(settings).begin() as session:
+        if args.office:
+            _office(session, args.office)
+        table = [("id", "minutes", "due", "state", "owner", "agreement")]
+        for a in rakor_store.list_agreements(session, region_code=args.office):
+            # Overdue once the due date has passed in the organising office's calendar.
+            late = a.due_on is not None and a.due_on < utcnow().astimezone(ZoneInfo(a.report.office.tz)).date()
+            if args.overdue and not late:
+                continue
+            table.append((str(a.id), a.report.number, f"{a.due_on:%Y-%m-%d}" if a.due_on else "-",
+                          "overdue" if late else "open", rakor_handlers.owner_label(a, "id"), a.text))
+    print_table(table)
+
+
+def add_rakor_commands(sub: Any) -> None:
+    """Add `siaga rakor …` to the command line."""
+    rk = sub.add_parser("rakor", help="coordination meetings and their agreements").add_subparsers(
+        dest="action", required=True)
+    add = rk.add_parser("add", help="schedule a rakor and invite offices, all kab/kota offices or officers")
+    add.add_argument("--office", required=True, metavar="CODE", help="the organising office's region code")
+    add.add_argument("--title", required=True)
+    add.add_argument("--at", required=True, metavar='"YYYY-MM-DD HH:MM"', help="start, in the office's time zone")
+    add.add_argument("--place")
+    add.add_argument("--agenda")
+    add.add_argument("--invite", required=True, nargs="+", metavar="TARGET",
+                     help="an office code (63.71), kabkota:PROVINCE (every kab/kota office) or officer:ID")
+    add.add_argument("--reminders", metavar="SPEC", help="this rakor's reminder offsets, e.g. 1d@08:00,2h")
+    add.set_defaults(func=cmd_rakor_add)
+    lst = rk.add_parser("list", help="upcoming rakor with RSVP counts")
+    lst.add_argument("--office", metavar="CODE", help="a region code: its offices and those below it")
+    lst.add_argument("--all", action="store_true", help="include cancelled ones")
+    lst.set_defaults(func=cmd_rakor_list)
+    can = rk.add_parser("cancel", help="cancel a rakor (its invitees are told once)")
+    can.add_argument("id", type=int)
+    can.set_defaults(func=cmd_rakor_cancel)
+    mov = rk.add_parser("move", help="move a rakor (invitees are asked again; reminders follow)")
+    mov.add_argument("id", type=int)
+    mov.add_argument("--at", required=True, metavar='"YYYY-MM-DD HH:MM"', help="new start, in the office's zone")
+    mov.set_defaults(func=cmd_rakor_move)
+    rem = rk.add_parser("reminders", help="set an office's rakor reminder offsets (RAKOR_REMINDERS)")
+    rem.add_argument("--office", required=True, metavar="CODE")
+    rem.add_argument("spec", metavar="SPEC", help='e.g. 1d@08:00,2h, or "default"')
+    rem.set_defaults(func=cmd_rakor_reminders)
+    agr = rk.add_parser("agreements", help="open agreements of rakor minutes, overdue ones marked")
+    agr.add_argument("--office", metavar="CODE", help="a region code: its offices and those below it")
+    agr.add_argument("--overdue", action="store_true", help="only those past their due date")
+    agr.set_defaults(func=cmd_rakor_agreements)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.",
                     epilog="Run `siaga COMMAND --help` for a command's options. Settings come from the "
@@ -593,6 +762,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", type=name_text, help="the officer's name (asked in chat when omitted)")
     create.add_argument("--days", type=bounded_int(1, MAX_INVITE_DAYS), default=7,
                         help=f"days until the code expires, 1 to {MAX_INVITE_DAYS} (default 7)")
+    create.add_argument("--institution", metavar="NAME", help="a guest's institution: KPU, Bawaslu, TNI, Polri, ...")
     create.set_defaults(func=cmd_invite_create)
     add_invite_admin_parsers(inv)
 
@@ -623,6 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
     ol.set_defaults(func=cmd_outbox_list)
     _add_rawan_parsers(sub)
     add_digest_parser(sub)
+    add_rakor_commands(sub)
     _describe_subcommands(parser)
     return parser
 
@@ -822,8 +993,6 @@ def add_digest_parser(sub: Any) -> None:
     dg.add_argument("--send", action="store_true", help="queue it for the office's heads")
     dg.add_argument("--lang", choices=("id", "en"), default="id")
     dg.set_defaults(func=cmd_digest)
-
-
 
 
 def _version() -> str:

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from handlers import access, engine, maintenance, onboarding, parse, rawan
+from handlers import access, engine, maintenance, onboarding, parse, rakor, rawan
 from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
 from handlers.commands import COMMANDS as _COMMANDS
 from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
@@ -20,17 +20,23 @@ from handlers.texts import CATALOGUE, t
 from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, StartFlow, State, Tick
 from handlers.verification import REJECT, STATUS_COMMANDS
 from storage import outbox
+from storage.models import Role
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN)}
+FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN, *rakor.FLOWS)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
-# Heads of office: the map, reading reports, verification, the digest on request, check-ins and pauses.
+# Heads of office: the map, reading reports, verification, the digest on request, check-ins and pauses;
+# rakor and their agreements.
 COMMANDS = {**_COMMANDS, **rawan.COMMANDS, **REPORT_COMMANDS, **STATUS_COMMANDS, **DIGEST_COMMANDS,
-            **CHECKIN_COMMANDS}
+            **CHECKIN_COMMANDS, **rakor.COMMANDS}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK)
+SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK, *rakor.TICKS)
+# A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
+# language, and read the help; everything else is refused without showing any data.
+GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
+GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language"}
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -100,6 +106,8 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
         if state.flow is not None:
             return state, lead + [engine.reprompt(FLOWS[state.flow], state, ctx, lead=hint)]
         return IDLE, lead + [Reply(hint)]
+    if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
+        return _guest(state, inbound, ctx, lead)
 
     if state.flow is not None:
         flow = FLOWS[state.flow]
@@ -183,7 +191,10 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if (name in FLOW_COMMANDS or name in COMMANDS) and not access.allowed(name, ctx.officer.role):
         return IDLE, access.refuse(name, ctx)
     if name in FLOW_COMMANDS:
-        return engine.start(FLOW_COMMANDS[name], ctx)
+        flow = FLOW_COMMANDS[name]
+        if flow.roles is not None and ctx.officer.role.value not in flow.roles:
+            return IDLE, [Reply(t("engine.not_allowed", ctx.lang))]
+        return engine.start(flow, ctx)
     if name in COMMANDS:
         return IDLE, COMMANDS[name](args, ctx)
     if name in JOIN_COMMANDS:
@@ -191,6 +202,22 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
             return IDLE, [Reply(t("onboarding.already", ctx.lang, office=ctx.officer.office.name))]
         return IDLE, [Reply(t("help.text", ctx.lang))]
     return IDLE, [Reply(t("engine.unknown_command", ctx.lang))]
+
+
+def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple[State, list[Reply]]:
+    """Answer a guest outside their RSVP: help and language only, everything else refused politely."""
+    assert ctx.officer is not None
+    if not ctx.officer.name:
+        return engine.start(PROFILE, ctx)
+    command = parse_command(inbound, bare=True)
+    if command is not None and command[0] in GUEST_COMMANDS:
+        name, args = command
+        if name in ("bantuan", "help"):
+            return IDLE, lead + [Reply(t("guest.help", ctx.lang))]
+        return IDLE, lead + COMMANDS[name](args, ctx)
+    if command is not None and (command[0] in COMMANDS or command[0] in FLOW_COMMANDS):
+        access.refuse(command[0], ctx)  # audited like every refused command; a guest is told what they get
+    return IDLE, lead + [Reply(t("guest.refused", ctx.lang))]
 
 
 def _unknown_sender(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import chart
+from handlers import chart, rakor
 from handlers.alerts import ZONES, local_time
 from handlers.holidays import holiday_name
 from handlers.texts import LANGUAGES, t
@@ -26,11 +26,11 @@ MESSAGE_LIMIT = 1500
 # A digest later than this (local time) is not sent at all: the day's work has begun without it.
 SEND_UNTIL = time(12, 0)
 
-# Sections other features add to the digest, e.g. "upcoming rakor in 7 days" and "agreements overdue or
-# due this week" (the rakor feature appends its provider here). Each gets the session, the office,
-# the digest's end and a language, and returns lines (the first one a heading), or none to stay out.
+# Sections other features add to the digest: upcoming rakor in 7 days and agreements overdue or due this
+# week. Each gets the session, the office, the digest's end and a language, and returns lines (the first
+# one a heading), or none to stay out.
 SectionProvider = Callable[[Session, Office, datetime, str], list[str]]
-DIGEST_SECTIONS: list[SectionProvider] = []
+DIGEST_SECTIONS: tuple[SectionProvider, ...] = (rakor.digest_lines,)
 
 
 @dataclass(frozen=True)

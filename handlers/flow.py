@@ -34,6 +34,16 @@ class Step:
     answer_choices: Callable[[Answers, Ctx], Sequence[Choice]] | None = None
     # Other answers this one changes: (value, answers, ctx) -> {step id: Choice(new value, its label)}.
     amend: Callable[[Any, Answers, Ctx], dict[str, Choice]] | None = None
+    # A multi-select over `choices`: typed as "1, 3" (the whole answer) or tapped one by one, then done.
+    multi: bool = False
+    # With `multi`: typed names that match no choice are kept as written ("other").
+    other: bool = False
+    # A repeating group: these steps are asked once per item until the sender says done; the answer is a
+    # list of dicts. Their prompts are "{flow}.{step}.{sub}.ask" with the item number as {n}.
+    group: tuple[Step, ...] = ()
+    max_items: int = 50
+    # Extra placeholders for the prompt, computed from the answers so far (an invitation's title and time).
+    prompt_params: Callable[[Answers, Ctx], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,10 @@ class Flow:
     steps: tuple[Step, ...]
     submit: Callable[[Answers, Ctx], list[Reply]]
     review: bool = True
-    # How long an untouched draft lives; None: the configured default (an RSVP may wait days).
+    # How long a draft may sit unanswered; None means the configured default (an RSVP waits until its meeting).
     draft_ttl: timedelta | None = None
+    # Roles that may start it by command; None: every role but guests.
+    roles: frozenset[str] | None = None
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -297,3 +297,99 @@ def media(inbound: Inbound, ctx: Ctx) -> list[dict[str, Any]]:
 def to_local(iso_utc: str, tz: ZoneInfo) -> datetime:
     """Turn a stored ISO UTC answer back into local time."""
     return datetime.fromisoformat(iso_utc).astimezone(tz)
+
+
+def future_when(max_ahead: timedelta = timedelta(days=366)) -> Callable[[Inbound, Ctx], str]:
+    """Accept a coming moment (a meeting) in the sender's office time zone; return it as an ISO UTC string."""
+
+    def parse_future_when(inbound: Inbound, ctx: Ctx) -> str:
+        raw = required_text(inbound)
+        now_local = ctx.now.astimezone(ctx.tz)
+        value = parse_when_text(raw, now_local)
+        # "05/01 09:00" typed in December means next January: a meeting's date without a year lies ahead.
+        typed = _DATE.match(_ZONE_SUFFIX.sub("", " ".join(raw.lower().split())))
+        for _ in range(2):
+            # A date a few days back is a mistake to point out, not next year's meeting.
+            if value > ctx.now - timedelta(days=30) or typed is None or typed.group(3):
+                break
+            try:
+                value = value.replace(year=value.year + 1)
+            except ValueError as exc:  # 29/02
+                raise Invalid("error.when") from exc
+        if value <= ctx.now:
+            raise Invalid("error.when_past")
+        if value > ctx.now + max_ahead:
+            raise Invalid("error.when_too_far", days=max_ahead.days)
+        return value.astimezone(UTC).isoformat()
+
+    return parse_future_when
+
+
+_IN_DAYS = re.compile(r"^(?:dalam\s+|in\s+)?(\d+)\s*(hari|days?|minggu|pekan|weeks?|bulan|months?)(?:\s+lagi)?$")
+_DAYS_PER = {**dict.fromkeys(("hari", "day", "days"), 1), **dict.fromkeys(("minggu", "pekan", "week", "weeks"), 7),
+             **dict.fromkeys(("bulan", "month", "months"), 30)}
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_date_ahead(raw: str, today: date) -> date:
+    """Read a coming date: 30/11, 30/11/2026, 2026-11-30, besok, lusa, 2 minggu, 10 hari lagi.
+
+    >>> parse_date_ahead("2 minggu", date(2026, 11, 23)).isoformat()
+    '2026-12-07'
+    """
+    text = " ".join(raw.lower().split())
+    relative = {"hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2, "kemarin": -1, "yesterday": -1}
+    if text in relative:
+        return today + timedelta(days=relative[text])
+    try:
+        if m := _IN_DAYS.match(text):
+            return today + timedelta(days=int(m.group(1)) * _DAYS_PER[m.group(2)])
+        if m := _DAY_MONTH.match(text):
+            year = m.group(3)
+            full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
+            value = date(full_year, int(m.group(2)), int(m.group(1)))
+            if not year and value < today:
+                value = value.replace(year=full_year + 1)
+            return value
+        if m := _ISO_DATE.match(text):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:  # 31/02
+        raise Invalid("error.date") from exc
+    raise Invalid("error.date")
+
+
+def due_date(max_ahead: timedelta = timedelta(days=730)) -> Callable[[Inbound, Ctx], str]:
+    """Accept a due date from today on, in the sender's office calendar; return it as an ISO date."""
+
+    def parse_due_date(inbound: Inbound, ctx: Ctx) -> str:
+        today = ctx.now.astimezone(ctx.tz).date()
+        value = parse_date_ahead(required_text(inbound), today)
+        if value < today:
+            raise Invalid("error.date_past")
+        if value > today + max_ahead:
+            raise Invalid("error.when_too_far", days=max_ahead.days)
+        return value.isoformat()
+
+    return parse_due_date
+
+
+def past_date(max_past: timedelta = timedelta(days=366)) -> Callable[[Inbound, Ctx], str]:
+    """Accept the date of something held already (today, kemarin, 20/11); return it as an ISO date."""
+
+    def parse_past_date(inbound: Inbound, ctx: Ctx) -> str:
+        today = ctx.now.astimezone(ctx.tz).date()
+        text = " ".join(required_text(inbound).lower().split())
+        back = {"hari ini": 0, "today": 0, "tadi": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2}
+        if text in back:
+            return (today - timedelta(days=back[text])).isoformat()
+        value = parse_date_ahead(text, today)
+        if value > today and _DAY_MONTH.match(text) and not _DAY_MONTH.match(text).group(3):
+            value = value.replace(year=value.year - 1)
+        if value > today:
+            raise Invalid("error.date_future")
+        if value < today - max_past:
+            raise Invalid("error.when_too_old", days=max_past.days)
+        return value.isoformat()
+
+    return parse_past_date

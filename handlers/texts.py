@@ -58,6 +58,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Maaf, terjadi gangguan di sistem. Jawaban terakhir Anda belum tersimpan; silakan kirim ulang.",
         "en": "Sorry, something went wrong on our side. Your last answer was not saved; please send it again.",
     },
+    # Engine: multi-select and repeating-group steps (rakor minutes, any flow).
+    "engine.multi.hint": {
+        "id": ("Boleh pilih beberapa: ketik nomornya dipisah koma (misalnya 1, 3), "
+               "atau ketuk satu per satu lalu Selesai."),
+        "en": ("You may pick several: type their numbers separated by commas (e.g. 1, 3), "
+               "or tap them one by one, then Done."),
+    },
+    "engine.multi.other_hint": {
+        "id": "Yang tidak ada di daftar: ketik namanya, misalnya 1, 3, Satpol PP.",
+        "en": "Not in the list: type its name, e.g. 1, 3, Satpol PP.",
+    },
+    "engine.multi.selected": {"id": "Terpilih: {items}", "en": "Selected: {items}"},
+    "engine.multi.done": {"id": "Selesai", "en": "Done"},
+    "engine.group.add": {"id": "Tambah lagi", "en": "Add another"},
+    "engine.group.done": {"id": "Selesai", "en": "Done"},
+    "engine.group.skip_hint": {
+        "id": "(tidak ada? ketik 'lewati')",
+        "en": "(none? send 'skip')",
+    },
+    "engine.group.edit_item": {"id": "Ubah {n}", "en": "Change {n}"},
+    "engine.group.remove_item": {"id": "Hapus {n}", "en": "Remove {n}"},
+    "engine.group.to_review": {"id": "Kembali ke ringkasan", "en": "Back to the summary"},
+    "engine.group.menu": {
+        "id": "Pilih nomor yang ingin diubah atau dihapus, tambah yang baru, atau kembali ke ringkasan.",
+        "en": "Pick an item to change or remove, add a new one, or go back to the summary.",
+    },
+    "engine.group.current": {"id": "Isian sekarang: {item}", "en": "Currently: {item}"},
+    "error.multi_empty": {
+        "id": "Pilih sedikitnya satu.",
+        "en": "Pick at least one.",
+    },
+    "error.multi_choice": {
+        "id": "\"{item}\" tidak ada di daftar. Balas dengan nomor atau nama pilihan, dipisah koma.",
+        "en": "\"{item}\" is not one of the options. Reply with their numbers or names, separated by commas.",
+    },
     # Channel adapters' own words.
     "channel.location_button": {"id": "Kirim lokasi saya", "en": "Send my location"},
     "telegram.private_only": {
@@ -263,6 +298,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Perintah Siaga:\n"
             "/lapor - laporkan kejadian\n"
             "/laporanku - laporan terakhir Anda\n"
+            "/rakor - rakor yang akan datang; /rakor_baru - jadwalkan rakor (kepala/admin)\n"
+            "/notulen - catat notulen rakor; /kesepakatan - kesepakatan terbuka dan terlambat\n"
             "/bahasa en - ganti bahasa ke Inggris\n"
             "/bantuan - pesan ini\n"
             "Saat mengisi: 'kembali' ke pertanyaan sebelumnya, 'lewati' untuk isian opsional, "
@@ -272,6 +309,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Siaga commands:\n"
             "/report - report an incident\n"
             "/myreports - your latest reports\n"
+            "/rakor - upcoming rakor; /new_rakor - schedule a rakor (heads/admins)\n"
+            "/minutes - record rakor minutes; /agreements - open and overdue agreements\n"
             "/language id - switch to Indonesian\n"
             "/help - this message\n"
             "While answering: 'back' to the previous question, 'skip' for optional answers, "
@@ -431,7 +470,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda.",
         "en": "This command is not available to you. Send /help to see your commands.",
     },
-    "role.guest": {"id": "tamu", "en": "guest"},
     "flow.reject": {"id": "alasan penolakan", "en": "rejection reason"},
     "flow.checkin": {"id": "laporan harian", "en": "daily check-in"},
     "alert.text": {
@@ -638,6 +676,226 @@ CATALOGUE: dict[str, dict[str, str]] = {
                "/bahasa en - ganti bahasa."),
         "en": ("You are registered as a guest: you receive rakor invitations and can answer them. "
                "/language id - switch language."),
+    },
+
+    # Rakor: scheduling, invitations and RSVPs, reminders, minutes and agreements.
+    "flow.rsvp": {"id": "jawaban undangan rakor", "en": "rakor invitation answer"},
+    "flow.rakor_new": {"id": "jadwal rakor", "en": "rakor schedule"},
+    "flow.notulen": {"id": "notulen rakor", "en": "rakor minutes"},
+    "flow.agreement": {"id": "tindak lanjut kesepakatan", "en": "agreement follow-up"},
+    "role.guest": {"id": "tamu undangan rakor", "en": "rakor guest"},
+    "engine.not_allowed": {
+        "id": "Perintah itu hanya untuk kepala kantor dan admin.",
+        "en": "That command is for heads of office and admins only.",
+    },
+    "guest.help": {
+        "id": (
+            "Sebagai tamu undangan, Anda menerima undangan dan pengingat rakor dari Siaga dan menjawabnya "
+            "dengan satu ketukan.\n/bahasa en - ganti bahasa ke Inggris"
+        ),
+        "en": (
+            "As a guest you receive rakor invitations and reminders from Siaga and answer them with one tap.\n"
+            "/language id - switch to Indonesian"
+        ),
+    },
+    "guest.refused": {
+        "id": "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor.",
+        "en": "Sorry, as a guest you only receive rakor invitations and reminders.",
+    },
+    "error.when_past": {
+        "id": "Waktu itu sudah lewat. Tulis waktu rakor yang akan datang, misalnya besok 09:00 atau 30/11 13.30.",
+        "en": "That time has passed. Give the coming meeting time, e.g. tomorrow 09:00 or 30/11 13.30.",
+    },
+    "error.when_too_far": {
+        "id": "Terlalu jauh ke depan: paling lama {days} hari lagi.",
+        "en": "Too far ahead: at most {days} days from now.",
+    },
+    "error.date": {
+        "id": "Tanggal tidak dikenali. Contoh: 30/11, 30/11/2026, besok, 2 minggu.",
+        "en": "I could not read that date. Examples: 30/11, 30/11/2026, tomorrow, 2 weeks.",
+    },
+    "error.date_past": {"id": "Tanggal itu sudah lewat.", "en": "That date has passed."},
+    "error.date_future": {
+        "id": "Tanggal itu belum tiba. Tulis tanggal rapat yang sudah berlangsung.",
+        "en": "That date is still to come. Give the date of a meeting already held.",
+    },
+    "weekday.0": {"id": "Senin", "en": "Monday"},
+    "weekday.1": {"id": "Selasa", "en": "Tuesday"},
+    "weekday.2": {"id": "Rabu", "en": "Wednesday"},
+    "weekday.3": {"id": "Kamis", "en": "Thursday"},
+    "weekday.4": {"id": "Jumat", "en": "Friday"},
+    "weekday.5": {"id": "Sabtu", "en": "Saturday"},
+    "weekday.6": {"id": "Minggu", "en": "Sunday"},
+    "institution.kesbangpol": {"id": "Kesbangpol", "en": "Kesbangpol"},
+    "institution.kpu": {"id": "KPU", "en": "KPU"},
+    "institution.bawaslu": {"id": "Bawaslu", "en": "Bawaslu"},
+    "institution.tni": {"id": "TNI", "en": "TNI"},
+    "institution.polri": {"id": "Polri", "en": "Polri"},
+    "institution.kejaksaan": {"id": "Kejaksaan", "en": "Kejaksaan"},
+    "institution.pemda": {"id": "Pemerintah daerah", "en": "Local government"},
+    "institution.fkub": {"id": "FKUB", "en": "FKUB"},
+    "rakor.invitation.title": {"id": "Undangan rakor", "en": "Rakor invitation"},
+    "rakor.invitation.moved": {
+        "id": "Rakor DIPINDAHKAN ke waktu baru",
+        "en": "Rakor MOVED to a new time",
+    },
+    "rakor.gone": {"id": "Rakor ini tidak ditemukan lagi.", "en": "This rakor no longer exists."},
+    "rakor.line.when": {"id": "Waktu: {when}", "en": "When: {when}"},
+    "rakor.line.place": {"id": "Tempat: {place}", "en": "Where: {place}"},
+    "rakor.line.agenda": {"id": "Agenda: {agenda}", "en": "Agenda: {agenda}"},
+    "rakor.line.organiser": {"id": "Penyelenggara: {office}", "en": "Organised by: {office}"},
+    "rsvp.answer.ask": {
+        "id": "{invitation}\n\nApakah Anda akan hadir?",
+        "en": "{invitation}\n\nWill you attend?",
+    },
+    "rsvp.answer.field": {"id": "Jawaban", "en": "Answer"},
+    "rsvp.deputy.ask": {
+        "id": "Siapa yang mewakili Anda? Tulis nama dan jabatannya.",
+        "en": "Who will attend on your behalf? Give their name and position.",
+    },
+    "rsvp.deputy.field": {"id": "Wakil", "en": "Deputy"},
+    "rsvp.hadir": {"id": "Hadir", "en": "Attending"},
+    "rsvp.tidak_hadir": {"id": "Tidak hadir", "en": "Not attending"},
+    "rsvp.diwakilkan": {"id": "Diwakilkan", "en": "Sending a deputy"},
+    "rsvp.none": {"id": "belum menjawab", "en": "not answered"},
+    "rsvp.saved.yes": {
+        "id": "Terima kasih. Jawaban Anda untuk \"{title}\": {answer} {deputy}\nPengingat akan dikirim sebelum rakor.",
+        "en": "Thank you. Your answer for \"{title}\": {answer} {deputy}\nYou will be reminded before the rakor.",
+    },
+    "rsvp.saved.no": {
+        "id": "Terima kasih. Jawaban Anda untuk \"{title}\": {answer}.",
+        "en": "Thank you. Your answer for \"{title}\": {answer}.",
+    },
+    "rsvp.cancelled": {"id": "Rakor ini sudah dibatalkan.", "en": "This rakor has been cancelled."},
+    "rsvp.too_late": {"id": "Rakor ini sudah dimulai.", "en": "This rakor has already begun."},
+    "rakor.cancelled": {
+        "id": "Rakor \"{title}\" ({when}) oleh {office} DIBATALKAN.",
+        "en": "The rakor \"{title}\" ({when}) by {office} is CANCELLED.",
+    },
+    "rakor.reminder": {
+        "id": "Pengingat rakor: \"{title}\"\nWaktu: {when}",
+        "en": "Rakor reminder: \"{title}\"\nWhen: {when}",
+    },
+    "rakor.reminder.deputy": {"id": "Diwakili oleh: {deputy}", "en": "Deputy: {deputy}"},
+    "rakor_new.title.ask": {"id": "Judul rakor?", "en": "Title of the rakor?"},
+    "rakor_new.title.field": {"id": "Judul", "en": "Title"},
+    "rakor_new.starts_at.ask": {
+        "id": "Kapan rakor dimulai? Contoh: besok 09:00, 30/11 13.30 ({zone}).",
+        "en": "When does the rakor start? Examples: tomorrow 09:00, 30/11 13.30 ({zone}).",
+    },
+    "rakor_new.starts_at.field": {"id": "Waktu", "en": "When"},
+    "rakor_new.place.ask": {"id": "Di mana tempatnya?", "en": "Where is it held?"},
+    "rakor_new.place.field": {"id": "Tempat", "en": "Place"},
+    "rakor_new.agenda.ask": {"id": "Agenda rakor?", "en": "The agenda?"},
+    "rakor_new.agenda.field": {"id": "Agenda", "en": "Agenda"},
+    "rakor_new.invitees.ask": {"id": "Siapa yang diundang?", "en": "Who is invited?"},
+    "rakor_new.invitees.field": {"id": "Undangan", "en": "Invited"},
+    "rakor_new.own_office": {"id": "Seluruh {office}", "en": "All of {office}"},
+    "rakor_new.all_kabkota": {"id": "Semua kantor kab/kota", "en": "Every kab/kota office"},
+    "rakor_new.saved": {
+        "id": "Rakor #{id} dijadwalkan {when}. Undangan dikirim ke {count} orang.",
+        "en": "Rakor #{id} is scheduled for {when}. Invitations go to {count} people.",
+    },
+    "rakor.list.none": {"id": "Tidak ada rakor yang akan datang.", "en": "No upcoming rakor."},
+    "rakor.list.title": {"id": "Rakor yang akan datang:", "en": "Upcoming rakor:"},
+    "rakor.list.item": {"id": "#{id} {title}\n   {when} | {place}", "en": "#{id} {title}\n   {when} | {place}"},
+    "rakor.list.counts": {
+        "id": "   Hadir {hadir} | Tidak hadir {tidak} | Diwakilkan {wakil} | Belum menjawab {belum}",
+        "en": "   Attending {hadir} | Not attending {tidak} | Deputy {wakil} | No answer {belum}",
+    },
+    "rakor.list.yours": {"id": "   Jawaban Anda: {answer}", "en": "   Your answer: {answer}"},
+    "rakor.list.silent": {"id": "   Belum menjawab: {names}", "en": "   Not answered: {names}"},
+    "notulen.rakor.ask": {"id": "Notulen rakor yang mana?", "en": "Minutes of which rakor?"},
+    "notulen.rakor.field": {"id": "Rakor", "en": "Rakor"},
+    "notulen.rakor.unscheduled": {
+        "id": "Rapat lain (tidak terjadwal di Siaga)", "en": "Another meeting (not in Siaga)",
+    },
+    "notulen.title.ask": {"id": "Judul rapat?", "en": "Title of the meeting?"},
+    "notulen.title.field": {"id": "Judul", "en": "Title"},
+    "notulen.held_on.ask": {
+        "id": "Tanggal rapat? Contoh: hari ini, kemarin, 20/11.",
+        "en": "Date of the meeting? Examples: today, yesterday, 20/11.",
+    },
+    "notulen.held_on.field": {"id": "Tanggal", "en": "Date"},
+    "notulen.attendance.ask": {"id": "Lembaga apa saja yang hadir?", "en": "Which institutions attended?"},
+    "notulen.attendance.field": {"id": "Kehadiran", "en": "Attendance"},
+    "notulen.summary.ask": {"id": "Ringkasan pembahasan?", "en": "Summary of the discussion?"},
+    "notulen.summary.field": {"id": "Ringkasan", "en": "Summary"},
+    "notulen.agreements.field": {"id": "Kesepakatan", "en": "Agreements"},
+    "notulen.agreements.text.ask": {"id": "Kesepakatan {n}: apa isinya?", "en": "Agreement {n}: what was agreed?"},
+    "notulen.agreements.owner.ask": {
+        "id": "Kesepakatan {n}: siapa penanggung jawabnya? Ketik nama kantor, lembaga (KPU, Polri, ...) atau tamu.",
+        "en": "Agreement {n}: who is responsible? Type an office, an institution (KPU, Polri, ...) or a guest.",
+    },
+    "notulen.agreements.due_on.ask": {
+        "id": "Kesepakatan {n}: tenggat waktunya? Contoh: 30/11, 2 minggu.",
+        "en": "Agreement {n}: due date? Examples: 30/11, 2 weeks.",
+    },
+    "notulen.agreements.more": {
+        "id": "Sudah {count} kesepakatan. Tambah kesepakatan lagi, atau selesai?",
+        "en": "{count} agreement(s) so far. Add another, or done?",
+    },
+    "notulen.agreements.saved": {"id": "Kesepakatan {n} dicatat.", "en": "Agreement {n} noted."},
+    "notulen.agreements.removed": {"id": "Kesepakatan {n} dihapus.", "en": "Agreement {n} removed."},
+    "notulen.saved": {
+        "id": "Notulen {number} tersimpan dengan {count} kesepakatan dan dikirim ke kepala kantor.",
+        "en": "Minutes {number} saved with {count} agreement(s) and sent to the head of office.",
+    },
+    "notulen.notice": {"id": "Notulen {number}: {title} ({date})", "en": "Minutes {number}: {title} ({date})"},
+    "notulen.notice.attendance": {"id": "Hadir: {names}", "en": "Present: {names}"},
+    "notulen.notice.summary": {"id": "Ringkasan: {summary}", "en": "Summary: {summary}"},
+    "notulen.notice.agreements": {"id": "Kesepakatan:", "en": "Agreements:"},
+    "agreement.action.ask": {
+        "id": "Pengingat kesepakatan ({number}), tenggat {due}:\n{agreement}\n\nBagaimana perkembangannya?",
+        "en": "Agreement reminder ({number}), due {due}:\n{agreement}\n\nHow is it going?",
+    },
+    "agreement.action.field": {"id": "Tindak lanjut", "en": "Follow-up"},
+    "agreement.action.done": {"id": "Selesai", "en": "Done"},
+    "agreement.action.progress": {"id": "Catat perkembangan", "en": "Add a progress note"},
+    "agreement.action.later": {"id": "Nanti saja", "en": "Later"},
+    "agreement.note.ask": {"id": "Tulis perkembangannya.", "en": "Write the progress note."},
+    "agreement.note.field": {"id": "Catatan", "en": "Note"},
+    "agreement.already_done": {
+        "id": "Kesepakatan ini sudah ditutup.",
+        "en": "This agreement is already closed.",
+    },
+    "agreement.later": {"id": "Baik, akan diingatkan lagi.", "en": "All right, you will be reminded again."},
+    "agreement.progress_saved": {"id": "Catatan perkembangan tersimpan.", "en": "Progress note saved."},
+    "agreement.done_saved": {
+        "id": "Kesepakatan ditandai selesai. Terima kasih.", "en": "Agreement marked done. Thank you.",
+    },
+    "agreement.done_notice": {
+        "id": "Kesepakatan {number} selesai ({who}): {text}",
+        "en": "Agreement of {number} done ({who}): {text}",
+    },
+    "agreement.line": {
+        "id": "#{id} {text} | {owner} | tenggat {due} | {number}",
+        "en": "#{id} {text} | {owner} | due {due} | {number}",
+    },
+    "agreement.line.late": {
+        "id": "#{id} TERLAMBAT {text} | {owner} | tenggat {due} | {number}",
+        "en": "#{id} OVERDUE {text} | {owner} | due {due} | {number}",
+    },
+    "agreement.unknown": {
+        "id": "Tidak ada kesepakatan #{id} yang bisa Anda tutup. Lihat nomornya dengan /kesepakatan.",
+        "en": "There is no agreement #{id} you can close. See the numbers with /agreements.",
+    },
+    "agreement.list.none": {"id": "Tidak ada kesepakatan yang terbuka.", "en": "No open agreements."},
+    "agreement.list.overdue": {"id": "Kesepakatan terlambat ({count}):", "en": "Overdue agreements ({count}):"},
+    "agreement.list.open": {"id": "Kesepakatan terbuka ({count}):", "en": "Open agreements ({count}):"},
+    "agreement.list.hint": {
+        "id": "Tutup yang sudah selesai: /kesepakatan selesai NOMOR",
+        "en": "Close one that is done: /agreements done NUMBER",
+    },
+    "digest.rakor.upcoming": {"id": "Rakor 7 hari ke depan:", "en": "Rakor in the next 7 days:"},
+    "digest.rakor.item": {
+        "id": "- {title}, {when} (hadir {hadir} dari {total} undangan)",
+        "en": "- {title}, {when} ({hadir} of {total} invitees attending)",
+    },
+    "digest.agreements.overdue": {"id": "Kesepakatan terlambat ({count}):", "en": "Overdue agreements ({count}):"},
+    "digest.agreements.due_soon": {
+        "id": "Kesepakatan jatuh tempo 7 hari ke depan ({count}):",
+        "en": "Agreements due in the next 7 days ({count}):",
     },
     # Delivery: conversations the system starts, messages that did not arrive, flows that changed.
     "delivery.start_waiting": {

@@ -74,6 +74,8 @@ class State:
     updated_at: datetime | None = None
     # "batal" on a complete draft was asked to be confirmed; a second "batal" discards it.
     confirm_cancel: bool = False
+    # Work in progress inside one step: a multi-select's ticked choices, a repeating group's current item.
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def data(self) -> dict[str, Any]:
         """Return the JSON-able part stored in the conversation row."""
@@ -83,6 +85,7 @@ class State:
             "pending": [[c.id, c.label] for c in self.pending],
             "editing": self.editing,
             **({"confirm_cancel": True} if self.confirm_cancel else {}),
+            "scratch": self.scratch,
         }
 
     @classmethod
@@ -93,11 +96,12 @@ class State:
             pending=tuple(Choice(i, label) for i, label in data.get("pending", [])),
             editing=bool(data.get("editing", False)), updated_at=updated_at,
             confirm_cancel=bool(data.get("confirm_cancel", False)),
+            scratch=dict(data.get("scratch", {})),
         )
 
     def at(self, step: str | None, **changes: Any) -> State:
-        """Return this state moved to another step, pending choices cleared."""
-        return replace(self, step=step, pending=(), **changes)
+        """Return this state moved to another step, pending choices and step scratch cleared."""
+        return replace(self, step=step, **{"pending": (), "scratch": {}, **changes})
 
 
 IDLE = State()

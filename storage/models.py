@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -140,6 +141,8 @@ class Office(Base):
     alert_categories: Mapped[list[Any]] = mapped_column(default=list)
     checkin_time: Mapped[time] = mapped_column(Time(), default=time(16, 0))
     digest_on_holidays: Mapped[bool] = mapped_column(default=True)
+    # This office's rakor reminder offsets ("1d@08:00,2h"); None: the default.
+    rakor_reminders: Mapped[str | None] = mapped_column(String(100))
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -156,6 +159,8 @@ class Officer(Base):
     created_at: Mapped[datetime]
     # `/jeda 3 hari`: no nihil check-in before this moment.
     checkins_paused_until: Mapped[datetime | None]
+    # A guest's institution (KPU, Bawaslu, TNI, Polri, Kejaksaan...).
+    institution: Mapped[str | None] = mapped_column(String(100))
 
     office: Mapped[Office] = relationship(lazy="joined")
     kecamatan: Mapped[list[OfficerKecamatan]] = relationship(
@@ -198,6 +203,7 @@ class Invite(Base):
     kecamatan: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    institution: Mapped[str | None] = mapped_column(String(100))
     used_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -420,3 +426,128 @@ class ScheduledRun(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     at: Mapped[datetime]
+
+
+# -- rakor: coordination meetings, their minutes and the agreements followed up ---------------------
+
+
+class RakorStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Rsvp(enum.StrEnum):
+    HADIR = "hadir"
+    TIDAK_HADIR = "tidak_hadir"
+    DIWAKILKAN = "diwakilkan"
+
+
+class AgreementStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Rakor(Base):
+    """A scheduled coordination meeting of an office."""
+
+    __tablename__ = "rakors"
+    __table_args__ = (Index("ix_rakors_status_starts_at", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(String(300))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[RakorStatus] = mapped_column(_enum(RakorStatus), default=RakorStatus.SCHEDULED)
+    # Goes up on every move or cancellation: reminder and notice keys carry it, so each time is told once.
+    version: Mapped[int] = mapped_column(default=1)
+    # When the current time was set: reminders already due then are not sent (the invitation covers them).
+    scheduled_at: Mapped[datetime]
+    # Reminder offsets for this rakor ("1d@08:00,2h"); None: the office's, else the default.
+    reminders: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[datetime]
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    invitees: Mapped[list[RakorInvitee]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="RakorInvitee.officer_id"
+    )
+
+
+class RakorInvitee(Base):
+    __tablename__ = "rakor_invitees"
+
+    rakor_id: Mapped[int] = mapped_column(ForeignKey("rakors.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True, index=True)
+    rsvp: Mapped[Rsvp | None] = mapped_column(_enum(Rsvp))
+    deputy: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None]
+    # The rakor version this invitee was last told about (invitation, move or cancellation).
+    told_version: Mapped[int] = mapped_column(default=0)
+    # Reminders queued, as "{version}:{offset}", so each goes out once per time of the meeting.
+    reminded: Mapped[list[Any]] = mapped_column(default=list)
+
+    officer: Mapped[Officer] = relationship(lazy="joined")
+
+
+class RakorCounter(Base):
+    """The last minutes number handed out per office and year (as report_counters for incidents)."""
+
+    __tablename__ = "rakor_counters"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class RakorReport(Base):
+    """The minutes of a meeting (a scheduled rakor or an unscheduled one)."""
+
+    __tablename__ = "rakor_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    rakor_id: Mapped[int | None] = mapped_column(ForeignKey("rakors.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date())
+    # Institutions present: codes of the known ones and names typed as "other".
+    attendance: Mapped[list[Any]] = mapped_column(default=list)
+    summary: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    agreements: Mapped[list[Agreement]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Agreement.position", back_populates="report"
+    )
+
+
+class Agreement(Base):
+    """One kesepakatan of a rakor, owned by an office, an institution or a guest, followed up until done."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_status_due_on", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("rakor_reports.id"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    owner_office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    owner_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    # An institution's name (KPU, Bawaslu, Dinas Sosial...) when neither an office nor an officer owns it.
+    owner_institution: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date())
+    status: Mapped[AgreementStatus] = mapped_column(_enum(AgreementStatus), default=AgreementStatus.OPEN)
+    # [{"at": ISO, "officer_id": id, "text": note}], oldest first.
+    progress: Mapped[list[Any]] = mapped_column(default=list)
+    # Due reminders queued, by days before the due date, so each goes out once.
+    reminded: Mapped[list[Any]] = mapped_column(default=list)
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    report: Mapped[RakorReport] = relationship(back_populates="agreements", lazy="joined")
+    owner_office: Mapped[Office | None] = relationship(lazy="joined")
+    owner_officer: Mapped[Officer | None] = relationship(lazy="joined")

@@ -47,13 +47,13 @@ def list_offices(session: Session) -> list[Office]:
 def add_invite(
     session: Session, office: Office, role: Role, now: datetime, *,
     ttl: timedelta = timedelta(days=7), name: str | None = None,
-    kecamatan: Sequence[str] = (),
+    kecamatan: Sequence[str] = (), institution: str | None = None,
 ) -> Invite:
-    """Create a one-time invite code for an office."""
+    """Create a one-time invite code for an office (a guest's carries their institution)."""
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     invite = Invite(
         code=code, office_id=office.id, role=role, name=name, kecamatan=list(kecamatan),
-        created_at=now, expires_at=now + ttl,
+        created_at=now, expires_at=now + ttl, institution=institution,
     )
     session.add(invite)
     session.flush()
@@ -79,7 +79,7 @@ def redeem_invite(session: Session, code: str, channel: str, address: str, now: 
     if existing is not None and existing.officer.active:
         return RedeemError.USED  # this address already speaks for an active officer
     officer = Officer(
-        name=invite.name or "", role=invite.role, office_id=invite.office_id,
+        name=invite.name or "", role=invite.role, office_id=invite.office_id, institution=invite.institution,
         created_at=now, kecamatan=[OfficerKecamatan(region_code=c) for c in invite.kecamatan],
     )
     session.add(officer)

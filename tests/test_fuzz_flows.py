@@ -16,7 +16,7 @@ from handlers import engine
 from handlers.limits import MAX_REPLY_CHARS, MAX_REPLY_PARTS
 from handlers.types import Ctx, Inbound, Location, Media, State
 from storage import conversations
-from tests.conftest import add_officer
+from tests.conftest import FROZEN_NOW, add_officer
 
 HUGE = ["x" * 100_000, "\x00" * 100_000, "🙂" * 50_000, "Banjarmasin Utara " * 6000, "\u0301" * 100_000,
         "\x1b[31m" * 20_000, "/lapor " * 15_000, "1\n" * 50_000]
@@ -54,7 +54,31 @@ def check_reply_fits(reply) -> None:
 
 
 # Flows only the system starts (no command), with the answers their start gives them.
-STARTED = {"checkin": {"date": "2026-11-23"}, "reject": {"number": "KJD-6371-2026-000001"}}
+STARTED = {"checkin": {"date": "2026-11-23"}, "reject": {"number": "KJD-6371-2026-000001"},
+           "rsvp": {"rakor_id": 0, "moved": False}, "agreement": {"agreement_id": 0, "days": 3}}
+
+
+def started_params(session, flow: str, officer) -> dict:
+    """The answers the system starts a flow with, and the rows they name (a rakor, an agreement)."""
+    from datetime import date, timedelta
+
+    from storage import rakor as rakor_store
+
+    params = dict(STARTED[flow])
+    now = FROZEN_NOW
+    if flow in ("rsvp", "agreement"):
+        meeting = rakor_store.add_rakor(session, office_id=officer.office_id, title="Rakor uji",
+                                        starts_at=now + timedelta(days=2), now=now, invitee_ids=[officer.id])
+        params["rakor_id"] = meeting.id
+    if flow == "agreement":
+        report = rakor_store.add_report(
+            session, [{"text": "Patroli gabungan", "owner_officer_id": officer.id, "due_on": date(2026, 11, 26)}],
+            number=f"RK-FUZZ-{officer.id}", office_id=officer.office_id, rakor_id=params.pop("rakor_id"),
+            title="Rakor uji", held_on=date(2026, 11, 23), attendance=[], summary="Uji", reporter_id=officer.id,
+            channel="console", created_at=now)
+        session.flush()
+        params["agreement_id"] = report.agreements[0].id
+    return params
 
 
 def check_state_valid(runner, address: str) -> None:
@@ -97,13 +121,15 @@ PATHS = {
 def test_every_flow_survives_hostile_input(runner, sessions, flow, data):
     address = f"fuzz-{next(_addresses)}"
     with sessions.begin() as s:
-        officer_id = add_officer(s, address).id
+        officer = add_officer(s, address)
+        officer_id = officer.id
+        params = started_params(s, flow, officer) if not handlers.FLOWS[flow].commands else {}
     path = PATHS.get(flow) or data.draw(st.lists(texts, min_size=1, max_size=10))
     script: list[dict] = []
     if handlers.FLOWS[flow].commands:
         script.append({"text": "/" + handlers.FLOWS[flow].commands[0]})
     else:
-        runner.start(officer_id, flow, STARTED[flow], key=f"fuzz:{address}")
+        runner.start(officer_id, flow, params, key=f"fuzz:{address}")
     for answer in path:
         script += data.draw(st.lists(messages, max_size=2)) + [{"text": answer}]
     for message in script:

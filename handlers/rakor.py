@@ -1,0 +1,683 @@
+"""Rakor: scheduling (/rakor_baru), invitations and RSVPs, reminders, minutes (/notulen), agreements followed up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers import parse
+from handlers.engine import zone_abbreviation
+from handlers.flow import Answers, Flow, Step
+from handlers.parse import Invalid
+from handlers.texts import t
+from handlers.types import Choice, Ctx, Effect, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
+from storage import rakor as store
+from storage.db import Session
+from storage.models import Agreement, AgreementStatus, Office, Officer, Rakor, RakorInvitee, RakorStatus, Role, Rsvp
+
+NUMBER_PREFIX = "RK"
+DEFAULT_REMINDERS = "1d@08:00,2h"
+# Agreement owners are reminded this many days before the due date, at this local time.
+AGREEMENT_REMINDER_DAYS = (3, 1)
+AGREEMENT_REMINDER_TIME = time(8, 0)
+# Reminder offsets longer than this are not looked for (a rakor is found by the reminder tick this far ahead).
+REMINDER_HORIZON = timedelta(days=31)
+# An RSVP waits this long for its one tap (the meeting's own time ends it sooner).
+RSVP_TTL = timedelta(days=60)
+# An agreement reminder's one tap lapses before the next reminder, which would otherwise wait behind it unseen.
+AGREEMENT_TTL = timedelta(hours=20)
+LIST_LIMIT = 10
+AGREEMENT_LIST_LIMIT = 20
+ORGANISERS = frozenset({Role.HEAD.value, Role.ADMIN.value})
+MEMBERS = frozenset({Role.OFFICER.value, Role.HEAD.value, Role.ADMIN.value})
+# Institutions offered for attendance and as agreement owners (typed names are kept as written).
+INSTITUTIONS = ("kesbangpol", "kpu", "bawaslu", "tni", "polri", "kejaksaan", "pemda", "fkub")
+
+
+# -- time: reminder offsets and local rendering -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offset:
+    """When a reminder goes: `days` before at a local clock time, or a span before the start."""
+
+    tag: str
+    days: int = 0
+    at: time | None = None
+    before: timedelta = timedelta(0)
+
+    def due(self, starts_at: datetime, tz: ZoneInfo) -> datetime:
+        """Return the reminder's moment for a meeting, in the invitee's own zone."""
+        if self.at is None:
+            return starts_at - self.before
+        day = starts_at.astimezone(tz).date() - timedelta(days=self.days)
+        return datetime.combine(day, self.at, tzinfo=tz).astimezone(UTC)
+
+
+_OFFSET = re.compile(r"^(\d{1,3})\s*([dhm])(?:@(\d{1,2})[:.](\d{2}))?$")
+
+
+def parse_offsets(spec: str) -> tuple[Offset, ...]:
+    """Read reminder offsets (RAKOR_REMINDERS): `1d@08:00` a day before at 08:00 local, `2h`, `30m`, `1d`.
+
+    >>> [o.tag for o in parse_offsets("1d@8:00, 2h")]
+    ['1d@08:00', '2h']
+    """
+    offsets = []
+    for part in filter(None, (p.strip().lower() for p in spec.split(","))):
+        m = _OFFSET.match(part)
+        if m is None or (m.group(3) is not None and m.group(2) != "d"):
+            raise ValueError(f"cannot read reminder offset {part!r}: use e.g. 1d@08:00, 2h or 30m")
+        amount, unit = int(m.group(1)), m.group(2)
+        if m.group(3) is not None:
+            hour, minute = int(m.group(3)), int(m.group(4))
+            if hour > 23 or minute > 59:
+                raise ValueError(f"cannot read reminder offset {part!r}: the time must be 00:00-23:59")
+            offsets.append(Offset(f"{amount}d@{hour:02d}:{minute:02d}", days=amount, at=time(hour, minute)))
+        else:
+            span = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+            if span > REMINDER_HORIZON:
+                raise ValueError(f"reminder offset {part!r} is longer than {REMINDER_HORIZON.days} days")
+            offsets.append(Offset(f"{amount}{unit}", before=span))
+    if not offsets:
+        raise ValueError("no reminder offsets given: use e.g. 1d@08:00,2h")
+    return tuple(offsets)
+
+
+def offsets_for(rakor: Rakor) -> tuple[Offset, ...]:
+    """Return a rakor's reminder offsets: its own, else its office's, else the default."""
+    for spec in (rakor.reminders, rakor.office.rakor_reminders):
+        if spec:
+            try:
+                return parse_offsets(spec)
+            except ValueError:
+                continue  # stored before validation existed; the next setting applies
+    return parse_offsets(DEFAULT_REMINDERS)
+
+
+def local_when(moment: datetime, tz: str, lang: str) -> str:
+    """Render a moment in a zone: `Selasa, 24/11/2026 09:00 WITA`."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{t(f'weekday.{local.weekday()}', lang)}, {local:%d/%m/%Y %H:%M} {zone_abbreviation(tz)}"
+
+
+def show_date(value: str, ctx: Ctx) -> str:
+    """Render an ISO date as 30/11/2026."""
+    return f"{date.fromisoformat(value):%d/%m/%Y}"
+
+
+def show_starts_at(value: str, ctx: Ctx) -> str:
+    """Render a meeting time in the sender's zone."""
+    return local_when(datetime.fromisoformat(value), ctx.tz.key, ctx.lang)
+
+
+def institution_label(code_or_name: str, lang: str) -> str:
+    """Return the display name of a known institution code, or the typed name."""
+    return t(f"institution.{code_or_name}", lang) if code_or_name in INSTITUTIONS else code_or_name
+
+
+def institution_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer the usual rakor institutions."""
+    return tuple(Choice(code, institution_label(code, ctx.lang)) for code in INSTITUTIONS)
+
+
+# -- invitations, RSVP, notices ---------------------------------------------------------------------------
+
+
+def invitation_text(rakor: Rakor, tz: str, lang: str, header: str) -> str:
+    """Describe a rakor for one reader, in their zone."""
+    lines = [t(header, lang), rakor.title, t("rakor.line.when", lang, when=local_when(rakor.starts_at, tz, lang))]
+    if rakor.place:
+        lines.append(t("rakor.line.place", lang, place=rakor.place))
+    if rakor.agenda:
+        lines.append(t("rakor.line.agenda", lang, agenda=rakor.agenda))
+    lines.append(t("rakor.line.organiser", lang, office=rakor.office.name))
+    return "\n".join(lines)
+
+
+def rsvp_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer hadir / tidak hadir / diwakilkan."""
+    return tuple(Choice(r.value, t(f"rsvp.{r.value}", ctx.lang)) for r in Rsvp)
+
+
+def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
+    """Fill the RSVP question with the invitation, in the invitee's zone."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    if rakor is None:
+        return {"invitation": t("rakor.gone", ctx.lang)}
+    header = "rakor.invitation.moved" if answers.get("moved") else "rakor.invitation.title"
+    return {"invitation": invitation_text(rakor, ctx.tz.key, ctx.lang, header)}
+
+
+def submit_rsvp(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Record the invitee's answer, unless the rakor was cancelled or is over."""
+    assert ctx.officer is not None
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    invitee = store.get_invitee(ctx.session, rakor.id, ctx.officer.id) if rakor else None
+    if rakor is None or invitee is None or rakor.status == RakorStatus.CANCELLED:
+        return [Reply(t("rsvp.cancelled", ctx.lang))]
+    if rakor.starts_at <= ctx.now:
+        return [Reply(t("rsvp.too_late", ctx.lang))]
+    answer = Rsvp(answers["answer"])
+    store.set_rsvp(ctx.session, invitee, answer, answers.get("deputy"), ctx.now)
+    key = "rsvp.saved.no" if answer == Rsvp.TIDAK_HADIR else "rsvp.saved.yes"
+    return [Reply(t(key, ctx.lang, title=rakor.title, answer=t(f"rsvp.{answer.value}", ctx.lang),
+                    deputy=answers.get("deputy") or ""))]
+
+
+RSVP = Flow(
+    name="rsvp",
+    commands=(),
+    steps=(
+        Step("answer", choices=rsvp_choices, prompt_params=invitation_params),
+        Step("deputy", parse=parse.text(min_len=3, max_len=200),
+             skip_if=lambda answers, ctx: answers.get("answer") != Rsvp.DIWAKILKAN.value),
+    ),
+    submit=submit_rsvp,
+    review=False,
+    draft_ttl=RSVP_TTL,
+)
+
+
+def _cancel_notice(rakor: Rakor, officer_id: int) -> Notify:
+    title, starts_at, office = rakor.title, rakor.starts_at, rakor.office.name
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        when = local_when(starts_at, recipient.office.tz, lang)
+        return [Reply(t("rakor.cancelled", lang, title=title, when=when, office=office))]
+
+    return Notify(key=f"rakor:{rakor.id}:{rakor.version}:cancelled:{officer_id}", kind="notice",
+                  to=ToOfficer(officer_id), render=render, expires_at=starts_at,
+                  variables=lambda recipient, lang: {"1": title})
+
+
+def _invitation(rakor: Rakor, officer_id: int) -> StartFlow:
+    return StartFlow(key=f"rakor:{rakor.id}:{rakor.version}:invite:{officer_id}", officer_id=officer_id,
+                     flow=RSVP.name, params={"rakor_id": rakor.id, "moved": rakor.version > 1},
+                     kind="notice", expires_at=rakor.starts_at)
+
+
+def tell_invitees(session: Session, now: datetime, rakor: Rakor | None = None) -> list[Effect]:
+    """Invite, re-invite after a move, or tell of a cancellation, each invitee once per version of a rakor."""
+    pending = [(rakor, i) for i in rakor.invitees if i.told_version < rakor.version] if rakor else \
+        store.list_untold(session, now)
+    effects: list[Effect] = []
+    for meeting, invitee in pending:
+        if meeting.status == RakorStatus.SCHEDULED:
+            effects.append(_invitation(meeting, invitee.officer_id))
+        elif invitee.told_version > 0:  # never invited: nothing to call off
+            effects.append(_cancel_notice(meeting, invitee.officer_id))
+        store.mark_told(session, invitee, meeting.version)
+    return effects
+
+
+def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset) -> Notify:
+    title, starts_at, place = rakor.title, rakor.starts_at, rakor.place
+    deputy = invitee.deputy if invitee.rsvp == Rsvp.DIWAKILKAN else None
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        lines = [t("rakor.reminder", lang, title=title, when=local_when(starts_at, recipient.office.tz, lang))]
+        if place:
+            lines.append(t("rakor.line.place", lang, place=place))
+        if deputy:
+            lines.append(t("rakor.reminder.deputy", lang, deputy=deputy))
+        return [Reply("\n".join(lines))]
+
+    return Notify(key=f"rakor:{rakor.id}:{rakor.version}:{offset.tag}:{invitee.officer_id}", kind="reminder",
+                  to=ToOfficer(invitee.officer_id), render=render, expires_at=starts_at,
+                  variables=lambda recipient, lang: {"1": title,
+                                                     "2": local_when(starts_at, recipient.office.tz, lang)})
+
+
+def remind_invitees(session: Session, now: datetime) -> list[Effect]:
+    """Queue each due reminder once per invitee and meeting time; never for those who declined or after the start.
+
+    A reminder whose moment had passed when the rakor was (re)scheduled is left out: the invitation covers it.
+    One missed while Siaga was down goes out late, as long as the meeting has not begun.
+    """
+    effects: list[Effect] = []
+    for rakor in store.list_rakor(session, after=now, before=now + REMINDER_HORIZON + timedelta(days=1)):
+        offsets = offsets_for(rakor)
+        for invitee in rakor.invitees:
+            if invitee.rsvp == Rsvp.TIDAK_HADIR or not invitee.officer.active:
+                continue
+            if invitee.told_version < rakor.version:  # the invitation goes first
+                continue
+            tz = ZoneInfo(invitee.officer.office.tz)
+            for offset in offsets:
+                tag = f"{rakor.version}:{offset.tag}"
+                due = offset.due(rakor.starts_at, tz)
+                if tag in invitee.reminded or due > now:
+                    continue
+                if due >= rakor.scheduled_at:
+                    effects.append(_reminder(rakor, invitee, offset))
+                store.mark_reminded(session, invitee, tag)
+    return effects
+
+
+def resolve_targets(session: Session, targets: Sequence[str]) -> list[int]:
+    """Turn invitation targets (`office:ID`, `kabkota:PROVINCE`, `officer:ID`) into officer ids, each once."""
+    ids: list[int] = []
+    for target in targets:
+        kind, _, ref = target.partition(":")
+        if kind == "office":
+            ids.extend(o.id for o in store.list_members(session, int(ref)))
+        elif kind == "kabkota":
+            for office in store.list_regency_offices(session, ref):
+                ids.extend(o.id for o in store.list_members(session, office.id))
+        elif kind == "officer":
+            officer = store.get_officer(session, int(ref))
+            if officer is not None and officer.active:
+                ids.append(officer.id)
+        else:
+            raise ValueError(f"unknown invitation target {target!r}")
+    return list(dict.fromkeys(ids))
+
+
+# -- /rakor_baru: scheduling in chat ------------------------------------------------------------------------
+
+
+def invite_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer the sender's office, the offices under it (all kab/kota at once for a province) and its guests."""
+    assert ctx.officer is not None
+    office = ctx.officer.office
+    choices = [Choice(f"office:{office.id}", t("rakor_new.own_office", ctx.lang, office=office.name))]
+    below = [o for o in store.list_offices_below(ctx.session, office.region_code) if o.id != office.id]
+    if "." not in office.region_code and below:
+        choices.append(Choice(f"kabkota:{office.region_code}", t("rakor_new.all_kabkota", ctx.lang)))
+    choices.extend(Choice(f"office:{o.id}", o.name) for o in below)
+    choices.extend(Choice(f"officer:{g.id}", f"{g.name} ({g.institution or '-'})")
+                   for g in store.list_guests(ctx.session, office.id))
+    return tuple(choices)
+
+
+def submit_rakor(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Schedule the rakor and send the invitations with this turn."""
+    assert ctx.officer is not None
+    invitees = [i for i in resolve_targets(ctx.session, answers["invitees"]) if i != ctx.officer.id]
+    rakor = store.add_rakor(
+        ctx.session, office_id=ctx.officer.office_id, title=answers["title"],
+        starts_at=datetime.fromisoformat(answers["starts_at"]), place=answers.get("place"),
+        agenda=answers.get("agenda"), created_by=ctx.officer.id, now=ctx.now, invitee_ids=invitees,
+    )
+    ctx.emit(*tell_invitees(ctx.session, ctx.now, rakor))
+    return [Reply(t("rakor_new.saved", ctx.lang, id=rakor.id, count=len(invitees),
+                    when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang)))]
+
+
+RAKOR_NEW = Flow(
+    name="rakor_new",
+    commands=("rakor_baru", "new_rakor"),
+    steps=(
+        Step("title", parse=parse.text(min_len=3, max_len=300)),
+        Step("starts_at", parse=parse.future_when(), show=show_starts_at),
+        Step("place", parse=parse.text(min_len=2, max_len=300), optional=True),
+        Step("agenda", parse=parse.text(min_len=2, max_len=2000), optional=True),
+        Step("invitees", choices=invite_choices, multi=True),
+    ),
+    submit=submit_rakor,
+    roles=ORGANISERS,
+)
+
+
+# -- /rakor: upcoming meetings with RSVP counts ----------------------------------------------------------------
+
+
+def _organises(officer: Officer, rakor: Rakor) -> bool:
+    return rakor.created_by == officer.id or (
+        rakor.office_id == officer.office_id and officer.role.value in ORGANISERS
+    )
+
+
+def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
+    """List upcoming rakor with RSVP counts; the organiser also sees who has not answered."""
+    officer = ctx.officer
+    assert officer is not None
+    region = officer.office.region_code if officer.role.value in ORGANISERS else None
+    meetings = store.list_rakor(ctx.session, region_code=region, invitee_id=officer.id, after=ctx.now,
+                                limit=LIST_LIMIT)
+    if not meetings:
+        return [Reply(t("rakor.list.none", ctx.lang))]
+    lines = [t("rakor.list.title", ctx.lang)]
+    for rakor in meetings:
+        counts = {r: sum(1 for i in rakor.invitees if i.rsvp == r) for r in Rsvp}
+        silent = [i for i in rakor.invitees if i.rsvp is None]
+        lines.append(t("rakor.list.item", ctx.lang, id=rakor.id, title=rakor.title,
+                       when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang), place=rakor.place or "-"))
+        lines.append(t("rakor.list.counts", ctx.lang, hadir=counts[Rsvp.HADIR], tidak=counts[Rsvp.TIDAK_HADIR],
+                       wakil=counts[Rsvp.DIWAKILKAN], belum=len(silent)))
+        mine = next((i for i in rakor.invitees if i.officer_id == officer.id), None)
+        if mine is not None:
+            answer = t(f"rsvp.{mine.rsvp.value}", ctx.lang) if mine.rsvp else t("rsvp.none", ctx.lang)
+            lines.append(t("rakor.list.yours", ctx.lang, answer=answer))
+        if silent and _organises(officer, rakor):
+            names = ", ".join(_person(i.officer) for i in silent)
+            lines.append(t("rakor.list.silent", ctx.lang, names=names))
+    return [Reply("\n".join(lines))]
+
+
+def _person(officer: Officer) -> str:
+    suffix = officer.institution if officer.role == Role.GUEST else officer.office.name
+    return f"{officer.name or '#' + str(officer.id)} ({suffix})"
+
+
+# -- /notulen: minutes by chat ----------------------------------------------------------------------------------
+
+
+def meeting_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer the office's rakor of the last 30 days (and today's), or a meeting not scheduled in Siaga."""
+    assert ctx.officer is not None
+    recent = store.list_rakor(ctx.session, region_code=ctx.officer.office.region_code,
+                              after=ctx.now - timedelta(days=30), before=ctx.now + timedelta(days=1))
+    choices = [Choice(str(r.id), f"{r.title} ({r.starts_at.astimezone(ctx.tz):%d/%m})") for r in recent[-8:]]
+    return (*choices, Choice("none", t("notulen.rakor.unscheduled", ctx.lang)))
+
+
+def _unscheduled(answers: Answers, ctx: Ctx) -> bool:
+    return answers.get("rakor") != "none"
+
+
+def find_owner(query: str, ctx: Ctx) -> Sequence[Choice]:
+    """Match an agreement's owner: an office in the sender's area, a guest, an institution, or the typed name."""
+    assert ctx.officer is not None
+    office = ctx.officer.office
+    candidates = [Choice(f"office:{o.id}", o.name) for o in store.list_offices_below(ctx.session, office.region_code)]
+    candidates += [Choice(f"officer:{g.id}", f"{g.name} ({g.institution or '-'})")
+                   for g in store.list_guests(ctx.session, office.id)]
+    candidates += [Choice(f"institution:{c}", institution_label(c, ctx.lang)) for c in INSTITUTIONS
+                   if c != "kesbangpol"]
+    typed = query.casefold()
+    exact = [c for c in candidates if c.label.casefold() == typed]
+    if len(exact) == 1:
+        return exact
+    found = [c for c in candidates if typed in c.label.casefold()]
+    return found or [Choice(f"institution:{query.strip()}", query.strip())]
+
+
+def show_owner(value: str, ctx: Ctx) -> str:
+    """Render an owner reference."""
+    kind, _, ref = value.partition(":")
+    if kind == "office":
+        office = store.get_office(ctx.session, int(ref))
+        return office.name if office else ref
+    if kind == "officer":
+        officer = store.get_officer(ctx.session, int(ref))
+        return _person(officer) if officer else ref
+    return institution_label(ref, ctx.lang)
+
+
+def minutes_number(office_region: str, year: int, sequence: int) -> str:
+    """Format a minutes number.
+
+    >>> minutes_number("63.71", 2026, 1)
+    'RK-6371-2026-000001'
+    """
+    return f"{NUMBER_PREFIX}-{office_region.replace('.', '')}-{year}-{sequence:06d}"
+
+
+def _owner_fields(value: str) -> dict[str, Any]:
+    kind, _, ref = value.partition(":")
+    if kind == "office":
+        return {"owner_office_id": int(ref)}
+    if kind == "officer":
+        return {"owner_officer_id": int(ref)}
+    return {"owner_institution": institution_label(ref, "id")}
+
+
+def owner_label(agreement: Agreement, lang: str) -> str:
+    """Name an agreement's owner."""
+    if agreement.owner_office is not None:
+        return agreement.owner_office.name
+    if agreement.owner_officer is not None:
+        return _person(agreement.owner_officer)
+    return agreement.owner_institution or "-"
+
+
+def _minutes_render(number: str, title: str, held_on: date, attendance: list[str], summary: str,
+                    agreements: list[tuple[str, str, date | None]]) -> Render:
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        lines = [t("notulen.notice", lang, number=number, title=title, date=f"{held_on:%d/%m/%Y}"),
+                 t("notulen.notice.attendance", lang, names=", ".join(attendance)),
+                 t("notulen.notice.summary", lang, summary=summary)]
+        if agreements:
+            lines.append(t("notulen.notice.agreements", lang))
+            for n, (text, owner, due) in enumerate(agreements, start=1):
+                lines.append(f"{n}. {text} | {owner} | {f'{due:%d/%m/%Y}' if due else '-'}")
+        return [Reply("\n".join(lines))]
+
+    return render
+
+
+def submit_minutes(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Store the minutes under the organising office's next number and send them to its heads."""
+    assert ctx.officer is not None
+    rakor = store.get_rakor(ctx.session, int(answers["rakor"])) if answers["rakor"] != "none" else None
+    office: Office = rakor.office if rakor else ctx.officer.office
+    if rakor is not None:
+        title, held_on = rakor.title, rakor.starts_at.astimezone(ZoneInfo(office.tz)).date()
+    else:
+        title, held_on = answers["title"], date.fromisoformat(answers["held_on"])
+    year = ctx.now.astimezone(ZoneInfo(office.tz)).year
+    number = minutes_number(office.region_code, year, store.next_minutes_sequence(ctx.session, office.id, year))
+    attendance = [institution_label(a, "id") for a in answers["attendance"]]
+    items = answers.get("agreements") or []
+    report = store.add_report(
+        ctx.session, number=number, office_id=office.id, rakor_id=rakor.id if rakor else None, title=title,
+        held_on=held_on, attendance=attendance, summary=answers["summary"], reporter_id=ctx.officer.id,
+        channel=ctx.channel, created_at=ctx.now,
+        agreements=[{"text": i["text"], "due_on": date.fromisoformat(i["due_on"]) if i.get("due_on") else None,
+                     **_owner_fields(i["owner"])} for i in items],
+    )
+    shown = [(a.text, owner_label(a, ctx.lang), a.due_on) for a in report.agreements]
+    ctx.emit(Notify(key=f"notulen:{number}", kind="notice", to=ToRole(office.id, Role.HEAD.value, upward=False),
+                    render=_minutes_render(number, title, held_on, attendance, answers["summary"], shown),
+                    variables=lambda recipient, lang: {"1": number, "2": title}))
+    return [Reply(t("notulen.saved", ctx.lang, number=number, count=len(items)))]
+
+
+MINUTES = Flow(
+    name="notulen",
+    commands=("notulen", "minutes"),
+    steps=(
+        Step("rakor", choices=meeting_choices),
+        Step("title", parse=parse.text(min_len=3, max_len=300), skip_if=_unscheduled),
+        Step("held_on", parse=parse.past_date(), skip_if=_unscheduled, show=show_date),
+        Step("attendance", choices=institution_choices, multi=True, other=True),
+        Step("summary", parse=parse.text(min_len=10, max_len=4000)),
+        Step("agreements", optional=True, group=(
+            Step("text", parse=parse.text(min_len=5, max_len=2000)),
+            Step("owner", search=find_owner, show=show_owner),
+            Step("due_on", parse=parse.due_date(), optional=True, show=show_date),
+        )),
+    ),
+    submit=submit_minutes,
+    roles=MEMBERS,
+)
+
+
+# -- agreements: due reminders with one tap, /kesepakatan -------------------------------------------------------
+
+
+def agreement_recipients(session: Session, agreement: Agreement) -> list[Officer]:
+    """Return the Siaga users who answer for an agreement: the owning officer, the owning office's heads, or
+    the organising office's guests from the owning institution."""
+    if agreement.owner_officer is not None:
+        return [agreement.owner_officer] if agreement.owner_officer.active else []
+    if agreement.owner_office_id is not None:
+        return store.list_heads(session, agreement.owner_office_id)
+    if agreement.owner_institution:
+        return store.list_guests(session, agreement.report.office_id, agreement.owner_institution)
+    return []
+
+
+def remind_owners(session: Session, now: datetime) -> list[Effect]:
+    """Ask each owner once, some days before the due date at 08:00 their time, to close or update an agreement."""
+    effects: list[Effect] = []
+    latest = (now + timedelta(days=max(AGREEMENT_REMINDER_DAYS) + 1)).date()
+    for agreement in store.list_agreements(session, due_before=latest):
+        assert agreement.due_on is not None
+        for officer in agreement_recipients(session, agreement):
+            tz = ZoneInfo(officer.office.tz)
+            end = datetime.combine(agreement.due_on + timedelta(days=1), time(0, 0), tzinfo=tz)
+            for days in AGREEMENT_REMINDER_DAYS:
+                tag = f"{days}d:{officer.id}"
+                due = datetime.combine(agreement.due_on - timedelta(days=days), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+                if tag in agreement.reminded or due > now or now >= end:
+                    continue
+                if due >= agreement.created_at:
+                    effects.append(StartFlow(key=f"agreement:{agreement.id}:{days}d:{officer.id}",
+                                             officer_id=officer.id, flow="agreement",
+                                             params={"agreement_id": agreement.id, "days": days},
+                                             kind="reminder", expires_at=end))
+                store.mark_reminded(session, agreement, tag)
+    return effects
+
+
+def agreement_actions(ctx: Ctx) -> Sequence[Choice]:
+    """Offer selesai / progress note / later."""
+    return tuple(Choice(a, t(f"agreement.action.{a}", ctx.lang)) for a in ("done", "progress", "later"))
+
+
+def agreement_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
+    """Fill the follow-up question with the agreement."""
+    agreement = store.get_agreement(ctx.session, int(answers["agreement_id"]))
+    if agreement is None:
+        return {"agreement": "-", "due": "-", "number": "-", "days": answers.get("days", "-")}
+    return {"agreement": agreement.text, "number": agreement.report.number, "days": answers.get("days", "-"),
+            "due": f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-"}
+
+
+def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Close the agreement or add a progress note; tell the organising office's heads when it is done."""
+    assert ctx.officer is not None
+    agreement = store.get_agreement(ctx.session, int(answers["agreement_id"]))
+    if agreement is None or agreement.status == AgreementStatus.DONE:
+        return [Reply(t("agreement.already_done", ctx.lang))]
+    action = answers["action"]
+    if action == "later":
+        return [Reply(t("agreement.later", ctx.lang))]
+    if action == "progress":
+        store.add_progress(ctx.session, agreement, ctx.officer.id, answers["note"], ctx.now)
+        return [Reply(t("agreement.progress_saved", ctx.lang))]
+    store.mark_done(ctx.session, agreement, ctx.officer.id, ctx.now)
+    text, number, who = agreement.text, agreement.report.number, _person(ctx.officer)
+    ctx.emit(Notify(key=f"agreement:{agreement.id}:done", kind="notice",
+                    to=ToRole(agreement.report.office_id, Role.HEAD.value, upward=False),
+                    render=lambda recipient, lang: [Reply(t("agreement.done_notice", lang, text=text,
+                                                            number=number, who=who))],
+                    variables=lambda recipient, lang: {"1": number, "2": text}))
+    return [Reply(t("agreement.done_saved", ctx.lang))]
+
+
+AGREEMENT = Flow(
+    name="agreement",
+    commands=(),
+    steps=(
+        Step("action", choices=agreement_actions, prompt_params=agreement_params),
+        Step("note", parse=parse.text(min_len=3, max_len=2000),
+             skip_if=lambda answers, ctx: answers.get("action") != "progress"),
+    ),
+    submit=submit_agreement,
+    review=False,
+    draft_ttl=AGREEMENT_TTL,
+)
+
+
+def _agreement_line(agreement: Agreement, today: date, lang: str) -> str:
+    due = f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-"
+    late = agreement.due_on is not None and agreement.due_on < today
+    return t("agreement.line.late" if late else "agreement.line", lang, id=agreement.id, text=agreement.text,
+             owner=owner_label(agreement, lang), due=due, number=agreement.report.number)
+
+
+def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool:
+    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it."""
+    organiser = agreement.report.office.region_code
+    above = organiser == officer.office.region_code or organiser.startswith(officer.office.region_code + ".")
+    return above or officer.id in {o.id for o in agreement_recipients(session, agreement)}
+
+
+def _close_by_command(number: str, ctx: Ctx) -> list[Reply]:
+    assert ctx.officer is not None
+    agreement = store.get_agreement(ctx.session, int(number)) if number.isdigit() else None
+    # Someone else's agreement is answered like a missing one: no data outside one's area.
+    if agreement is None or not _may_close(ctx.session, ctx.officer, agreement):
+        return [Reply(t("agreement.unknown", ctx.lang, id=number))]
+    return submit_agreement({"agreement_id": agreement.id, "action": "done"}, ctx)
+
+
+def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
+    """List open agreements of the sender's area and their own, overdue first; `selesai ID` closes one."""
+    officer = ctx.officer
+    assert officer is not None
+    words = args.split()
+    if words and words[0].lower() in ("selesai", "done"):
+        return _close_by_command(words[1] if len(words) > 1 else "", ctx)
+    today = ctx.now.astimezone(ctx.tz).date()
+    items = store.list_agreements(ctx.session, region_code=officer.office.region_code, owner_officer_id=officer.id)
+    if not items:
+        return [Reply(t("agreement.list.none", ctx.lang))]
+    overdue = [a for a in items if a.due_on is not None and a.due_on < today]
+    rest = [a for a in items if a not in overdue]
+    lines: list[str] = []
+    if overdue:
+        lines.append(t("agreement.list.overdue", ctx.lang, count=len(overdue)))
+        lines.extend(_agreement_line(a, today, ctx.lang) for a in overdue[:AGREEMENT_LIST_LIMIT])
+    if rest:
+        lines.append(t("agreement.list.open", ctx.lang, count=len(rest)))
+        lines.extend(_agreement_line(a, today, ctx.lang) for a in rest[:AGREEMENT_LIST_LIMIT])
+    lines.append(t("agreement.list.hint", ctx.lang))
+    return [Reply("\n".join(lines))]
+
+
+# -- for the heads' daily digest (built elsewhere) ---------------------------------------------------------------
+
+
+def digest_lines(session: Session, office: Office, now: datetime, lang: str) -> list[str]:
+    """Lines for an office's daily digest: rakor of the next 7 days, agreements overdue or due within 7 days."""
+    today = now.astimezone(ZoneInfo(office.tz)).date()
+    section = store.digest_section(session, office.region_code, now, today)
+    lines: list[str] = []
+    if section.upcoming:
+        lines.append(t("digest.rakor.upcoming", lang))
+        for rakor in section.upcoming:
+            answered = sum(1 for i in rakor.invitees if i.rsvp in (Rsvp.HADIR, Rsvp.DIWAKILKAN))
+            lines.append(t("digest.rakor.item", lang, title=rakor.title, hadir=answered, total=len(rakor.invitees),
+                           when=local_when(rakor.starts_at, office.tz, lang)))
+    if section.overdue:
+        lines.append(t("digest.agreements.overdue", lang, count=len(section.overdue)))
+        lines.extend(_agreement_line(a, today, lang) for a in section.overdue)
+    if section.due_soon:
+        lines.append(t("digest.agreements.due_soon", lang, count=len(section.due_soon)))
+        lines.extend(_agreement_line(a, today, lang) for a in section.due_soon)
+    return lines
+
+
+def check_target_time(raw: str, tz: str, now: datetime) -> datetime:
+    """Read a CLI meeting time `YYYY-MM-DD HH:MM` in an office's zone; it must lie ahead."""
+    try:
+        local = datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(tz))
+    except ValueError as exc:
+        raise Invalid("error.when") from exc
+    if local <= now:
+        raise Invalid("error.when_past")
+    return local.astimezone(UTC)
+
+
+COMMANDS = {
+    "rakor": rakor_command,
+    "kesepakatan": agreements_command,
+    "agreements": agreements_command,
+}
+FLOWS = (RAKOR_NEW, RSVP, MINUTES, AGREEMENT)
+# Flows and commands open to guests: their invitations and RSVPs (and agreements they own), nothing else.
+GUEST_FLOWS = frozenset({RSVP.name, AGREEMENT.name})
+TICKS = (
+    Tick("rakor-invitations", timedelta(minutes=1), tell_invitees),
+    Tick("rakor-reminders", timedelta(minutes=1), remind_invitees),
+    Tick("agreement-reminders", timedelta(minutes=5), remind_owners),
+)
