@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import Table, TextClause, bindparam, text, update
 from sqlalchemy.orm import Session
 
 
@@ -24,3 +24,14 @@ def insert_ignore(session: Session, model: type[Any], *, returning: str | None =
     """Insert a row unless its key exists; return the `returning` column (or 1) if this call inserted it, else None."""
     stmt = _insert_ignore_statement(model.__table__, tuple(values), returning)
     return session.execute(stmt, values).scalar()
+
+
+def next_sequence(session: Session, counter: type[Any], office_id: int, year: int) -> int:
+    """Hand out the next number of a per-office, per-year counter table (row-locked until commit)."""
+    insert_ignore(session, counter, office_id=office_id, year=year, last=0)
+    return session.execute(
+        update(counter)
+        .where(counter.office_id == office_id, counter.year == year)
+        .values(last=counter.last + 1)
+        .returning(counter.last)
+    ).scalar_one()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage._sql import insert_ignore
+from storage._sql import next_sequence
 from storage.models import (
     Attachment,
     IncidentCategory,
@@ -39,13 +39,7 @@ def get_category(session: Session, category_id: int) -> IncidentCategory | None:
 
 def next_report_sequence(session: Session, office_id: int, year: int) -> int:
     """Hand out the next report sequence number of an office for a year (row-locked until commit)."""
-    insert_ignore(session, ReportCounter, office_id=office_id, year=year, last=0)
-    return session.execute(
-        update(ReportCounter)
-        .where(ReportCounter.office_id == office_id, ReportCounter.year == year)
-        .values(last=ReportCounter.last + 1)
-        .returning(ReportCounter.last)
-    ).scalar_one()
+    return next_sequence(session, ReportCounter, office_id, year)
 
 
 def add_report(session: Session, attachments: Sequence[dict[str, Any]] = (), **fields: Any) -> IncidentReport:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage._sql import insert_ignore
+from storage._sql import next_sequence
 from storage.models import (
     Agreement,
     AgreementStatus,
@@ -192,13 +192,7 @@ def mark_reminded(session: Session, item: RakorInvitee | Agreement, tag: str) ->
 
 def next_minutes_sequence(session: Session, office_id: int, year: int) -> int:
     """Hand out the next minutes sequence number of an office for a year (row-locked until commit)."""
-    insert_ignore(session, RakorCounter, office_id=office_id, year=year, last=0)
-    return session.execute(
-        update(RakorCounter)
-        .where(RakorCounter.office_id == office_id, RakorCounter.year == year)
-        .values(last=RakorCounter.last + 1)
-        .returning(RakorCounter.last)
-    ).scalar_one()
+    return next_sequence(session, RakorCounter, office_id, year)
 
 
 def add_report(session: Session, agreements: Sequence[dict[str, Any]] = (), **fields: Any) -> RakorReport:

@@ -15,7 +15,7 @@ from handlers.flow import Flow, Step
 from handlers.texts import CATALOGUE
 from handlers.types import Choice, Ctx, Inbound, Notify, Reply, StartFlow, Tick, ToOfficer, ToRole
 from storage import conversations, flow_starts, outbox, people
-from storage.models import FlowStartStatus, OutboxStatus, Role
+from storage.models import OutboxStatus, Role
 from tests.conftest import add_officer
 
 

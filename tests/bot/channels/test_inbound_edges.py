@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.web import build_web
 from handlers.limits import MAX_REPLY_PARTS
