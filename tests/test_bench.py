@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-from bench import engine, memory, telegram, whatsapp
+from bench import engine, fanout, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -54,3 +55,16 @@ def test_the_whatsapp_bench_delivers_every_reply_and_reports_the_backlog(capsys)
     final = out.strip().splitlines()[-1]
     assert final.startswith(f"SUMMARY whatsapp-webhook {DATABASE}:")
     assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
+
+
+def test_the_fanout_bench_delivers_every_message_across_a_sigkill_and_prints_its_summary(capsys):
+    assert fanout.main(["--database", DATABASE, "--messages", "40", "--channel", "both", "--mps", "40",
+                        "--baseline-seconds", "0.5"]) == 0
+    out = capsys.readouterr().out
+    runs = [line for line in out.splitlines() if line.startswith("siaga")]
+    assert len(runs) == 4  # two channels, without and with the SIGKILL
+    assert all("duplicates siaga did not count 0" in line for line in runs if "SIGKILL" in line), out
+    assert all(re.search(r"losses 0(;|$)", line) and "still open" not in line for line in runs), out
+    assert out.count("ratio ") == 2
+    final = out.strip().splitlines()[-1]
+    assert final.startswith(f"SUMMARY fanout {DATABASE}:") and "delivered 160/160; losses 0;" in final

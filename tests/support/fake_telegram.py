@@ -3,7 +3,8 @@
 Updates reach the bot the way Telegram delivers them: through `getUpdates` (long polling, waiting until
 an update arrives) or, once `setWebhook` was called, POSTed in order to the webhook URL with the secret
 header, retried until the bot answers 200. `fail_next()` makes the next call of a method fail (429 with
-`retry_after`, 502, 403...), so retries can be tested.
+`retry_after`, 502, 403...), so retries can be tested. `enforce_limits()` turns on Telegram's flood limits
+(30 messages a second overall, one a second per chat): a send beyond them is answered 429 with `retry_after`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from typing import Any
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.ratelimit import Buckets, retry_after
 
 TOKEN = "123456:TEST-fake-token-ABCdef"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Siaga", "username": "SiagaTestBot",
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope"}
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
 
 
 @dataclass
@@ -57,6 +61,9 @@ class FakeTelegram:
         self._thread: threading.Thread | None = None
         self._closing = False
         self.delays: dict[str, float] = {}  # method -> seconds the fake takes to answer it
+        # Off unless enforce_limits() was called: (overall bucket, per-chat buckets).
+        self._limits: tuple[Buckets, Buckets] | None = None
+        self.refused: list[Call] = []  # sends answered 429 by the enforced limits
         self.port = 0
 
     # ------------------------------------------------------------ lifecycle
@@ -114,6 +121,28 @@ class FakeTelegram:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, body)] * times)
 
+    def enforce_limits(self, per_second: float = 30.0, per_chat: float = 1.0, *, burst: float | None = None,
+                       chat_burst: float = 1.0, slack: float = 0.05) -> None:
+        """Refuse sends beyond `per_second` overall or `per_chat` a second to one chat, as Telegram does.
+
+        A refused send gets 429 and `parameters.retry_after` (whole seconds until a slot frees); `burst`
+        (default: a second's worth) and `chat_burst` sends may go at once after a quiet spell.
+        """
+        self._limits = (Buckets(per_second, burst or per_second, slack=slack),
+                        Buckets(per_chat, chat_burst, slack=slack))
+
+    def _over_limit(self, method: str, params: dict[str, Any]) -> float:
+        """Seconds the caller must wait before this send is allowed; 0.0 takes its slot (call under the lock)."""
+        if self._limits is None or method not in SEND_METHODS:
+            return 0.0
+        overall, chats = self._limits
+        chat = str(params.get("chat_id"))
+        wait = max(overall.wait_for(), chats.wait_for(chat))
+        if wait == 0.0:
+            overall.take()
+            chats.take(chat)
+        return wait
+
     def push(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an `update_id` is added); returns its id."""
         with self._lock:
@@ -151,16 +180,26 @@ class FakeTelegram:
         if request.path_params["token"] != self.token:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
         method = request.path_params["method"]
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ClientDisconnect:  # the bot died mid-request (a SIGKILL test): nobody to answer
+            return Response(status_code=499)
         call = Call(method, params)
         with self._lock:
             self.calls.append(call)
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
+            wait = self._over_limit(method, params) if failure is None else 0.0
+            if wait:
+                self.refused.append(call)
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
         if failure is not None:
             return JSONResponse(failure[1], status_code=failure[0])
+        if wait:
+            seconds = retry_after(wait)
+            return JSONResponse({"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after "
+                                 f"{seconds}", "parameters": {"retry_after": seconds}}, status_code=429)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)

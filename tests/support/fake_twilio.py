@@ -1,4 +1,9 @@
-"""A fake Twilio REST API on 127.0.0.1 (Messages create, media) plus signed webhook helpers, for offline tests."""
+"""A fake Twilio REST API on 127.0.0.1 (Messages create, media) plus signed webhook helpers, for offline tests.
+
+`enforce_mps()` limits each sender to its messages per second: a create beyond it is answered 429 with
+error 20429 "Too Many Requests" (real Twilio queues such messages at the sender's MPS and keeps 429 for too
+many concurrent API requests; refusing makes a client that does not pace itself visible).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,12 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
+
+from tests.support.ratelimit import Buckets
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -91,6 +98,10 @@ class FakeTwilio:
     # (message sid, status, HTTP status of the app's answer) of every callback posted because of post_statuses.
     callbacks: list[tuple[str, str, int]] = field(default_factory=list)
     _pending_callbacks: set[asyncio.Task[None]] = field(default_factory=set)
+    # When each of `messages` was accepted (time.monotonic()); creates refused by enforce_mps().
+    accepted_at: list[float] = field(default_factory=list)
+    refused: int = 0
+    _mps: Buckets | None = None
     _client: httpx.AsyncClient | None = None
 
     def _basic(self) -> str:
@@ -103,6 +114,10 @@ class FakeTwilio:
         body = {"code": code or status * 100, "message": "fake failure", "status": status}
         with self._lock:
             self._failures += [(status, body, headers)] * times
+
+    def enforce_mps(self, mps: float, *, burst: float | None = None, slack: float = 0.05) -> None:
+        """Refuse creates beyond `mps` a second from one sender (`burst`, default a second's worth, at once)."""
+        self._mps = Buckets(mps, burst or mps, slack=slack)
 
     def add_media(self, content: bytes, content_type: str = "image/jpeg") -> str:
         """Serve a media file the way Twilio does (authenticated, then a redirect); return its URL."""
@@ -168,7 +183,10 @@ class FakeTwilio:
         auth = request.headers.get("Authorization", "")
         if auth != self._basic():
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+        except ClientDisconnect:  # the app died mid-request (a SIGKILL test): nobody to answer
+            return Response(status_code=499)
         with self._lock:
             self.arrived += 1
         if self.delay:
@@ -177,8 +195,15 @@ class FakeTwilio:
             if self._failures:
                 status, body, headers = self._failures.pop(0)
                 return JSONResponse(body, status_code=status, headers=headers)
+            if self._mps is not None:
+                if self._mps.wait_for(form.get("From")):
+                    self.refused += 1
+                    return JSONResponse({"code": 20429, "message": "Too Many Requests", "status": 429,
+                                         "more_info": "https://www.twilio.com/docs/errors/20429"}, status_code=429)
+                self._mps.take(form.get("From"))
             sid = new_sid("SM")
             self.messages.append({**form, "sid": sid})
+            self.accepted_at.append(time.monotonic())
             if self.post_statuses and form.get("StatusCallback"):
                 # After this answer, as Twilio does; the task set keeps a reference until it ends.
                 task = asyncio.get_running_loop().create_task(self._post_statuses({**form, "sid": sid}))
