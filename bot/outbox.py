@@ -111,21 +111,27 @@ def claim_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], 
 
 
 class Pacer:
-    """Spaces sends evenly under a rate, and holds them all after a 429 for the time it asked."""
+    """Spaces sends evenly under a rate, and holds them all after a 429 for the time it asked.
 
-    def __init__(self, per_second: float) -> None:
+    Sends that fell behind their slots (a busy event loop, a slow claim) may catch up by up to `catch_up`
+    seconds' worth at once; otherwise every stall would lower the rate for good. The first send sets the
+    schedule, so a fresh pacer does not start with a burst.
+    """
+
+    def __init__(self, per_second: float, catch_up: float = 0.25) -> None:
         self.interval = 1.0 / per_second
-        self._next = 0.0
+        self.catch_up = catch_up
+        self._next: float | None = None
 
     async def wait(self) -> None:
         now = time.monotonic()
-        slot = max(now, self._next)
+        slot = now if self._next is None else max(self._next, now - self.catch_up)
         self._next = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
 
     def hold(self, seconds: float) -> None:
-        self._next = max(self._next, time.monotonic() + seconds)
+        self._next = max(self._next or 0.0, time.monotonic() + seconds)
 
 
 class Outbox:
@@ -169,6 +175,8 @@ class Outbox:
         self._results: list[tuple[Outgoing, str | None, BaseException | None]] = []
         self._released: list[int] = []
         self._recording: asyncio.Task[None] | None = None
+        # When each chat of a channel with a per-chat rate may take its next queued message (monotonic).
+        self._chat_next: dict[tuple[str, str], float] = {}
 
     # -- the background loop --------------------------------------------------------------------
 
@@ -254,26 +262,70 @@ class Outbox:
     # -- draining ---------------------------------------------------------------------------------
 
     async def drain(self) -> int:
-        """Send everything due now, round after round (one message per chat per round); return how many were tried."""
-        tried = 0
-        while True:
-            claimed = await self.offload(self._claim)
-            if not claimed:
-                return tried
-            results = await asyncio.gather(*(self._send(m) for m in claimed))
-            await self.offload(self._record, results)
-            tried += len(claimed)
-            if self._stopping:
-                return tried
+        """Send everything due now; return how many sends were tried.
 
-    def _claim(self) -> list[Outgoing]:
+        Each channel drains on its own, so a slower channel (Telegram's 30/s beside a Twilio sender's
+        MPS) never holds up another. Within a channel, up to `batch` sends are in flight at once, and more
+        are claimed as they finish rather than round by round, so one slow chat or send holds up nobody.
+        A chat's next message is claimed only once its previous send is recorded: its order is kept.
+        """
+        tried = sum(await asyncio.gather(*(self._drain_channel(name) for name in self.channels)))
+        await self._settle()
+        return tried
+
+    async def _drain_channel(self, name: str) -> int:
+        tried = 0
+        in_flight: set[asyncio.Task[None]] = set()
+        first = True  # a drain after stop() was asked still claims once: see _run
+        while True:
+            room = self.batch - len(in_flight)
+            # Claim again once half the window is free (or it is empty): one claim per many sends. After a
+            # recording, too: it may have freed a chat's next message.
+            if (first or not self._stopping) and (room >= self.batch // 2 or not in_flight):
+                first = False
+                claimed = await self.offload(self._claim, (name,), room)
+                for message in claimed:
+                    in_flight.add(asyncio.create_task(self._send_queued(message)))
+                tried += len(claimed)
+            waiting = in_flight | ({self._recording} if self._recording is not None else set())
+            if not waiting:
+                return tried
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            in_flight -= done
+
+    async def _send_queued(self, message: Outgoing) -> None:
+        rate = getattr(self.channels[message.channel], "per_chat_rate", None)
+        if rate is not None:
+            await self._space_chat(message)
+        result = await self._send(message)
+        if rate is not None:
+            # From when the platform had it: a send that queued in the channel's own limiter counts late.
+            self._chat_next[message.channel, message.address] = time.monotonic() + 1.0 / rate
+        self._results.append(result)  # after the send: the recorder swaps the list out meanwhile
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._record_pending())
+
+    async def _space_chat(self, message: Outgoing) -> None:
+        """Hold a queued message until its chat may take another (Telegram: one a second per chat).
+
+        Without it a fan-out's second message to a chat, claimed as soon as the first was recorded,
+        would go out within the channel's short per-chat burst, which the platform answers with a 429.
+        """
+        now = time.monotonic()
+        wait = self._chat_next.get((message.channel, message.address), now) - now
+        if len(self._chat_next) > 10_000:  # forget chats that may take a message now
+            self._chat_next = {k: t for k, t in self._chat_next.items() if t > now}
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _claim(self, channels: Sequence[str], limit: int) -> list[Outgoing]:
         now = self.clock()
         ready: list[Outgoing] = []
         with self.sessions.begin() as session:
             if time.monotonic() - self._last_reclaim >= RECLAIM_INTERVAL:
                 self._last_reclaim = time.monotonic()
                 self._reclaim(session, now)
-            for row in outbox.claim_due(session, self.channels, now, now + LEASE, self.batch, self.boot_id):
+            for row in outbox.claim_due(session, channels, now, now + LEASE, limit, self.boot_id):
                 message = self._prepare(session, row, now)
                 if message is not None:
                     ready.append(message)

@@ -73,6 +73,7 @@ SHORT_LABEL = 12
 SEND_TIMEOUT = 60.0
 # Telegram: about one message a second to one chat (a short burst is tolerated, then 429s).
 PER_CHAT_RATE = 1.0
+OVERALL_RATE = 30.0  # messages a second to all chats (Telegram's bulk notification limit)
 PER_CHAT_BURST = 3
 
 
@@ -183,6 +184,10 @@ class RetryingRateLimiter(AIORateLimiter):
     """`AIORateLimiter` (Telegram's flood limits, `RetryAfter` honoured) that also retries 5xx and timeouts."""
 
     def __init__(self, *, retries: int = 3, backoff: float = 0.5, **limits: Any) -> None:
+        # Telegram's 30 messages a second, counted per half second: the same rate with half the burst, so
+        # sends that the network or a busy loop bunches up on the way do not cross Telegram's count.
+        limits.setdefault("overall_max_rate", OVERALL_RATE / 2)
+        limits.setdefault("overall_time_period", 0.5)
         super().__init__(max_retries=retries, **limits)
         self.retries = retries
         self.backoff = backoff
@@ -451,6 +456,7 @@ class TelegramChannel:
     # -------------------------------------------------------- output
 
     session_window: timedelta | None = None  # Telegram lets a bot write to its chats at any time
+    per_chat_rate: float = PER_CHAT_RATE  # the outbox spaces a fan-out's messages to one chat by it
     templates: Mapping[str, str] = {}
 
     async def send(self, message: Outgoing) -> str | None:

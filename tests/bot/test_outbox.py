@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import threading
 import time
@@ -325,3 +326,40 @@ def test_a_warning_is_logged_as_the_daily_cap_of_recipients_we_started_with_near
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, daily_caps={"memory": 10}).drain())
     assert len(channel.sent) == 6  # 5 of 10 is not near the cap yet
     assert not [r for r in caplog.records if "daily cap" in r.getMessage()]
+
+
+class TimedChannel(MemoryChannel):
+    """Sends to `slow` chats take `slow_delay`; records when each send ended."""
+
+    def __init__(self, slow: set[str] = frozenset(), slow_delay: float = 0.0, per_chat_rate: float | None = None):
+        super().__init__()
+        self.slow, self.slow_delay = slow, slow_delay
+        self.per_chat_rate = per_chat_rate
+        self.ended: dict[tuple[str, str], float] = {}
+
+    async def send(self, message: Outgoing) -> str:
+        if message.address in self.slow:
+            await asyncio.sleep(self.slow_delay)
+        provider_id = await super().send(message)
+        self.ended[message.address, message.reply.text] = time.monotonic()
+        return provider_id
+
+
+def test_a_slow_send_holds_up_no_other_chat_and_every_send_is_recorded(sessions, clock):
+    channel = TimedChannel(slow={"slow"}, slow_delay=0.5)
+    queue(sessions, clock, ("slow", "lambat"), *[(f"chat{n}", "halo") for n in range(30)])
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, batch=4).drain())
+    fast = [at for (address, _), at in channel.ended.items() if address != "slow"]
+    assert len(fast) == 30 and max(fast) < channel.ended["slow", "lambat"]  # no round waited for the slow one
+    assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
+
+
+def test_a_chats_queued_messages_are_spaced_by_its_per_chat_rate_and_others_do_not_wait(sessions, clock):
+    channel = TimedChannel(per_chat_rate=10.0)  # one every 0.1 s per chat
+    queue(sessions, clock, ("a", "1"), ("a", "2"), ("a", "3"), ("b", "1"), ("c", "1"))
+    started = time.monotonic()
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
+    chat_a = [channel.ended["a", text] for text in "123"]
+    assert [round(b - a, 2) >= 0.1 for a, b in itertools.pairwise(chat_a)] == [True, True]
+    assert channel.ended["b", "1"] - started < 0.1 and channel.ended["c", "1"] - started < 0.1
+    assert [text for address, text in channel.sent if address == "a"] == ["1", "2", "3"]

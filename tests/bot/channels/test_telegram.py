@@ -344,3 +344,53 @@ def test_one_chat_gets_a_short_burst_then_about_one_message_a_second_and_other_c
     burst, total = asyncio.run(main())
     assert burst < 0.03
     assert 0.18 <= total < 0.5  # four more to chat 1 at 20/s
+
+
+def test_a_429_with_retry_after_is_retried_by_the_outbox_after_that_delay_and_nothing_is_lost(
+        fake, settings, sessions, clock):
+    from bot.outbox import Outbox, enqueue
+    from storage import outbox as outbox_rows
+    from storage.models import OutboxStatus
+
+    tg = settings.model_copy(update={"telegram_bot_token": SecretStr(fake.token), "telegram_api_base_url": fake.url})
+    channel = TelegramChannel(tg, None, rate_limiter=RetryingRateLimiter(retries=0))  # the 429 reaches the outbox
+    box = Outbox(sessions, {"telegram": channel}, clock=clock)
+    with sessions.begin() as s:
+        for chat in ("7001", "7002"):
+            enqueue(s, "telegram", chat, Reply(f"Pengingat rakor {chat}"), key=f"rakor:{chat}", now=clock(),
+                    kind="reminder")
+    fake.fail_next("sendMessage", 429, retry_after=30)
+
+    def accepted() -> list[str]:
+        return [c.params["chat_id"] for c in fake.calls_of("sendMessage") if c.result is not None]
+
+    async def fan_out() -> None:
+        await box.drain()
+        assert len(accepted()) == 1  # the other chat went out; the refused one waits its 30 s
+        clock.advance(seconds=29)
+        await box.drain()
+        assert len(accepted()) == 1
+        clock.advance(seconds=1)
+        await box.drain()
+
+    run(channel, fan_out)
+    assert sorted(accepted()) == ["7001", "7002"] and len(fake.calls_of("sendMessage")) == 3
+    with sessions.begin() as s:
+        assert [m.status for m in outbox_rows.list_messages(s)] == [OutboxStatus.SENT] * 2
+
+
+def test_a_fan_out_to_one_chat_keeps_to_one_message_a_second_against_the_enforcing_fake(
+        fake, settings, sessions, clock):
+    from bot.outbox import Outbox, enqueue
+
+    fake.enforce_limits(per_second=30, per_chat=1.0)
+    channel = channel_for(fake, settings)
+    box = Outbox(sessions, {"telegram": channel}, clock=clock)
+    with sessions.begin() as s:
+        for n, chat in enumerate(("7001", "7001", "7002", "7003")):
+            enqueue(s, "telegram", chat, Reply(f"Pengingat {n}"), key=f"r:{n}", now=clock(), kind="reminder")
+    run(channel, box.drain)
+    sent = [c for c in fake.calls_of("sendMessage") if c.result is not None]
+    assert len(sent) == 4 and fake.refused == []
+    first, second = [c.at for c in sent if c.params["chat_id"] == "7001"]
+    assert second - first >= 1.0
