@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,7 +149,7 @@ class Outbox:
         clock: Callable[[], datetime] = _utcnow, rates: Mapping[str, float] | None = None,
         backoff: Sequence[float] = BACKOFF, max_attempts: int = MAX_ATTEMPTS,
         poll_interval: float = POLL_INTERVAL, batch: int = BATCH,
-        offload: Callable[..., Awaitable[Any]] = asyncio.to_thread,
+        offload: Callable[..., Awaitable[Any]] | None = None,
         boot_id: str | None = None, is_dead: Callable[[str], bool] | None = None,
         daily_caps: Mapping[str, int] | None = None,
     ) -> None:
@@ -159,7 +160,10 @@ class Outbox:
         self.is_dead = is_dead
         self._last_reclaim = float("-inf")
         # Where blocking database work runs: the runner's database threads in `siaga run`.
-        self.offload = offload
+        # Without them, one thread of its own: a channel's claims and another's records may overlap, and
+        # must not share one connection at once (tests bind every session to one).
+        self.offload = offload or self._on_own_thread
+        self._own_thread: ThreadPoolExecutor | None = None
         self.channels = dict(channels)
         self.clock = clock
         self.pacers = {name: Pacer(rate) for name, rate in (rates or {}).items()}
@@ -177,6 +181,11 @@ class Outbox:
         self._recording: asyncio.Task[None] | None = None
         # When each chat of a channel with a per-chat rate may take its next queued message (monotonic).
         self._chat_next: dict[tuple[str, str], float] = {}
+
+    async def _on_own_thread(self, work: Callable[..., Any], *args: Any) -> Any:
+        if self._own_thread is None:
+            self._own_thread = ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
+        return await asyncio.get_running_loop().run_in_executor(self._own_thread, work, *args)
 
     # -- the background loop --------------------------------------------------------------------
 
