@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -1107,6 +1108,11 @@ def run_command(func: Callable[[Settings, argparse.Namespace], None], settings: 
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `siaga rawan --format geojson | head`: the reader left; say nothing, and keep Python's exit-time
+        # flush of stdout from raising again (the recipe in the `signal` module's documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the CLI's one catch-all: an operator never sees a traceback
         message = explain(exc, settings)
         log.debug("command failed", exc_info=True)
