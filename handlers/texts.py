@@ -657,14 +657,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/laporan [saringan] - laporan terbaru di wilayah Anda (mis. /laporan tinggi hari ini)\n"
             "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
-            "/ringkasan - ringkasan 24 jam terakhir dengan grafik"
+            "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
+            "/rawan [30d] - peta rawan konflik per kecamatan"
         ),
         "en": (
             "For heads of office:\n"
             "/reports [filters] - latest reports in your area (e.g. /reports high today)\n"
             "/reports NUMBER - one report in full with its photos\n"
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
-            "/digest - the last 24 hours with a chart"
+            "/digest - the last 24 hours with a chart\n"
+            "/rawan [30d] - the conflict vulnerability map by kecamatan"
         ),
     },
     "help.officer": {
