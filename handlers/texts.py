@@ -178,8 +178,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "incident.category.ask": {"id": "Jenis kejadian apa?", "en": "What kind of incident?"},
     "incident.category.field": {"id": "Kategori", "en": "Category"},
     "incident.kecamatan.ask": {
-        "id": "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh).",
-        "en": "In which kecamatan? Type its name (part of it is fine).",
+        "id": "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian.",
+        "en": "In which kecamatan? Type its name (part of it is fine), or share the location.",
     },
     "incident.kecamatan.field": {"id": "Kecamatan", "en": "Kecamatan"},
     "incident.kecamatan.none": {
