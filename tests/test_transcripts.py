@@ -1,7 +1,8 @@
 """Replays every transcript through the console channel and the real runner.
 
 A transcript is a golden chat: `> ` lines are what the user types, `< ` lines what Siaga answers.
-`# as: ADDRESS` chooses the sender (default `officer-1`, an officer of Kota Banjarmasin).
+`# as: ADDRESS` chooses the sender (default `officer-1`, an officer of Kota Banjarmasin; `head-1` is the head
+of the same office).
 Set SIAGA_UPDATE_TRANSCRIPTS=1 to rewrite them from the current behaviour, then read the diff.
 """
 
@@ -15,6 +16,7 @@ import pytest
 
 from bot.channels import console
 from bot.runner import Runner
+from storage.models import Role
 from tests.conftest import add_officer
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
@@ -41,6 +43,7 @@ def replay(runner: Runner, path: Path, attachments: Path) -> tuple[str, str]:
 def test_transcript(path, runner, sessions, tmp_path):
     with sessions.begin() as s:
         add_officer(s, "officer-1")
+        add_officer(s, "head-1", role=Role.HEAD, name="Kepala Kota")
     expected, actual = replay(runner, path, tmp_path)
     if os.environ.get("SIAGA_UPDATE_TRANSCRIPTS"):
         path.write_text(actual, encoding="utf-8")
