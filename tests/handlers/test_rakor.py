@@ -571,10 +571,11 @@ def test_a_head_moves_a_rakor_by_chat_and_everyone_is_asked_again_once(sessions,
     head.say("1")
     review = head.say("lusa 10:00")
     assert head.state.step == engine.REVIEW
-    assert "- Rakor: #1 Rakor pengamanan pilkada (Selasa, 24/11/2026 09:00 WITA)" in review
+    assert f"- Rakor: #{meeting.rakor_id} Rakor pengamanan pilkada (Selasa, 24/11/2026 09:00 WITA)" in review
     assert "- Waktu baru: Rabu, 25/11/2026 10:00 WITA" in review
-    assert head.say("kirim") == ("Rakor #1 \"Rakor pengamanan pilkada\" dipindahkan ke Rabu, 25/11/2026 10:00 WITA. "
-                                 "3 undangan diberi tahu dan diminta menjawab lagi; pengingat mengikuti waktu baru.")
+    assert head.say("kirim") == (f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dipindahkan ke Rabu, "
+                                 "25/11/2026 10:00 WITA. 3 undangan diberi tahu dan diminta menjawab lagi; pengingat "
+                                 "mengikuti waktu baru.")
     # The invitations go with the turn, each once: the scheduler's tick finds nobody left to tell.
     again = {e.officer_id: e for e in head.effects}
     assert set(again) == {meeting.wita.id, meeting.wib.id, meeting.guest.id}
@@ -599,11 +600,12 @@ def test_a_head_cancels_a_rakor_by_chat_only_after_confirming(sessions, meeting)
     assert head.say("1") == ("Batalkan rakor \"Rakor pengamanan pilkada\" (Selasa, 24/11/2026 09:00 WITA)? "
                              "3 undangan akan diberi tahu.")
     assert head.say("mungkin").startswith("Pilihan tidak dikenali.")
-    assert head.say("tidak") == "Rakor #1 tidak dibatalkan."
+    assert head.say("tidak") == f"Rakor #{meeting.rakor_id} tidak dibatalkan."
     assert head.state == IDLE and head.effects == []
     # Straight to the question with the number from /rakor.
-    assert head.say("/rakor_batal 1").startswith("Batalkan rakor \"Rakor pengamanan pilkada\"")
-    assert head.say("ya") == "Rakor #1 \"Rakor pengamanan pilkada\" dibatalkan. 3 undangan diberi tahu."
+    assert head.say(f"/rakor_batal {meeting.rakor_id}").startswith("Batalkan rakor \"Rakor pengamanan pilkada\"")
+    assert head.say("ya") == \
+        f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dibatalkan. 3 undangan diberi tahu."
     notices = [e for e in head.effects if isinstance(e, Notify)]
     assert sorted(n.to.officer_id for n in notices) == sorted([meeting.wita.id, meeting.wib.id, meeting.guest.id])
     assert "DIBATALKAN" in rendered(sessions, notices[0], notices[0].to.officer_id)
@@ -616,7 +618,7 @@ def test_a_head_cancels_a_rakor_by_chat_only_after_confirming(sessions, meeting)
 def test_batal_in_the_middle_leaves_the_rakor_as_it_was(sessions, meeting):
     invitations(sessions)
     head = Chat(sessions, meeting.head.id, MOVED_AT)
-    head.say("/rakor_ubah 1")
+    head.say(f"/rakor_ubah {meeting.rakor_id}")
     head.say("lusa 10:00")
     assert head.say("batal").startswith("Semua isian akan hilang.")  # on the review a cancel is confirmed
     head.say("batal")
@@ -628,22 +630,22 @@ def test_batal_in_the_middle_leaves_the_rakor_as_it_was(sessions, meeting):
 
 def test_officers_guests_and_other_offices_heads_are_refused_and_audited(sessions, meeting):
     officer = Chat(sessions, meeting.wita.id, MOVED_AT)
-    assert officer.say("/rakor_ubah 1") == "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat " \
-                                           "perintah Anda."
+    assert officer.say(f"/rakor_ubah {meeting.rakor_id}") == \
+        "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda."
     guest = Chat(sessions, meeting.guest.id, MOVED_AT)
-    assert guest.say("/rakor_batal 1") == "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat " \
-                                          "rakor."
+    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == \
+        "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
     with sessions.begin() as s:
         other = add_officer(s, "kalteng-head", region="62.71", tz="Asia/Pontianak", role=Role.HEAD,
                             name="Kepala Kalteng")
-        store.add_rakor(s, office_id=other.office_id, title="Rakor Kalteng", starts_at=TUESDAY_0900_WITA,
-                        created_by=other.id, now=MONDAY_0700_WITA, invitee_ids=[])
+        theirs = store.add_rakor(s, office_id=other.office_id, title="Rakor Kalteng", starts_at=TUESDAY_0900_WITA,
+                                 created_by=other.id, now=MONDAY_0700_WITA, invitee_ids=[]).id
     stranger = Chat(sessions, other.id, MOVED_AT)
     assert stranger.say(f"/rakor_batal {meeting.rakor_id}") == \
         f"Tidak ada rakor #{meeting.rakor_id} mendatang yang Anda selenggarakan. Lihat nomornya dengan /rakor."
     with sessions.begin() as s:  # what /rakor_batal offers them: their own rakor only
         assert [c.label for c in rakor.managed_choices(stranger.ctx(s))] == [
-            "#2 Rakor Kalteng (Selasa, 24/11/2026 08:00 WIB)"]
+            f"#{theirs} Rakor Kalteng (Selasa, 24/11/2026 08:00 WIB)"]
     refused = audits(sessions, "access.refused")
     assert [(actor, subject, detail["reason"]) for actor, subject, detail in refused] == [
         (other.id, "command:rakor_cancel", "not_organiser"), (meeting.guest.id, "command:rakor_batal", "role"),
@@ -652,14 +654,21 @@ def test_officers_guests_and_other_offices_heads_are_refused_and_audited(session
         assert store.get_rakor(s, meeting.rakor_id).version == 1
 
 
+@pytest.mark.parametrize("args", ["99999999999999999999", "²", "satu", "#999", "-1"])
+def test_a_number_that_names_no_rakor_of_ones_own_is_answered_in_one_line(sessions, meeting, args):
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    assert head.say(f"/rakor_ubah {args}").startswith(f"Tidak ada rakor #{args.lstrip('#')} mendatang")
+    assert head.state == IDLE
+
+
 def test_a_rakor_cancelled_elsewhere_while_the_draft_waited_is_left_alone(sessions, meeting):
     invitations(sessions)
     head = Chat(sessions, meeting.head.id, MOVED_AT)
-    head.say("/rakor_batal 1")
+    head.say(f"/rakor_batal {meeting.rakor_id}")
     with sessions.begin() as s:  # `siaga rakor cancel` meanwhile
         rakor.cancel_meeting(s, store.get_rakor(s, meeting.rakor_id), MOVED_AT)
-    assert head.say("ya") == ("Rakor #1 sudah dibatalkan, sudah dimulai, atau bukan lagi wewenang Anda; "
-                              "tidak ada yang diubah.")
+    assert head.say("ya") == (f"Rakor #{meeting.rakor_id} sudah dibatalkan, sudah dimulai, atau bukan lagi "
+                              "wewenang Anda; tidak ada yang diubah.")
     assert head.effects == []
 
 
@@ -688,8 +697,8 @@ def test_a_move_half_way_continues_after_a_restart(sessions, meeting, settings):
     assert say(second, "/rakor").endswith("Waktu baru untuk \"Rakor pengamanan pilkada\" (sekarang Selasa, "
                                           "24/11/2026 09:00 WITA)? Contoh: besok 09:00, 30/11 13.30 (WITA).")
     assert say(second, "besok 13:00").startswith("Periksa kembali")
-    assert say(second, "kirim").startswith("Rakor #1 \"Rakor pengamanan pilkada\" dipindahkan ke Selasa, "
-                                           "24/11/2026 13:00 WITA. 3 undangan")
+    assert say(second, "kirim").startswith(f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dipindahkan "
+                                           "ke Selasa, 24/11/2026 13:00 WITA. 3 undangan")
     second.close()
     assert invitations(sessions, MOVED_AT + timedelta(hours=1, minutes=1)) == {}
 
