@@ -643,8 +643,7 @@ def cmd_rakor_cancel(settings: Settings, args: argparse.Namespace) -> None:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is already cancelled.")
-        rakor_store.cancel_rakor(session, meeting)
-        audit.add_audit(session, utcnow(), "rakor.cancelled", subject=f"rakor:{meeting.id}")
+        rakor_handlers.cancel_meeting(session, meeting, utcnow())
     print(f"rakor #{args.id} cancelled; its invitees are told with the next scheduler round")
 
 
@@ -653,8 +652,7 @@ def cmd_rakor_move(settings: Settings, args: argparse.Namespace) -> None:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is cancelled; schedule a new one with `siaga rakor add`.")
-        rakor_store.move_rakor(session, meeting, _rakor_time(args.at, meeting.office.tz), utcnow())
-        audit.add_audit(session, utcnow(), "rakor.moved", subject=f"rakor:{meeting.id}")
+        rakor_handlers.move_meeting(session, meeting, _rakor_time(args.at, meeting.office.tz), utcnow())
         when = rakor_handlers.local_when(meeting.starts_at, meeting.office.tz, settings.language)
     print(f"rakor #{args.id} moved to {when}; its invitees are asked again with the next scheduler round")
 
