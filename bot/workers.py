@@ -59,11 +59,13 @@ def _label_logs(index: int) -> None:
             f"%(asctime)s %(levelname)s worker-{index} pid={os.getpid()} %(name)s: %(message)s"))
 
 
-def serve_worker(settings: Settings, sock: socket.socket, index: int) -> int:
+def serve_worker(settings: Settings, sock: socket.socket, index: int, count: int) -> int:
     """Body of a forked worker: one `siaga run` on the shared socket; return its exit status."""
     from bot import app
 
     _label_logs(index)
+    # Each worker paces its own sends: together they keep to the sender's messages per second.
+    settings = settings.model_copy(update={"twilio_mps": settings.twilio_mps / count})
     log.info("worker %d started", index)
     try:
         asyncio.run(app.run(settings, sockets=[sock]))
@@ -168,6 +170,6 @@ def run_workers(settings: Settings, count: int) -> int:
     sock = bind(settings.host, settings.port)
     log.info("web server on %s:%s, %d workers", settings.host, settings.port, count)
     try:
-        return Supervisor(count, lambda index: serve_worker(settings, sock, index)).run()
+        return Supervisor(count, lambda index: serve_worker(settings, sock, index, count)).run()
     finally:
         sock.close()

@@ -85,6 +85,43 @@ def test_a_bad_number_of_workers_is_refused(run_cli, workers):
     assert status == 2 and "is not a number of workers; use 1 to 64" in err
 
 
+# -- the supervisor ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def quick_restarts(monkeypatch):
+    from bot import workers
+
+    monkeypatch.setattr(workers, "RESTART_DELAY", 0.01)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield workers
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_workers_that_keep_dying_at_start_stop_the_parent_with_status_1(quick_restarts, caplog):
+    started = time.monotonic()
+    assert quick_restarts.Supervisor(2, lambda index: 3).run() == 1
+    assert time.monotonic() - started < 10
+    assert "died within 10s of starting in a row: stopping" in caplog.text
+    assert caplog.text.count("starting it again") == quick_restarts.CRASH_LOOP - 1
+
+
+def test_sigterm_to_the_parent_stops_every_worker_and_exits_0(quick_restarts, tmp_path):
+    def work(index: int) -> int:
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        (tmp_path / f"up-{index}").touch()
+        while not stopped.wait(0.05):
+            pass
+        (tmp_path / f"stopped-{index}").touch()
+        return 0
+
+    threading.Thread(target=lambda: (wait_until(lambda: len(list(tmp_path.glob("up-*"))) == 3, timeout=10),
+                                     os.kill(os.getpid(), signal.SIGTERM)), daemon=True).start()
+    assert quick_restarts.Supervisor(3, work).run() == 0
+    assert sorted(f.name for f in tmp_path.glob("stopped-*")) == ["stopped-1", "stopped-2", "stopped-3"]
+
+
 # -- N workers on one PostgreSQL database -----------------------------------------------------------
 
 class Workers:
