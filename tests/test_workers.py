@@ -85,41 +85,57 @@ def test_a_bad_number_of_workers_is_refused(run_cli, workers):
     assert status == 2 and "is not a number of workers; use 1 to 64" in err
 
 
-# -- the supervisor ----------------------------------------------------------------------------------
+# -- the supervisor (in a child process, so that pytest itself is not forked) -------------------------
 
-@pytest.fixture
-def quick_restarts(monkeypatch):
-    from bot import workers
+SUPERVISE = """
+import signal, sys, threading, time
+from pathlib import Path
+from bot import workers
 
-    monkeypatch.setattr(workers, "RESTART_DELAY", 0.01)
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    yield workers
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+workers.RESTART_DELAY = 0.01
+folder, crash = Path(sys.argv[1]), sys.argv[2] == "crash"
+
+def work(index):
+    if crash:
+        return 3
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    (folder / f"up-{index}-{time.monotonic_ns()}").touch()
+    while not stopped.wait(0.05):
+        pass
+    (folder / f"stopped-{index}").touch()
+    return 0
+
+import logging
+logging.basicConfig(level="INFO")
+sys.exit(workers.Supervisor(3, work).run())
+"""
 
 
-def test_workers_that_keep_dying_at_start_stop_the_parent_with_status_1(quick_restarts, caplog):
-    started = time.monotonic()
-    assert quick_restarts.Supervisor(2, lambda index: 3).run() == 1
-    assert time.monotonic() - started < 10
-    assert "died within 10s of starting in a row: stopping" in caplog.text
-    assert caplog.text.count("starting it again") == quick_restarts.CRASH_LOOP - 1
+def supervise(folder: Path, mode: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SUPERVISE, str(folder), mode], cwd=ROOT, text=True,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def test_sigterm_to_the_parent_stops_every_worker_and_exits_0(quick_restarts, tmp_path):
-    def work(index: int) -> int:
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        (tmp_path / f"up-{index}").touch()
-        while not stopped.wait(0.05):
-            pass
-        (tmp_path / f"stopped-{index}").touch()
-        return 0
+def test_workers_that_keep_dying_at_start_stop_the_parent_with_status_1(tmp_path):
+    parent = supervise(tmp_path, "crash")
+    _, err = parent.communicate(timeout=30)
+    assert parent.returncode == 1
+    assert "died within 10s of starting in a row: stopping" in err
+    assert err.count("starting it again") == 4  # CRASH_LOOP - 1 restarts, then it gives up
 
-    threading.Thread(target=lambda: (wait_until(lambda: len(list(tmp_path.glob("up-*"))) == 3, timeout=10),
-                                     os.kill(os.getpid(), signal.SIGTERM)), daemon=True).start()
-    assert quick_restarts.Supervisor(3, work).run() == 0
+
+def test_sigterm_to_the_parent_stops_every_worker_and_exits_0(tmp_path):
+    parent = supervise(tmp_path, "serve")
+    wait_until(lambda: len(list(tmp_path.glob("up-*"))) == 3, timeout=30)
+    pids = children(parent.pid)
+    assert len(pids) == 3
+    parent.send_signal(signal.SIGTERM)
+    _, err = parent.communicate(timeout=30)
+    assert parent.returncode == 0, err
     assert sorted(f.name for f in tmp_path.glob("stopped-*")) == ["stopped-1", "stopped-2", "stopped-3"]
+    assert len(list(tmp_path.glob("up-*"))) == 3  # none restarted while stopping
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
 
 
 # -- N workers on one PostgreSQL database -----------------------------------------------------------
