@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
               f"up to {args.drain_seconds:g}s to deliver, cores={os.cpu_count()}, workers {args.workers}")
         bases = {c: summarise(*asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound",
                                                 users[:c], args.seconds, account_sid))[::2]) for c in levels}
-        by_workers: dict[int, list] = {}
+        runs: list[tuple[int, list]] = []  # (workers, results per level), in the order run
         for count in counts:
             siaga = SiagaWorkers(env, workdir, count)
             siaga.wait_workers()
@@ -286,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
                   f"{'p99 ms':>7} {'errors':>6} | {'delivered':>9} {'deliv/s':>8} {'drain s':>7} {'left':>5} | "
                   f"{'rps ratio':>9} {'p99 ratio':>9} | cpu ms/req: siaga busiest postgres bench+fake")
-            results = by_workers[count] = []
+            results: list = []
+            runs.append((count, results))
             for c in levels:
                 b = bases[c]
                 before = backlog(watch)["delivered"]
@@ -311,15 +312,15 @@ def main(argv: list[str] | None = None) -> int:
                       f"{cpu['bench'] * per:.2f}")
             siaga.stop()
             siaga = None
-        first = counts[0]
-        for count in counts[1:]:
-            for (c, w0, _, deliv0, _), (_, w, _, deliv, _) in zip(by_workers[first], by_workers[count], strict=True):
+        first, first_results = runs[0]
+        for count, later in runs[1:]:
+            for (c, w0, _, deliv0, _), (_, w, _, deliv, _) in zip(first_results, later, strict=True):
                 print(f"ratio workers={count}/workers={first} conc={c}: req/s {w[0] / w0[0]:.2f}x, "
                       f"delivered/s {deliv / deliv0 if deliv0 else float('nan'):.2f}x, p99 {w[2] / w0[2]:.2f}x")
-        results = [r for count in counts for r in by_workers[count]]
+        results = [r for _, rs in runs for r in rs]
         final = backlog(watch)
         print(f"outbox at the end: {show(final)}")
-        best_count, best = max(((count, r) for count in counts for r in by_workers[count]), key=lambda x: x[1][1][0])
+        best_count, best = max(((count, r) for count, rs in runs for r in rs), key=lambda x: x[1][1][0])
         met = [r for r in results if r[1][0] >= TARGET_RPS and r[1][2] < TARGET_P99_MS and r[2] == 0 and r[4] == 0]
         verdict = (f"MET at concurrency {met[0][0]}" if met else
                    f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms, every reply delivered)")
