@@ -301,10 +301,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         from bot import workers
 
         try:
-            status = workers.run_workers(settings, args.workers)
+            sock = workers.bind(settings.host, settings.port)
         except OSError as exc:
             raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}; "
                            "set HOST and PORT.") from exc
+        status = workers.run_workers(settings, args.workers, sock)
         if status:
             raise SystemExit(status)
         return

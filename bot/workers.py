@@ -165,9 +165,8 @@ class Supervisor:
         return 0 if clean else 1
 
 
-def run_workers(settings: Settings, count: int) -> int:
-    """Bind the port, fork `count` workers onto it, supervise them; return the exit status."""
-    sock = bind(settings.host, settings.port)
+def run_workers(settings: Settings, count: int, sock: socket.socket) -> int:
+    """Fork `count` workers onto the bound socket, supervise them, close it; return the exit status."""
     log.info("web server on %s:%s, %d workers", settings.host, settings.port, count)
     try:
         return Supervisor(count, lambda index: serve_worker(settings, sock, index, count)).run()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -77,6 +78,19 @@ def test_workers_with_telegram_long_polling_are_refused_in_one_line(run_cli, tmp
                           TELEGRAM_BOT_TOKEN="123:abc")
     assert status == 2 and err.count("\n") == 1
     assert err.startswith("siaga: --workers 3 needs Telegram in webhook mode: set PUBLIC_BASE_URL")
+
+
+@postgres_only
+def test_workers_on_a_port_in_use_are_refused_in_one_line(run_cli, database_factory):
+    url = database_factory()
+    assert run_cli("init", DATABASE_URL=url)[0] == 0
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        status, err = run_cli("run", "--workers", "2", DATABASE_URL=url, HOST="127.0.0.1",
+                              PORT=str(taken.getsockname()[1]), PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+                              TWILIO_ACCOUNT_SID="AC" + "a" * 32, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                              TWILIO_WHATSAPP_FROM=SENDER)
+    assert status == 2 and err.count("\n") == 1
+    assert err.startswith("siaga: cannot listen on 127.0.0.1:") and "set HOST and PORT" in err
 
 
 @pytest.mark.parametrize("workers", ["0", "lots", "65"])
