@@ -230,8 +230,9 @@ class Outbox:
                     await self.offload(self._record, results, released)
                 except Exception:  # the job's one catch-all: the claims stay, and are sent again after the lease
                     log.error("outbox: recording %d send(s) failed", len(results), exc_info=True)
-                if released:
-                    self.wake()
+                # A chat's next message may have queued behind the ones just recorded, in this process or in
+                # another worker (which is not woken by our commit): drain now rather than at the next poll.
+                self.wake()
         finally:
             self._recording = None
 

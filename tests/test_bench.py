@@ -54,3 +54,28 @@ def test_the_whatsapp_bench_delivers_every_reply_and_reports_the_backlog(capsys)
     final = out.strip().splitlines()[-1]
     assert final.startswith(f"SUMMARY whatsapp-webhook {DATABASE}:")
     assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
+
+
+@pytest.mark.skipif(DATABASE != "postgresql", reason="several workers share one database only on PostgreSQL")
+def test_the_telegram_webhook_bench_drives_one_then_two_workers_and_prints_the_ratio(capsys, database_factory):
+    assert telegram.main(["--webhook", "--workers", "1,2", "--chats", "2", "--reports", "1",
+                          "--database-url", database_factory()]) == 0
+    out = capsys.readouterr().out
+    assert out.count("reports saved 2/2") == 2
+    assert "workers=1:" in out and "workers=2:" in out and "cpu ms/update: siaga" in out
+    assert "ratio workers=2/workers=1: throughput" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY telegram-webhook workers: 1w=")
+
+
+@pytest.mark.skipif(DATABASE != "postgresql", reason="several workers share one database only on PostgreSQL")
+def test_the_whatsapp_bench_drives_one_then_two_workers_and_delivers_every_reply(capsys):
+    whatsapp.main(["--database", "postgresql", "--postgres-url", os.environ["TEST_DATABASE_URL"], "--workers", "1,2",
+                   "--concurrency", "1", "--seconds", "0.5", "--drain-seconds", "30"])
+    out = capsys.readouterr().out
+    assert "# workers=1 " in out and "# workers=2 " in out
+    levels = [line.split() for line in out.splitlines() if line.lstrip()[:1].isdigit()]
+    assert len(levels) == 2 and all(row[8] == "0" and int(row[10]) > 0 and row[13] == "0" for row in levels)
+    assert "ratio workers=2/workers=1 conc=1: req/s" in out
+    final = out.strip().splitlines()[-1]
+    assert "with 2 worker(s)" in final or "with 1 worker(s)" in final
+    assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
