@@ -31,7 +31,7 @@ from bench.common import (
     throwaway_database,
 )
 from bot.config import Settings
-from bot.runner import Runner
+from bot.runner import Delivery, Runner
 from handlers.types import IDLE, Inbound, Reply, State
 from storage import incidents
 from storage.db import make_sessions
@@ -92,13 +92,33 @@ def profile(runner: Runner, scripts: list[list[Inbound]]) -> None:
     print(profiler.output_text(color=False, unicode=False))
 
 
+def bench_groups(runner: Runner, sessions, counter: StatementCounter, kind: str, n: int, groups: list[int]) -> None:
+    """File the same reports again (new officers) through `Runner.submit_turn` at each group-commit size.
+
+    As many client threads as officers (up to 256) wait on their turns, as the channels' handlers do;
+    the turns queue for the runner's database threads, where group commit takes up to G of them at a time.
+    """
+    first = None
+    for group in groups:
+        officers = add_officers(sessions, n, f"g{group}n{n}")
+        runner.group_commit = group
+        before = counter.count
+        run = drive(lambda inbound: runner.submit_turn(inbound).result(), scripts_for(officers, REPORT),
+                    min(n, 256))
+        statements = (counter.count - before) / run.turns
+        first = first or run
+        print(line(f"{kind} officers={n} group commit={group}", run,
+                   f" statements/turn={statements:.2f} throughput vs group=1: {run.rate / first.rate:.2f}x"))
+    runner.group_commit = 1
+
+
 def line(label: str, run: Run, extra: str = "") -> str:
     return (f"{label:<40} turns={run.turns:<6} wall={run.wall:7.2f}s turns/s={run.rate:10.1f} "
             f"p50={ms(run.percentile(0.50)):>9} p99={ms(run.percentile(0.99)):>9}{extra}")
 
 
 def bench_database(kind: str, stored: int, officer_counts: list[int], workers: int, trace: bool,
-                   profiling: bool = False) -> list[dict]:
+                   profiling: bool = False, groups: list[int] | None = None) -> list[dict]:
     results = []
     with throwaway_database(kind) as url:
         started = time.perf_counter()
@@ -106,7 +126,10 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
         seed_reports(engine, stored, datetime.now(UTC))
         print(f"# {kind}: database ready with {stored} stored reports in {time.perf_counter() - started:.1f}s")
         sessions = make_sessions(engine)
-        runner = Runner(sessions, Settings(database_url=url, language="id"))
+        # Replies go to the outbox in the turn and are claimed there for sending, as in `siaga run`
+        # (nothing sends them here: the bench measures the turn).
+        runner = Runner(sessions, Settings(database_url=url, language="id"),
+                        delivery=Delivery(outbox_channels=frozenset({"telegram", "whatsapp"}), boot_id="bench-engine"))
         # By default, as many turn threads as `siaga run` uses on this database (see Runner).
         workers = workers or runner.db_threads
         print(f"# {kind}: {workers} turn thread(s)")
@@ -144,6 +167,8 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
                 missed.append(f"p99 {ms(run.percentile(0.99))} > {ms(TARGET_P99)}")
             print(f"target {label}: " + ("MISSED: " + "; ".join(missed) if missed else "met"))
             results.append(dict(label=label, run=run, base=base, statements=statements, missed=missed))
+            if groups:
+                bench_groups(runner, sessions, counter, kind, n, groups)
         engine.dispose()
     return results
 
@@ -155,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stored-reports", default="0,100000", help="comma-separated stored report counts")
     parser.add_argument("--workers", type=int, default=0,
                         help="turn threads; default as siaga run: 1 on SQLite, SIAGA_TURN_WORKERS (4) on PostgreSQL")
+    parser.add_argument("--group-commit", default="",
+                        help="comma-separated group-commit sizes to compare (e.g. 1,8,32), after each run")
     parser.add_argument("--trace", action="store_true", help="print the SQL of one report, turn by turn")
     parser.add_argument("--profile", action="store_true",
                         help="instead of timing, run the turns one at a time under pyinstrument and print the profile")
@@ -166,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in databases(args.database):
         for stored in parse_list(args.stored_reports):
             results.extend(bench_database(kind, stored, parse_list(args.officers), args.workers, args.trace,
-                                          args.profile))
+                                          args.profile, parse_list(args.group_commit)))
     if args.profile:
         return 0
     worst = min(results, key=lambda r: r["run"].rate)
