@@ -102,13 +102,15 @@ def bench_groups(runner: Runner, sessions, counter: StatementCounter, kind: str,
     for group in groups:
         officers = add_officers(sessions, n, f"g{group}n{n}")
         runner.group_commit = group
-        before = counter.count
+        before, cpu = counter.count, time.process_time()
         run = drive(lambda inbound: runner.submit_turn(inbound).result(), scripts_for(officers, REPORT),
                     min(n, 256))
+        cpu = (time.process_time() - cpu) / run.turns
         statements = (counter.count - before) / run.turns
         first = first or run
         print(line(f"{kind} officers={n} group commit={group}", run,
-                   f" statements/turn={statements:.2f} throughput vs group=1: {run.rate / first.rate:.2f}x"))
+                   f" statements/turn={statements:.2f} cpu/turn={ms(cpu)} "
+                   f"throughput vs group=1: {run.rate / first.rate:.2f}x"))
     runner.group_commit = 1
 
 
@@ -145,8 +147,11 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
                 continue
             with sessions.begin() as s:
                 before_reports = incidents.count_reports(s)
-            before = counter.count
+            before, cpu = counter.count, time.process_time()
             run = drive(runner.run_turn, scripts, workers)
+            # CPU per turn (the whole process: SQLite's work included, PostgreSQL's not) is steadier than
+            # wall time on a shared machine.
+            cpu = (time.process_time() - cpu) / run.turns
             statements = (counter.count - before) / run.turns
             with sessions.begin() as s:
                 filed = incidents.count_reports(s) - before_reports
@@ -155,7 +160,7 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
                 raise SystemExit(f"expected {n} reports, {filed} stored and {saved} confirmed")
             base = drive(echo_turn_function(), scripts, workers)
             label = f"{kind} stored={stored} officers={n}"
-            print(line(label, run, f" statements/turn={statements:.2f}"))
+            print(line(label, run, f" statements/turn={statements:.2f} cpu/turn={ms(cpu)}"))
             print(line(f"echo (baseline) officers={n}", base))
             slower = base.rate / run.rate
             p50_ratio = run.percentile(0.5) / base.percentile(0.5)
