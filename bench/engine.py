@@ -114,13 +114,34 @@ def bench_groups(runner: Runner, sessions, counter: StatementCounter, kind: str,
     runner.group_commit = 1
 
 
+def ordinary(runner: Runner, counter: StatementCounter, kind: str, scripts: list[list[Inbound]]) -> None:
+    """Time the ordinary turns (answers 4 to 11 of a report: no list, no search, no submit) one at a time.
+
+    CPU per turn is the steadiest figure on a shared machine; run it in two trees (this one and, e.g.,
+    `git archive <before> | tar -x` with this file copied in) to compare versions.
+    """
+    for script in scripts:
+        for inbound in script[:3]:
+            runner.run_turn(inbound)
+    before, cpu, wall = counter.count, time.process_time(), time.perf_counter()
+    for k in range(3, 11):
+        for script in scripts:
+            runner.run_turn(script[k])
+    turns = 8 * len(scripts)
+    print(f"{kind} ordinary turns, one at a time: {turns} turns, "
+          f"cpu {(time.process_time() - cpu) * 1000 / turns:.2f} ms/turn, "
+          f"wall {(time.perf_counter() - wall) * 1000 / turns:.2f} ms/turn, "
+          f"statements {(counter.count - before) / turns:.2f}/turn")
+
+
 def line(label: str, run: Run, extra: str = "") -> str:
     return (f"{label:<40} turns={run.turns:<6} wall={run.wall:7.2f}s turns/s={run.rate:10.1f} "
             f"p50={ms(run.percentile(0.50)):>9} p99={ms(run.percentile(0.99)):>9}{extra}")
 
 
 def bench_database(kind: str, stored: int, officer_counts: list[int], workers: int, trace: bool,
-                   profiling: bool = False, groups: list[int] | None = None) -> list[dict]:
+                   profiling: bool = False, groups: list[int] | None = None,
+                   ordinary_only: bool = False) -> list[dict]:
     results = []
     with throwaway_database(kind) as url:
         started = time.perf_counter()
@@ -144,6 +165,9 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
             scripts = scripts_for(officers, REPORT)
             if profiling:
                 profile(runner, scripts)
+                continue
+            if ordinary_only:
+                ordinary(runner, counter, kind, scripts)
                 continue
             with sessions.begin() as s:
                 before_reports = incidents.count_reports(s)
@@ -187,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="turn threads; default as siaga run: 1 on SQLite, SIAGA_TURN_WORKERS (4) on PostgreSQL")
     parser.add_argument("--group-commit", default="",
                         help="comma-separated group-commit sizes to compare (e.g. 1,8,32), after each run")
+    parser.add_argument("--ordinary", action="store_true",
+                        help="instead of the load run, time the ordinary turns one at a time (CPU, wall, statements)")
     parser.add_argument("--trace", action="store_true", help="print the SQL of one report, turn by turn")
     parser.add_argument("--profile", action="store_true",
                         help="instead of timing, run the turns one at a time under pyinstrument and print the profile")
@@ -198,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in databases(args.database):
         for stored in parse_list(args.stored_reports):
             results.extend(bench_database(kind, stored, parse_list(args.officers), args.workers, args.trace,
-                                          args.profile, parse_list(args.group_commit)))
-    if args.profile:
+                                          args.profile, parse_list(args.group_commit), args.ordinary))
+    if args.profile or args.ordinary:
         return 0
     worst = min(results, key=lambda r: r["run"].rate)
     slowest = max(results, key=lambda r: r["run"].percentile(0.99))
