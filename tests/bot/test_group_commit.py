@@ -9,7 +9,7 @@ import pytest
 import handlers
 from bot.runner import Delivery, Runner
 from handlers.types import Inbound
-from storage import conversations, outbox
+from storage import conversations, outbox, turns
 from storage.models import InboundMessage, OutboxMessage
 from tests.conftest import add_officer
 
@@ -80,16 +80,18 @@ def test_waiting_turns_of_several_chats_commit_together_and_each_chat_keeps_its_
 
 
 def test_a_turn_that_fails_in_a_group_rolls_back_alone_and_runs_again_alone(grouped, monkeypatch):
-    dispatch, failures = handlers.dispatch, []
+    write, failures = turns.write_turn, []
 
-    def flaky(state, inbound, ctx):
-        result = dispatch(state, inbound, ctx)
-        if inbound.message_id == "b-0" and not failures:
-            failures.append(inbound.message_id)
-            raise RuntimeError("database hiccup")  # after the turn wrote: its savepoint must undo it
-        return result
+    def flaky(session, channel, address, now, *, message_id, **kw):
+        written = write(session, channel, address, now, message_id=message_id, **kw)
+        if message_id == "b-0" and not failures:
+            failures.append(message_id)
+            # After the turn claimed its id and wrote state and replies: only its savepoint may undo that,
+            # else its retry would find the id claimed and answer nothing.
+            raise RuntimeError("database hiccup")
+        return written
 
-    monkeypatch.setattr(handlers, "dispatch", flaky)
+    monkeypatch.setattr(turns, "write_turn", flaky)
     inbounds = [message("a", "/lapor", 0), message("b", "/lapor", 0), message("c", "/lapor", 0),
                 message("b", "1", 1), message("a", "1", 1)]
     futures = queue_then_run(grouped, inbounds)
