@@ -18,24 +18,13 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
-from bot.channels.base import Outgoing
 from bot.config import Settings
+from bot.channels.base import Outgoing
 from bot.outbox import LEASE, enqueue, reply_key, reply_payload
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
-from handlers.types import (
-    IDLE,
-    Ctx,
-    Effect,
-    Inbound,
-    Notify,
-    Reply,
-    StartFlow,
-    State,
-    Tick,
-    ToOfficer,
-)
+from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
 from storage import conversations, flow_starts, outbox, people, turns
 from storage.db import Session
 from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
