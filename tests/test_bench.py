@@ -19,9 +19,11 @@ def _postgres_url(monkeypatch):
 
 
 def test_the_engine_bench_files_reports_and_prints_its_ratio_lines(capsys):
-    engine.main(["--database", DATABASE, "--officers", "2,3", "--stored-reports", "0,50", "--workers", "2"])
+    engine.main(["--database", DATABASE, "--officers", "2,3", "--stored-reports", "0,50", "--workers", "2",
+                 "--group-commit", "1,4"])
     out = capsys.readouterr().out
     assert out.count(f"ratio {DATABASE} stored=") == 4
+    assert out.count(f"{DATABASE} officers=3 group commit=4") == 2
     assert "statements/turn=" in out
     assert out.strip().splitlines()[-1].startswith("SUMMARY engine:")
 
