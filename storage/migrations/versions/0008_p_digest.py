@@ -1,0 +1,31 @@
+"""digest and peta rawan at scale: window indexes on report time, and one on the reports still `baru`
+
+Revision ID: 0008_p_digest
+Revises: 0007
+Create Date: 2026-11-24
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0008_p_digest'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+BARU = sa.text("status = 'baru'")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('incident_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_reports_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_incident_reports_occurred_at', ['occurred_at'], unique=False)
+        batch_op.create_index('ix_incident_reports_baru_created', ['created_at'], unique=False,
+                              postgresql_where=BARU, sqlite_where=BARU)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('incident_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_reports_baru_created')
+        batch_op.drop_index('ix_incident_reports_occurred_at')
+        batch_op.drop_index('ix_incident_reports_created_at')
