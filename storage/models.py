@@ -244,6 +244,8 @@ class IncidentReport(Base):
         # A province's peta rawan window (any kabupaten/kota): a month of reports by event time.
         Index("ix_incident_reports_occurred_at", "occurred_at"),
         # Reports still `baru` are a few among many; the digest counts and lists the stale ones.
+        # "Did this officer file anything that day" (the digest's and the check-in's silent officers).
+        Index("ix_incident_reports_reporter_created", "reporter_id", "created_at"),
         Index("ix_incident_reports_baru_created", "created_at", postgresql_where=text("status = 'baru'"),
               sqlite_where=text("status = 'baru'")),
     )
@@ -265,7 +267,7 @@ class IncidentReport(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.BARU)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     channel: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     # A head says this report is an event of its own, not a repeat of one reported hours before.
