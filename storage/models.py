@@ -243,9 +243,9 @@ class IncidentReport(Base):
         Index("ix_incident_reports_created_at", "created_at"),
         # A province's peta rawan window (any kabupaten/kota): a month of reports by event time.
         Index("ix_incident_reports_occurred_at", "occurred_at"),
-        # Reports still `baru` are a few among many; the digest counts and lists the stale ones.
         # "Did this officer file anything that day" (the digest's and the check-in's silent officers).
         Index("ix_incident_reports_reporter_created", "reporter_id", "created_at"),
+        # Reports still `baru` are a few among many; the digest counts and lists the stale ones.
         Index("ix_incident_reports_baru_created", "created_at", postgresql_where=text("status = 'baru'"),
               sqlite_where=text("status = 'baru'")),
     )
