@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bench import engine, memory, telegram, whatsapp
+from bench import digest, engine, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -81,3 +81,17 @@ def test_the_whatsapp_bench_drives_one_then_two_workers_and_delivers_every_reply
     final = out.strip().splitlines()[-1]
     assert "with 2 worker(s)" in final or "with 1 worker(s)" in final
     assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
+
+
+def test_the_digest_bench_times_every_office_of_the_province_and_prints_its_summary(capsys):
+    assert digest.main(["--database", DATABASE, "--reports", "100,200", "--offices", "2"]) == 0
+    out = capsys.readouterr().out
+    # Kalimantan Timur's province office and its first kabupaten, at each size.
+    for size in (100, 200):
+        assert f"loaded {size} reports" in out
+        assert [line.split()[2] for line in out.splitlines() if f"reports={size:<8} office=" in line] == [
+            "office=64", "office=64.01"]
+    assert "province digest says" in out and "peta rawan scores 105 kecamatan" in out
+    assert f"ratio {DATABASE} 200/100 reports:" in out
+    assert "plan 1: SELECT" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY digest:")
