@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event, select, text
@@ -24,9 +25,19 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.app import initialise
 from handlers.types import Inbound, Reply
-from storage import people
+from storage import geo, people
 from storage.db import Session
-from storage.models import IncidentReport, Office, Region, RegionLevel, ReportCounter, Role, Severity
+from storage.models import (
+    IncidentCategory,
+    IncidentReport,
+    Office,
+    Region,
+    RegionLevel,
+    ReportCounter,
+    ReportStatus,
+    Role,
+    Severity,
+)
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SETUP_NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -50,8 +61,8 @@ def databases(choice: str) -> list[str]:
 
 
 @contextmanager
-def throwaway_database(kind: str) -> Iterator[str]:
-    """Yield the URL of a new empty database (a temp SQLite file or a `siaga_bench_*` PostgreSQL DB), then drop it."""
+def throwaway_database(kind: str, tag: str = "") -> Iterator[str]:
+    """Yield the URL of a new empty database (a temp SQLite file or a `siaga_bench_[tag_]*` PostgreSQL DB), then drop it."""
     if kind == "sqlite":
         folder = tempfile.mkdtemp(prefix="siaga_bench_")
         try:
@@ -59,7 +70,7 @@ def throwaway_database(kind: str) -> Iterator[str]:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    name = f"siaga_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"siaga_bench_{tag + '_' if tag else ''}{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -135,46 +146,98 @@ def add_officers(sessions: sessionmaker[Session], count: int, tag: str, seed_: i
     return made
 
 
-def seed_reports(engine: Engine, count: int, now: datetime, seed_: int = 2) -> None:
-    """Bulk-insert `count` past reports spread over every office and the last year, numbered as the bot would."""
+# How reports are spread, as seen in the pilot offices: most are rendah; a report leaves `baru` within days.
+SEVERITY_WEIGHTS = {Severity.RENDAH: 60, Severity.SEDANG: 30, Severity.TINGGI: 10}
+STATUS_WEIGHTS_BY_AGE = (  # (age in days below which, {status: weight})
+    (1, {ReportStatus.BARU: 70, ReportStatus.TERVERIFIKASI: 20, ReportStatus.DITANGANI: 10}),
+    (7, {ReportStatus.BARU: 25, ReportStatus.TERVERIFIKASI: 30, ReportStatus.DITANGANI: 35, ReportStatus.SELESAI: 8,
+         ReportStatus.DITOLAK: 2}),
+    (None, {ReportStatus.BARU: 2, ReportStatus.TERVERIFIKASI: 3, ReportStatus.DITANGANI: 10, ReportStatus.SELESAI: 82,
+            ReportStatus.DITOLAK: 3}),
+)
+SEED_BATCH = 20_000
+
+
+def _pick(rng: random.Random, weights: dict) -> Any:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def seed_reports(engine: Engine, count: int, now: datetime, seed_: int = 2, *, region: str | None = None,
+                 days: int = 365) -> None:
+    """Bulk-insert `count` past reports over the last `days`, numbered and counted as the bot would.
+
+    Reports go to every office, or only to the offices of `region` and below; each lies in a kecamatan of its
+    office, a quarter carry coordinates, and older reports have mostly left `baru`. PostgreSQL loads them with
+    COPY, SQLite with executemany in large batches, so a million rows take about a minute.
+    """
     if count <= 0:
         return
     rng = random.Random(seed_)
     sessions = sessionmaker(engine, expire_on_commit=False)
     with sessions.begin() as session:
-        offices = list(session.scalars(select(Office).order_by(Office.region_code)))
+        offices = [o for o in session.scalars(select(Office).order_by(Office.region_code))
+                   if region is None or o.region_code == region or o.region_code.startswith(region + ".")]
         by_region = _kecamatan_by_region(session)
         reporters = {o.id: people.redeem_invite(
             session, people.add_invite(session, o, Role.OFFICER, SETUP_NOW, name="Arsip").code,
             "console", f"archive-{o.id}", SETUP_NOW).id for o in offices}
+        categories = list(session.scalars(select(IncidentCategory.id).order_by(IncidentCategory.id)))
+    points = {code: (b.label.y, b.label.x) for code, b in geo.kecamatan_boundaries().items()}
+    zones = {o.id: ZoneInfo(o.tz) for o in offices}
+    severities, severity_weights = list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values())
     sequence: dict[tuple[int, int], int] = {}
-    rows = []
     table = IncidentReport.__table__
-    for i in range(count):
-        office = offices[i % len(offices)]
-        created = now - timedelta(seconds=rng.randrange(1, 365 * 86400))
-        year = created.astimezone(ZoneInfo(office.tz)).year
-        sequence[office.id, year] = sequence.get((office.id, year), 0) + 1
-        number = f"KJD-{office.region_code.replace('.', '')}-{year}-{sequence[office.id, year]:06d}"
-        rows.append(dict(
-            number=number, office_id=office.id, category_id=rng.randint(1, 9),
-            kecamatan_code=rng.choice(by_region[office.region_code])[0], place="Jl. Ahmad Yani km 3",
-            occurred_at=created - timedelta(hours=2), description="Sekitar 50 warga berkumpul di depan kantor desa",
-            actors="Warga desa", crowd_size=rng.randint(0, 500), severity=rng.choice(list(Severity)),
-            action_taken="Koordinasi dengan Polsek", latitude=None, longitude=None, status="baru",
-            reporter_id=reporters[office.id], channel=rng.choice(("telegram", "whatsapp")), created_at=created,
-        ))
-        if len(rows) == 5000:
-            with engine.begin() as conn:
-                conn.execute(table.insert(), rows)
-            rows = []
+    columns = ("number", "office_id", "category_id", "kecamatan_code", "place", "occurred_at", "description",
+               "actors", "crowd_size", "severity", "action_taken", "latitude", "longitude", "status", "reporter_id",
+               "channel", "created_at", "separate_event")
+    # Numbers follow filing order within an office's year, as the per-office counter hands them out.
+    moments = sorted(now - timedelta(seconds=rng.randrange(1, days * 86400)) for _ in range(count))
+
+    def rows() -> Iterator[tuple]:
+        for i, created in enumerate(moments):
+            office = offices[rng.randrange(len(offices))]
+            year = created.astimezone(zones[office.id]).year
+            n = sequence[office.id, year] = sequence.get((office.id, year), 0) + 1
+            kecamatan = rng.choice(by_region[office.region_code])[0]
+            lat, lon = (None, None)
+            if i % 4 == 0 and kecamatan in points:
+                lat, lon = points[kecamatan]
+                lat, lon = lat + rng.uniform(-0.02, 0.02), lon + rng.uniform(-0.02, 0.02)
+            age = (now - created).days
+            status = next(w for below, w in STATUS_WEIGHTS_BY_AGE if below is None or age < below)
+            yield (f"KJD-{office.region_code.replace('.', '')}-{year}-{n:06d}", office.id, rng.choice(categories),
+                   kecamatan, "Jl. Ahmad Yani km 3", created - timedelta(minutes=rng.randrange(10, 24 * 60)),
+                   "Sekitar 50 warga berkumpul di depan kantor desa", "Warga desa", rng.randint(0, 500),
+                   rng.choices(severities, severity_weights)[0].value, "Koordinasi dengan Polsek", lat, lon,
+                   _pick(rng, status).value, reporters[office.id], rng.choice(("telegram", "whatsapp")), created,
+                   False)
+
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows():
+                    copy.write_row(row)
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        batch: list[dict] = []
+        with engine.begin() as conn:
+            for row in rows():
+                batch.append(dict(zip(columns, row, strict=True)))
+                if len(batch) == SEED_BATCH:
+                    conn.execute(table.insert(), batch)
+                    batch = []
+            if batch:
+                conn.execute(table.insert(), batch)
     with engine.begin() as conn:
-        if rows:
-            conn.execute(table.insert(), rows)
         conn.execute(ReportCounter.__table__.insert(),
                      [dict(office_id=o, year=y, last=n) for (o, y), n in sequence.items()])
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
+        else:
+            conn.exec_driver_sql("ANALYZE")
 
 
 class StatementCounter:

@@ -31,7 +31,7 @@ from bench.common import (
     throwaway_database,
 )
 from bot.config import Settings
-from bot.runner import Runner
+from bot.runner import Delivery, Runner
 from handlers.types import IDLE, Inbound, Reply, State
 from storage import incidents
 from storage.db import make_sessions
@@ -92,13 +92,56 @@ def profile(runner: Runner, scripts: list[list[Inbound]]) -> None:
     print(profiler.output_text(color=False, unicode=False))
 
 
+def bench_groups(runner: Runner, sessions, counter: StatementCounter, kind: str, n: int, groups: list[int]) -> None:
+    """File the same reports again (new officers) through `Runner.submit_turn` at each group-commit size.
+
+    As many client threads as officers (up to 256) wait on their turns, as the channels' handlers do;
+    the turns queue for the runner's database threads, where group commit takes up to G of them at a time.
+    """
+    first = None
+    for group in groups:
+        officers = add_officers(sessions, n, f"g{group}n{n}")
+        runner.group_commit = group
+        before, cpu = counter.count, time.process_time()
+        run = drive(lambda inbound: runner.submit_turn(inbound).result(), scripts_for(officers, REPORT),
+                    min(n, 256))
+        cpu = (time.process_time() - cpu) / run.turns
+        statements = (counter.count - before) / run.turns
+        first = first or run
+        print(line(f"{kind} officers={n} group commit={group}", run,
+                   f" statements/turn={statements:.2f} cpu/turn={ms(cpu)} "
+                   f"throughput vs group=1: {run.rate / first.rate:.2f}x"))
+    runner.group_commit = 1
+
+
+def ordinary(runner: Runner, counter: StatementCounter, kind: str, scripts: list[list[Inbound]]) -> None:
+    """Time the ordinary turns (answers 4 to 11 of a report: no list, no search, no submit) one at a time.
+
+    CPU per turn is the steadiest figure on a shared machine; run it in two trees (this one and, e.g.,
+    `git archive <before> | tar -x` with this file copied in) to compare versions.
+    """
+    for script in scripts:
+        for inbound in script[:3]:
+            runner.run_turn(inbound)
+    before, cpu, wall = counter.count, time.process_time(), time.perf_counter()
+    for k in range(3, 11):
+        for script in scripts:
+            runner.run_turn(script[k])
+    turns = 8 * len(scripts)
+    print(f"{kind} ordinary turns, one at a time: {turns} turns, "
+          f"cpu {(time.process_time() - cpu) * 1000 / turns:.2f} ms/turn, "
+          f"wall {(time.perf_counter() - wall) * 1000 / turns:.2f} ms/turn, "
+          f"statements {(counter.count - before) / turns:.2f}/turn")
+
+
 def line(label: str, run: Run, extra: str = "") -> str:
     return (f"{label:<40} turns={run.turns:<6} wall={run.wall:7.2f}s turns/s={run.rate:10.1f} "
             f"p50={ms(run.percentile(0.50)):>9} p99={ms(run.percentile(0.99)):>9}{extra}")
 
 
 def bench_database(kind: str, stored: int, officer_counts: list[int], workers: int, trace: bool,
-                   profiling: bool = False) -> list[dict]:
+                   profiling: bool = False, groups: list[int] | None = None,
+                   ordinary_only: bool = False) -> list[dict]:
     results = []
     with throwaway_database(kind) as url:
         started = time.perf_counter()
@@ -106,7 +149,10 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
         seed_reports(engine, stored, datetime.now(UTC))
         print(f"# {kind}: database ready with {stored} stored reports in {time.perf_counter() - started:.1f}s")
         sessions = make_sessions(engine)
-        runner = Runner(sessions, Settings(database_url=url, language="id"))
+        # Replies go to the outbox in the turn and are claimed there for sending, as in `siaga run`
+        # (nothing sends them here: the bench measures the turn).
+        runner = Runner(sessions, Settings(database_url=url, language="id"),
+                        delivery=Delivery(outbox_channels=frozenset({"telegram", "whatsapp"}), boot_id="bench-engine"))
         # By default, as many turn threads as `siaga run` uses on this database (see Runner).
         workers = workers or runner.db_threads
         print(f"# {kind}: {workers} turn thread(s)")
@@ -120,10 +166,16 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
             if profiling:
                 profile(runner, scripts)
                 continue
+            if ordinary_only:
+                ordinary(runner, counter, kind, scripts)
+                continue
             with sessions.begin() as s:
                 before_reports = incidents.count_reports(s)
-            before = counter.count
+            before, cpu = counter.count, time.process_time()
             run = drive(runner.run_turn, scripts, workers)
+            # CPU per turn (the whole process: SQLite's work included, PostgreSQL's not) is steadier than
+            # wall time on a shared machine.
+            cpu = (time.process_time() - cpu) / run.turns
             statements = (counter.count - before) / run.turns
             with sessions.begin() as s:
                 filed = incidents.count_reports(s) - before_reports
@@ -132,7 +184,7 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
                 raise SystemExit(f"expected {n} reports, {filed} stored and {saved} confirmed")
             base = drive(echo_turn_function(), scripts, workers)
             label = f"{kind} stored={stored} officers={n}"
-            print(line(label, run, f" statements/turn={statements:.2f}"))
+            print(line(label, run, f" statements/turn={statements:.2f} cpu/turn={ms(cpu)}"))
             print(line(f"echo (baseline) officers={n}", base))
             slower = base.rate / run.rate
             p50_ratio = run.percentile(0.5) / base.percentile(0.5)
@@ -144,6 +196,8 @@ def bench_database(kind: str, stored: int, officer_counts: list[int], workers: i
                 missed.append(f"p99 {ms(run.percentile(0.99))} > {ms(TARGET_P99)}")
             print(f"target {label}: " + ("MISSED: " + "; ".join(missed) if missed else "met"))
             results.append(dict(label=label, run=run, base=base, statements=statements, missed=missed))
+            if groups:
+                bench_groups(runner, sessions, counter, kind, n, groups)
         engine.dispose()
     return results
 
@@ -155,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stored-reports", default="0,100000", help="comma-separated stored report counts")
     parser.add_argument("--workers", type=int, default=0,
                         help="turn threads; default as siaga run: 1 on SQLite, SIAGA_TURN_WORKERS (4) on PostgreSQL")
+    parser.add_argument("--group-commit", default="",
+                        help="comma-separated group-commit sizes to compare (e.g. 1,8,32), after each run")
+    parser.add_argument("--ordinary", action="store_true",
+                        help="instead of the load run, time the ordinary turns one at a time (CPU, wall, statements)")
     parser.add_argument("--trace", action="store_true", help="print the SQL of one report, turn by turn")
     parser.add_argument("--profile", action="store_true",
                         help="instead of timing, run the turns one at a time under pyinstrument and print the profile")
@@ -166,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in databases(args.database):
         for stored in parse_list(args.stored_reports):
             results.extend(bench_database(kind, stored, parse_list(args.officers), args.workers, args.trace,
-                                          args.profile))
-    if args.profile:
+                                          args.profile, parse_list(args.group_commit), args.ordinary))
+    if args.profile or args.ordinary:
         return 0
     worst = min(results, key=lambda r: r["run"].rate)
     slowest = max(results, key=lambda r: r["run"].percentile(0.99))

@@ -1,6 +1,7 @@
 """Benchmark: Siaga's Telegram channel against a bare python-telegram-bot echo bot, same fake, same process.
 
     python -m bench.telegram [--chats 50] [--reports 4] [--database-url URL]     (from the repository root)
+    python -m bench.telegram --webhook --workers 1,2 [--database-url URL]        (scale-out: bench/telegram_webhook.py)
 
 Both bots long-poll an in-memory fake Bot API (a `BaseRequest` that answers getUpdates/sendMessage
 without a socket, so the numbers measure the bots, not loopback HTTP). Each of N chats is an officer
@@ -242,8 +243,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=50, help="officers chatting at once (default 50)")
     parser.add_argument("--reports", type=int, default=4, help="incident reports each officer files (default 4)")
-    parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
+    parser.add_argument("--database-url", help="default: SQLite in a temporary folder (--webhook: a new "
+                        "PostgreSQL database)")
+    parser.add_argument("--webhook", action="store_true",
+                        help="end to end: `siaga run --workers N` in webhook mode, this process is Telegram")
+    parser.add_argument("--workers", default="1,2", help="with --webhook: worker counts to compare (default 1,2)")
     args = parser.parse_args(argv)
+    if args.webhook:
+        from bench import telegram_webhook
+        from bench.workers import parse_workers
+
+        return telegram_webhook.main(args, parse_workers(args.workers))
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"

@@ -11,6 +11,7 @@ the replies delivered and delivered/s (from the level's start until its last rep
 backlog left, the ratios to the baseline, and at the end the outbox's backlog and a summary line.
 
     python -m bench.whatsapp --database sqlite --concurrency 1,8,32,64 --seconds 3
+    python -m bench.whatsapp --database postgresql --workers 1,2 --concurrency 8,32   (scale-out)
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,6 +32,8 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from bench.workers import CpuMeter, SiagaWorkers, loadavg, parse_workers
 
 TARGET_RPS = 1000
 TARGET_P99_MS = 50.0
@@ -231,8 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="how long each level posts webhooks")
     parser.add_argument("--drain-seconds", type=float, default=60.0,
                         help="how long each level may wait for its replies to be delivered")
+    parser.add_argument("--workers", default="1", help="comma-separated `siaga run --workers` counts, e.g. 1,2 "
+                        "(more than 1: PostgreSQL only); each runs every level, ratios against the first")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    counts = parse_workers(args.workers)
+    if args.database == "sqlite" and max(counts) > 1:
+        raise SystemExit("--workers above 1 needs --database postgresql (SQLite serves one process)")
     account_sid = "AC" + "b" * 32
 
     workdir = Path(tempfile.mkdtemp(prefix="siaga-bench-wa-"))
@@ -259,48 +266,71 @@ def main(argv: list[str] | None = None) -> int:
            "TWILIO_MPS": "100000", "SIAGA_LOG_LEVEL": "WARNING", "SIAGA_ATTACHMENTS_DIR": str(workdir / "att")}
     for name in ("TELEGRAM_BOT_TOKEN", "SIAGA_CLOCK_START", "TWILIO_TEMPLATES"):
         env.pop(name, None)
-    siaga = subprocess.Popen([str(Path(sys.executable).parent / "siaga"), "run"], env=env, cwd=workdir)
     baseline = multiprocessing.Process(target=serve_baseline, args=(base_port,), daemon=True)
     baseline.start()
+    siaga = None
     try:
-        wait_healthy(f"http://127.0.0.1:{app_port}/healthz", siaga)
         wait_healthy(f"http://127.0.0.1:{base_port}/healthz", baseline)
         print(f"# WhatsApp end-to-end bench: {args.database}, {args.seconds:g}s of webhooks per level, "
-              f"up to {args.drain_seconds:g}s to deliver, cores={os.cpu_count()}")
-        print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
-              f"{'p99 ms':>7} {'errors':>6} | {'delivered':>9} {'deliv/s':>8} {'drain s':>7} {'left':>5} | "
-              f"{'rps ratio':>9} {'p99 ratio':>9}")
-        results = []
-        for c in levels:
-            base_lat, _, base_elapsed = asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound",
-                                                         users[:c], args.seconds, account_sid))
-            before = backlog(watch)["delivered"]
-            started = time.monotonic()
-            wa_lat, errors, wa_elapsed = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound",
-                                                          users[:c], args.seconds, account_sid))
-            load_done = time.monotonic()
-            after = wait_delivered(watch, args.drain_seconds)
-            end_to_end = time.monotonic() - started
-            drain = time.monotonic() - load_done
-            delivered = after["delivered"] - before
-            left = after["pending"] + after["sending"] + after["sent"]
-            b, w = summarise(base_lat, base_elapsed), summarise(wa_lat, wa_elapsed)
-            results.append((c, w, errors, delivered / end_to_end, left))
-            print(f"{c:>5} {b[0]:>11.0f} {b[1]:>7.1f} {b[2]:>7.1f} | {w[0]:>9.0f} {w[1]:>7.1f} {w[2]:>7.1f} "
-                  f"{errors:>6} | {delivered:>9} {delivered / end_to_end:>8.0f} {drain:>7.1f} {left:>5} | "
-                  f"{w[0] / b[0] if b[0] else float('nan'):>9.2f} {w[2] / b[2]:>9.1f}")
+              f"up to {args.drain_seconds:g}s to deliver, cores={os.cpu_count()}, workers {args.workers}")
+        bases = {c: summarise(*asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound",
+                                                users[:c], args.seconds, account_sid))[::2]) for c in levels}
+        runs: list[tuple[int, list]] = []  # (workers, results per level), in the order run
+        for count in counts:
+            siaga = SiagaWorkers(env, workdir, count)
+            siaga.wait_workers()
+            wait_healthy(f"http://127.0.0.1:{app_port}/healthz", siaga.process)
+            time.sleep(1.0 if count > 1 else 0.0)  # every worker up, the scheduler's first ticks done
+            meter = CpuMeter(siaga.process.pid, watch, (fake.pid,))
+            print(f"# workers={count} (loadavg {loadavg()})")
+            print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
+                  f"{'p99 ms':>7} {'errors':>6} | {'delivered':>9} {'deliv/s':>8} {'drain s':>7} {'left':>5} | "
+                  f"{'rps ratio':>9} {'p99 ratio':>9} | cpu ms/req: siaga busiest postgres bench+fake")
+            results: list = []
+            runs.append((count, results))
+            for c in levels:
+                b = bases[c]
+                before = backlog(watch)["delivered"]
+                cpu_before = meter.snapshot()
+                started = time.monotonic()
+                wa_lat, errors, wa_elapsed = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound",
+                                                              users[:c], args.seconds, account_sid))
+                load_done = time.monotonic()
+                after = wait_delivered(watch, args.drain_seconds)
+                end_to_end = time.monotonic() - started
+                drain = time.monotonic() - load_done
+                cpu = meter.delta(cpu_before, meter.snapshot())
+                delivered = after["delivered"] - before
+                left = after["pending"] + after["sending"] + after["sent"]
+                w = summarise(wa_lat, wa_elapsed)
+                results.append((c, w, errors, delivered / end_to_end, left))
+                per = 1000 / max(1, len(wa_lat))
+                print(f"{c:>5} {b[0]:>11.0f} {b[1]:>7.1f} {b[2]:>7.1f} | {w[0]:>9.0f} {w[1]:>7.1f} {w[2]:>7.1f} "
+                      f"{errors:>6} | {delivered:>9} {delivered / end_to_end:>8.0f} {drain:>7.1f} {left:>5} | "
+                      f"{w[0] / b[0] if b[0] else float('nan'):>9.2f} {w[2] / b[2]:>9.1f} | "
+                      f"{cpu['siaga'] * per:.2f} {cpu['busiest'] * per:.2f} {cpu['postgres'] * per:.2f} "
+                      f"{cpu['bench'] * per:.2f}")
+            siaga.stop()
+            siaga = None
+        first, first_results = runs[0]
+        for count, later in runs[1:]:
+            for (c, w0, _, deliv0, _), (_, w, _, deliv, _) in zip(first_results, later, strict=True):
+                print(f"ratio workers={count}/workers={first} conc={c}: req/s {w[0] / w0[0]:.2f}x, "
+                      f"delivered/s {deliv / deliv0 if deliv0 else float('nan'):.2f}x, p99 {w[2] / w0[2]:.2f}x")
+        results = [r for _, rs in runs for r in rs]
         final = backlog(watch)
         print(f"outbox at the end: {show(final)}")
-        best = max(results, key=lambda r: r[1][0])
+        best_count, best = max(((count, r) for count, rs in runs for r in rs), key=lambda x: x[1][1][0])
         met = [r for r in results if r[1][0] >= TARGET_RPS and r[1][2] < TARGET_P99_MS and r[2] == 0 and r[4] == 0]
         verdict = (f"MET at concurrency {met[0][0]}" if met else
                    f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms, every reply delivered)")
-        print(f"SUMMARY whatsapp-webhook {args.database}: best {best[1][0]:.0f} req/s at concurrency {best[0]} "
-              f"(p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}, "
+        workers_note = f" with {best_count} worker(s)" if len(counts) > 1 else ""
+        print(f"SUMMARY whatsapp-webhook {args.database}: best {best[1][0]:.0f} req/s at concurrency {best[0]}"
+              f"{workers_note} (p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}, "
               f"{best[3]:.0f} replies delivered/s); backlog {show(final)}; target {verdict}")
     finally:
-        siaga.send_signal(signal.SIGTERM)
-        siaga.wait(timeout=30)
+        if siaga is not None:
+            siaga.stop()
         for process in (baseline, fake):
             process.terminate()
             process.join(timeout=10)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -89,10 +91,10 @@ class App:
         assert self.outbox is not None
         return await self.runner.call(self.outbox.record_delivery, message_id, provider_message_id, status, error)
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set, then shut down in order."""
+    async def serve(self, stop: asyncio.Event, sockets: Sequence[socket.socket] | None = None) -> None:
+        """Run until `stop` is set, then shut down in order (the web server on `sockets` when given)."""
         await self.start()
-        serving = asyncio.create_task(self.server.serve()) if self.server else None
+        serving = asyncio.create_task(self.server.serve(list(sockets) if sockets else None)) if self.server else None
         if self.server is not None:
             log.info("web server on %s:%s", self.settings.host, self.settings.port)
         try:
@@ -109,8 +111,33 @@ class App:
             await self.stop()
 
 
+def check(settings: Settings) -> None:
+    """Raise `ConfigError` when `siaga run` cannot start with these settings."""
+    if settings.whatsapp_enabled and not settings.public_base_url:
+        raise ConfigError("WhatsApp needs PUBLIC_BASE_URL: Twilio signs the public URL it calls. See .env.example.")
+    if settings.telegram_bot_token is None and not settings.whatsapp_enabled:
+        raise ConfigError(
+            "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram), or TWILIO_ACCOUNT_SID, "
+            "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (WhatsApp), in the environment or .env. "
+            "See .env.example."
+        )
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Raise `ConfigError` when `workers` processes cannot share this configuration."""
+    if workers <= 1:
+        return
+    if settings.telegram_bot_token is not None and not settings.public_base_url:
+        raise ConfigError(f"--workers {workers} needs Telegram in webhook mode: set PUBLIC_BASE_URL "
+                          "(long polling allows one process per bot), or run one process.")
+    if is_sqlite(settings.database_url):
+        raise ConfigError(f"--workers {workers} needs PostgreSQL: SQLite serves one process; "
+                          "set DATABASE_URL=postgresql+psycopg://... or run one process.")
+
+
 def build(settings: Settings) -> App:
     """Wire the configured channels, one outbox for all of them and the scheduler to one runner."""
+    check(settings)
     sessions = make_sessions(settings.database_url)
     runner = Runner(sessions, settings)
     maintenance.configure(settings.retention)
@@ -122,17 +149,9 @@ def build(settings: Settings) -> App:
 
         app.channels.append(TelegramChannel(settings, runner))
     if settings.whatsapp_enabled:
-        if not settings.public_base_url:
-            raise ConfigError("WhatsApp needs PUBLIC_BASE_URL: Twilio signs the public URL it calls. See .env.example.")
         from bot.channels.whatsapp import WhatsAppChannel
 
         app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_delivery))
-    if not app.channels:
-        raise ConfigError(
-            "No channel is configured: set TELEGRAM_BOT_TOKEN (Telegram), or TWILIO_ACCOUNT_SID, "
-            "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (WhatsApp), in the environment or .env. "
-            "See .env.example."
-        )
     wire(app)
     routes = [route for channel in app.channels for route in channel.routes()]
     if routes:
@@ -145,6 +164,8 @@ def wire(app: App) -> App:
     settings, runner = app.settings, app.runner
     names = tuple(channel.name for channel in app.channels)
     boot_id = new_boot_id()
+    # Claims in the outbox carry it: the log ties them (and "claimed by stopped process …") to this process.
+    log.info("process boot id %s", boot_id)
     runner.delivery = Delivery(outbox_channels=frozenset(names), reach=names, boot_id=boot_id)
     if is_sqlite(settings.database_url):
         # One process per SQLite database: any claim not made by this process belongs to a dead one.
@@ -162,11 +183,11 @@ def wire(app: App) -> App:
     return app
 
 
-async def run(settings: Settings) -> None:
-    """Build the app and serve until SIGTERM or SIGINT."""
+async def run(settings: Settings, sockets: Sequence[socket.socket] | None = None) -> None:
+    """Build the app and serve until SIGTERM or SIGINT (on `sockets` already bound, when given)."""
     app = build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await app.serve(stop)
+    await app.serve(stop, sockets)

@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -290,7 +291,25 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
     from bot import app
 
-    _sessions(settings)  # refuse to start on a database that is not initialised
+    try:
+        app.check_workers(settings, args.workers)
+        if args.workers > 1:
+            app.check(settings)
+    except app.ConfigError as exc:
+        raise CliError(str(exc)) from exc
+    _sessions(settings).kw["bind"].dispose()  # refuse to start on a database that is not initialised
+    if args.workers > 1:
+        from bot import workers
+
+        try:
+            sock = workers.bind(settings.host, settings.port)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}; "
+                           "set HOST and PORT.") from exc
+        status = workers.run_workers(settings, args.workers, sock)
+        if status:
+            raise SystemExit(status)
+        return
     try:
         asyncio.run(app.run(settings))
     except app.ConfigError as exc:
@@ -642,8 +661,7 @@ def cmd_rakor_cancel(settings: Settings, args: argparse.Namespace) -> None:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is already cancelled.")
-        rakor_store.cancel_rakor(session, meeting)
-        audit.add_audit(session, utcnow(), "rakor.cancelled", subject=f"rakor:{meeting.id}")
+        rakor_handlers.cancel_meeting(session, meeting, utcnow())
     print(f"rakor #{args.id} cancelled; its invitees are told with the next scheduler round")
 
 
@@ -652,8 +670,7 @@ def cmd_rakor_move(settings: Settings, args: argparse.Namespace) -> None:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is cancelled; schedule a new one with `siaga rakor add`.")
-        rakor_store.move_rakor(session, meeting, _rakor_time(args.at, meeting.office.tz), utcnow())
-        audit.add_audit(session, utcnow(), "rakor.moved", subject=f"rakor:{meeting.id}")
+        rakor_handlers.move_meeting(session, meeting, _rakor_time(args.at, meeting.office.tz), utcnow())
         when = rakor_handlers.local_when(meeting.starts_at, meeting.office.tz, settings.language)
     print(f"rakor #{args.id} moved to {when}; its invitees are asked again with the next scheduler round")
 
@@ -717,6 +734,12 @@ def add_rakor_commands(sub: Any) -> None:
     agr.set_defaults(func=cmd_rakor_agreements)
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers; use 1 to 64")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="siaga", description="Siaga: Kesbangpol early-warning reporting bot.",
                     epilog="Run `siaga COMMAND --help` for a command's options. Settings come from the "
@@ -726,7 +749,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init", help="create or upgrade the schema and load reference data").set_defaults(func=cmd_init)
 
-    sub.add_parser("run", help="serve the configured chat channels until SIGTERM/SIGINT").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="serve the configured chat channels until SIGTERM/SIGINT")
+    run.add_argument("--workers", type=_workers, default=1, metavar="N",
+                     help="processes sharing the web port (PostgreSQL and webhooks only; default 1)")
+    run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="initialise, create a demo officer and open the console as them")
     demo.add_argument("--record", metavar="FILE", help="write the session as a transcript")
@@ -1107,6 +1133,11 @@ def run_command(func: Callable[[Settings, argparse.Namespace], None], settings: 
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `siaga rawan --format geojson | head`: the reader left; say nothing, and keep Python's exit-time
+        # flush of stdout from raising again (the recipe in the `signal` module's documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the CLI's one catch-all: an operator never sees a traceback
         message = explain(exc, settings)
         log.debug("command failed", exc_info=True)

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(90, ge=1, le=3650, validation_alias="SIAGA_RETENTION_DAYS")
     # Threads running chat turns against PostgreSQL (SQLite always uses one: it has a single write lock).
     turn_workers: int = Field(4, ge=1, le=64, validation_alias="SIAGA_TURN_WORKERS")
+    # Group commit: at most this many turns waiting for a database thread share one transaction (1: off).
+    group_commit: int = Field(1, ge=1, le=256, validation_alias="SIAGA_GROUP_COMMIT")
     # Tests only: the process's clock reads this instant when it starts and runs on from there
     # (ISO 8601 with an offset, e.g. 2026-12-31T23:59:00+08:00), so a child process can live in another year.
     clock_start: AwareDatetime | None = Field(None, validation_alias="SIAGA_CLOCK_START")

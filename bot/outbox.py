@@ -84,10 +84,15 @@ def enqueue(
                               expires_at=expires_at)
 
 
+def reply_key(channel: str, base: str, n: int) -> str:
+    """Return the idempotency key of the n-th reply to an inbound message (`base`: its provider id)."""
+    return f"reply:{channel}:{base}:{n}"
+
+
 def enqueue_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], now: datetime) -> list[int]:
     """Queue the replies to an inbound message, keyed by its provider id so a redelivery adds nothing."""
     base = inbound.message_id or uuid.uuid4().hex
-    ids = [outbox.add_message(session, f"reply:{inbound.channel}:{base}:{n}", inbound.channel, inbound.address,
+    ids = [outbox.add_message(session, reply_key(inbound.channel, base, n), inbound.channel, inbound.address,
                               {"reply": reply_payload(r)}, now) for n, r in enumerate(replies)]
     return [i for i in ids if i is not None]
 
@@ -103,7 +108,7 @@ def claim_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], 
     base = inbound.message_id or uuid.uuid4().hex
     claimed = []
     for n, reply in enumerate(replies):
-        message_id = outbox.add_message(session, f"reply:{inbound.channel}:{base}:{n}", inbound.channel,
+        message_id = outbox.add_message(session, reply_key(inbound.channel, base, n), inbound.channel,
                                         inbound.address, {"reply": reply_payload(reply)}, now,
                                         claimed_by=boot_id, lease_until=now + LEASE)
         if message_id is not None:
@@ -247,8 +252,9 @@ class Outbox:
                     await self.offload(self._record, results, released)
                 except Exception:  # the job's one catch-all: the claims stay, and are sent again after the lease
                     log.error("outbox: recording %d send(s) failed", len(results), exc_info=True)
-                if released:
-                    self.wake()
+                # A chat's next message may have queued behind the ones just recorded, in this process or in
+                # another worker (which is not woken by our commit): drain now rather than at the next poll.
+                self.wake()
         finally:
             self._recording = None
 

@@ -6,8 +6,9 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -19,12 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 import handlers
 from bot.config import Settings
 from bot.channels.base import Outgoing
-from bot.outbox import claim_replies, enqueue, enqueue_replies
+from bot.outbox import LEASE, enqueue, reply_key, reply_payload
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
-from storage import conversations, flow_starts, outbox, people
+from storage import conversations, flow_starts, outbox, people, turns
 from storage.db import Session
 from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
 
@@ -94,27 +95,33 @@ def _live(state: State, ctx: Ctx) -> bool:
     return flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
 
 
+class DuplicateMessage(Exception):
+    """The turn's provider message id was handled before: its transaction is rolled back, nothing is answered."""
+
+
 def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
          delivery: Delivery = Delivery(), queued: Queued | None = None) -> list[Reply]:
-    """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided."""
+    """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided.
+
+    Two round trips in the ordinary case: one read (who, where, open messages) and one write (dedupe,
+    state, replies). The message id is claimed in the write, after the handlers ran: a redelivery raises
+    `DuplicateMessage` and the caller rolls back whatever the turn did.
+    """
     # Once, before anything reads it: no NUL (PostgreSQL refuses it), no control or escape codes, NFC.
     inbound = clean_inbound(inbound)
-    if inbound.message_id and not conversations.claim_message(session, inbound.channel, inbound.message_id, now):
-        log.info("duplicate message ignored channel=%s", inbound.channel)
-        return []
-    identity = people.get_identity(session, inbound.channel, inbound.address)
+    chat = turns.read_chat(session, inbound.channel, inbound.address)
+    identity = chat.identity
     officer = identity.officer if identity is not None and identity.officer.active else None
-    conversation = conversations.get_conversation(session, inbound.channel, inbound.address)
     state = (
-        State.load(conversation.flow, conversation.step, conversation.data, conversation.updated_at)
-        if conversation is not None else IDLE
+        State.load(chat.flow, chat.step, chat.data or {}, chat.updated_at)
+        if chat.conversation_id is not None else IDLE
     )
     lang = (officer.language if officer else None) or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
               officer=officer, draft_ttl=draft_ttl(state.flow, settings))
-    if officer is not None and _reask_due(conversation, state, ctx):
-        # The question before this message never reached the officer: put it again rather than take
-        # this message as its answer.
+    # A question that never reached the officer is asked once more (the flag is cleared with this turn),
+    # rather than this message taken as its answer.
+    if officer is not None and chat.reask_at is not None and state.flow is not None and _live(state, ctx):
         flow = handlers.FLOWS[state.flow or ""]
         new_state, replies = state, [engine.reprompt(flow, state, ctx, lead=t("delivery.reasked", lang))]
     else:
@@ -128,35 +135,38 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
     ):
         identity.last_inbound_at = now
-    # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
-    if conversation is not None or new_state.flow is not None:
-        conversations.save_conversation(session, conversation, inbound.channel, inbound.address,
-                                        new_state.flow, new_state.step, new_state.data(), now)
     # The language may have changed during the turn (/bahasa).
     lang = (officer.language if officer else None) or settings.language
-    log.info("turn channel=%s officer=%s flow=%s step=%s", inbound.channel,
-             officer.id if officer else None, new_state.flow, new_state.step)
     replies = [replace(r, lang=lang) for r in replies]
     queued = queued if queued is not None else Queued()
+    rows: list[tuple[str, dict[str, Any]]] = []
+    # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right
+    # after commit, sparing a claim round; otherwise they queue behind what is open.
+    claiming = delivery.boot_id is not None and not chat.has_open
     if inbound.channel in delivery.outbox_channels and replies:
-        # The usual case: nothing of this chat is still open, so the replies are claimed here and sent
-        # right after commit, sparing a claim round; otherwise they queue behind what is open.
-        claimed = (claim_replies(session, inbound, replies, now, delivery.boot_id)
-                   if delivery.boot_id is not None else None)
-        if claimed is None:
-            queued.pending += len(enqueue_replies(session, inbound, replies, now))
-        else:
-            queued.claimed += claimed
+        base = inbound.message_id or uuid.uuid4().hex
+        rows = [(reply_key(inbound.channel, base, n), {"reply": reply_payload(r)}) for n, r in enumerate(replies)]
+    # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
+    save = chat.conversation_id is not None or new_state.flow is not None
+    written = turns.write_turn(
+        session, inbound.channel, inbound.address, now, message_id=inbound.message_id,
+        state=turns.StateWrite(chat.conversation_id, chat.version, new_state.flow, new_state.step, new_state.data(),
+                               clear_reask=chat.reask_at is not None) if save else None,
+        replies=rows, claimed_by=delivery.boot_id if claiming else None, lease_until=now + LEASE)
+    if not written.claimed:
+        raise DuplicateMessage(inbound.channel)
+    if not written.saved:
+        raise StaleDataError("a concurrent turn of this chat saved first")
+    log.info("turn channel=%s officer=%s flow=%s step=%s", inbound.channel,
+             officer.id if officer else None, new_state.flow, new_state.step)
+    if claiming:
+        queued.claimed += [Outgoing(written.outbox_ids[key], inbound.channel, inbound.address, reply)
+                           for (key, _), reply in zip(rows, replies, strict=True) if key in written.outbox_ids]
+    else:
+        queued.pending += len(written.outbox_ids)
     if ctx.effects:
         queued.pending += queue_effects(session, ctx.effects, now, settings, delivery)
     return replies
-
-
-def _reask_due(conversation: Conversation | None, state: State, ctx: Ctx) -> bool:
-    if conversation is None or conversation.reask_at is None:
-        return False
-    conversation.reask_at = None  # asked again once, saved with this turn
-    return state.flow is not None and _live(state, ctx)
 
 
 # -- effects: messages to others and conversations the system starts ------------------------------
@@ -284,6 +294,16 @@ def _open_waiting(session: Session, officer: Officer, channel: str, address: str
     return IDLE, []
 
 
+@dataclass
+class _Waiting:
+    """A turn waiting for a database thread, and where its result goes."""
+
+    inbound: Inbound
+    on_replies: OnReplies | None
+    queued: Queued
+    future: Future[list[Reply]]
+
+
 class Runner:
     """Runs turns, started flows and ticks against a session factory with a clock; one code path for every channel."""
 
@@ -306,6 +326,9 @@ class Runner:
         single_writer = bind is not None and bind.dialect.name == "sqlite"
         self.db_threads = 1 if single_writer else settings.turn_workers
         self._executor = ThreadPoolExecutor(self.db_threads, thread_name_prefix="siaga-db")
+        # At most this many waiting turns commit together (1: every turn its own transaction).
+        self.group_commit = settings.group_commit
+        self._waiting: deque[_Waiting] = deque()
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work off the event loop, on the runner's database threads."""
@@ -314,7 +337,7 @@ class Runner:
     async def run_turn_async(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """`run_turn` for the async edges (PTB callbacks, Starlette routes); hands the outbox what it queued."""
         queued = Queued()
-        replies = await self.call(self.run_turn, inbound, on_replies, queued)
+        replies = await asyncio.wrap_future(self.submit_turn(inbound, on_replies, queued))
         if queued.claimed:
             if self.send_now is not None:
                 self.send_now(queued.claimed)
@@ -379,12 +402,87 @@ class Runner:
 
         def work(session: Session) -> list[Reply]:
             queued.clear()  # a retried attempt starts afresh
-            replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued)
-            if on_replies is not None:
-                on_replies(session, inbound, replies)
-            return replies
+            return self._turn(session, inbound, on_replies, queued)
 
-        return self._transaction(work, inbound.channel)
+        try:
+            return self._transaction(work, inbound.channel)
+        except DuplicateMessage:
+            queued.clear()
+            log.info("duplicate message ignored channel=%s", inbound.channel)
+            return []
+
+    def _turn(self, session: Session, inbound: Inbound, on_replies: OnReplies | None, queued: Queued) -> list[Reply]:
+        replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued)
+        if on_replies is not None:
+            on_replies(session, inbound, replies)
+        return replies
+
+    # -- group commit: the turns waiting for a database thread share one transaction ----------------
+
+    def submit_turn(self, inbound: Inbound, on_replies: OnReplies | None = None,
+                    queued: Queued | None = None) -> Future[list[Reply]]:
+        """Run a turn on the database threads; with group commit, in one transaction with the turns waiting then."""
+        queued = queued if queued is not None else Queued()
+        if self.group_commit <= 1:
+            return self._executor.submit(self.run_turn, inbound, on_replies, queued)
+        future: Future[list[Reply]] = Future()
+        self._waiting.append(_Waiting(inbound, on_replies, queued, future))
+        # One job per turn: a job that finds the queue emptied by an earlier group has nothing to do.
+        self._executor.submit(self._run_group)
+        return future
+
+    def _run_group(self) -> None:
+        group: list[_Waiting] = []
+        while len(group) < self.group_commit:
+            try:
+                group.append(self._waiting.popleft())
+            except IndexError:
+                break
+        if not group:
+            return
+        alone = group if len(group) == 1 else self._commit_group(group)
+        for waiting in alone:  # a lone turn, or one that failed in its group: its own transaction, retried
+            try:
+                waiting.future.set_result(self.run_turn(waiting.inbound, waiting.on_replies, waiting.queued))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits on the turn, as if it ran there
+                waiting.future.set_exception(error)
+
+    def _commit_group(self, group: list[_Waiting]) -> list[_Waiting]:
+        """Run the turns in one transaction, each in a savepoint; return those to run again on their own.
+
+        A turn that fails rolls back to its savepoint only. Nothing is answered or sent before the
+        commit, so a crash before it loses nothing that was acknowledged.
+        """
+        done: list[tuple[_Waiting, list[Reply]]] = []
+        failed: list[_Waiting] = []
+        try:
+            with self.sessions.begin() as session:
+                stopped: set[tuple[str, str]] = set()
+                for waiting in group:
+                    waiting.queued.clear()
+                    chat = (waiting.inbound.channel, waiting.inbound.address)
+                    if chat in stopped:  # an earlier turn of this chat failed: this one must not overtake it
+                        failed.append(waiting)
+                        continue
+                    try:
+                        with session.begin_nested():
+                            replies = self._turn(session, waiting.inbound, waiting.on_replies, waiting.queued)
+                    except DuplicateMessage:
+                        waiting.queued.clear()
+                        log.info("duplicate message ignored channel=%s", waiting.inbound.channel)
+                        done.append((waiting, []))
+                    except Exception:
+                        log.info("turn failed in a group of %d, retrying it alone", len(group), exc_info=True)
+                        failed.append(waiting)
+                        stopped.add(chat)
+                    else:
+                        done.append((waiting, replies))
+        except Exception:
+            log.warning("group commit of %d turns failed, retrying them one by one", len(group), exc_info=True)
+            return group
+        for waiting, replies in done:
+            waiting.future.set_result(replies)
+        return failed
 
     def start(self, officer_id: int, flow: str, params: dict[str, Any] | None = None, *, key: str,
               kind: str = "notice", not_before: datetime | None = None, expires_at: datetime | None = None) -> int:

@@ -24,6 +24,8 @@ RULES: dict[str, frozenset[Role]] = {
     "laporanku": FILERS, "myreports": FILERS,
     "nihil": FILERS,
     "jeda": FILERS, "pause": FILERS,
+    "rakor_ubah": READERS, "move_rakor": READERS,
+    "rakor_batal": READERS, "cancel_rakor": READERS,
 }
 
 

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers import parse
+from handlers import access, parse
 from handlers.engine import zone_abbreviation
 from handlers.flow import Answers, Flow, Step
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Effect, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
+from storage import audit
 from storage import rakor as store
 from storage.db import Session
 from storage.models import Agreement, AgreementStatus, Office, Officer, Rakor, RakorInvitee, RakorStatus, Role, Rsvp
@@ -357,6 +358,8 @@ def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
         if silent and _organises(officer, rakor):
             names = ", ".join(_person(i.officer) for i in silent)
             lines.append(t("rakor.list.silent", ctx.lang, names=names))
+    if officer.role.value in ORGANISERS and any(_organises(officer, r) for r in meetings):
+        lines.append(t("rakor.list.manage", ctx.lang))
     return [Reply("\n".join(lines))]
 
 
@@ -668,12 +671,150 @@ def check_target_time(raw: str, tz: str, now: datetime) -> datetime:
     return local.astimezone(UTC)
 
 
+# -- moving and cancelling: the same steps for the CLI and the chat ---------------------------------------------
+
+
+def move_meeting(session: Session, rakor: Rakor, starts_at: datetime, now: datetime,
+                 actor_id: int | None = None) -> None:
+    """Give a rakor a new time (`siaga rakor move`, /rakor_ubah): invitees are asked again, reminders follow."""
+    store.move_rakor(session, rakor, starts_at, now)
+    audit.add_audit(session, now, "rakor.moved", actor_id=actor_id, subject=f"rakor:{rakor.id}")
+
+
+def cancel_meeting(session: Session, rakor: Rakor, now: datetime, actor_id: int | None = None) -> None:
+    """Call a rakor off (`siaga rakor cancel`, /rakor_batal): invitees are told once, reminders stop."""
+    store.cancel_rakor(session, rakor)
+    audit.add_audit(session, now, "rakor.cancelled", actor_id=actor_id, subject=f"rakor:{rakor.id}")
+
+
+def _manageable(ctx: Ctx) -> list[Rakor]:
+    """The coming rakor the sender organises (a head or admin of the organising office, or its creator)."""
+    assert ctx.officer is not None
+    officer = ctx.officer
+    return [r for r in store.list_rakor(ctx.session, region_code=officer.office.region_code, after=ctx.now)
+            if _organises(officer, r)]
+
+
+def _managed(answers: Answers, ctx: Ctx) -> Rakor | None:
+    """The rakor a draft names, if it is still coming, scheduled and the sender's to change."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor"]))
+    return rakor if rakor is not None and rakor in _manageable(ctx) else None
+
+
+def managed_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer the coming rakor the sender organises."""
+    return tuple(Choice(str(r.id), f"#{r.id} {r.title} ({local_when(r.starts_at, ctx.tz.key, ctx.lang)})")
+                 for r in _manageable(ctx)[:LIST_LIMIT])
+
+
+def managed_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
+    """Fill a question with the chosen rakor: its title, time and how many are invited."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor"]))
+    if rakor is None:
+        return {"title": "-", "when": "-", "count": 0}
+    return {"title": rakor.title, "when": local_when(rakor.starts_at, ctx.tz.key, ctx.lang),
+            "count": len(rakor.invitees)}
+
+
+def _manage_command(flow: Flow, args: str, ctx: Ctx) -> list[Reply]:
+    """Open the move or cancel conversation, at the rakor named by `args` (`/rakor_ubah 3`) if any."""
+    assert ctx.officer is not None
+    mine = _manageable(ctx)
+    if not mine:
+        return [Reply(t("rakor.manage.none", ctx.lang))]
+    ref = args.strip().lstrip("#")
+    params: dict[str, Any] = {}
+    if ref:
+        # Nine ASCII digits at most: an id, never an overflow of the database's integer.
+        rakor = store.get_rakor(ctx.session, int(ref)) if re.fullmatch(r"[0-9]{1,9}", ref) else None
+        if rakor is None or rakor not in mine:
+            if rakor is not None and not _organises(ctx.officer, rakor):
+                access.refuse(flow.name, ctx, reason="not_organiser")  # audited; answered like a missing one
+            return [Reply(t("rakor.manage.unknown", ctx.lang, id=ref))]
+        params = {"rakor": str(rakor.id)}
+    ctx.emit(StartFlow(key=f"{flow.name}:{ctx.officer.id}:{ctx.now.isoformat()}", officer_id=ctx.officer.id,
+                       flow=flow.name, params=params))
+    return []
+
+
+def submit_move(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Move the rakor; the invitees are asked again with this turn."""
+    assert ctx.officer is not None
+    rakor = _managed(answers, ctx)
+    if rakor is None:
+        return [Reply(t("rakor.manage.gone", ctx.lang, id=answers["rakor"]))]
+    starts_at = datetime.fromisoformat(answers["starts_at"])
+    if starts_at <= ctx.now:  # the draft waited past its new time
+        return [Reply(t("rakor_move.too_late", ctx.lang))]
+    if starts_at == rakor.starts_at:
+        return [Reply(t("rakor_move.same", ctx.lang, id=rakor.id))]
+    move_meeting(ctx.session, rakor, starts_at, ctx.now, ctx.officer.id)
+    told = tell_invitees(ctx.session, ctx.now, rakor)
+    ctx.emit(*told)
+    return [Reply(t("rakor_move.saved", ctx.lang, id=rakor.id, title=rakor.title, count=len(told),
+                    when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang)))]
+
+
+def cancel_choices(ctx: Ctx) -> Sequence[Choice]:
+    """Offer to cancel the rakor or keep it."""
+    return (Choice("ya", t("rakor_cancel.yes", ctx.lang)), Choice("tidak", t("rakor_cancel.no", ctx.lang)))
+
+
+def submit_cancel(answers: Answers, ctx: Ctx) -> list[Reply]:
+    """Cancel the rakor once confirmed; the invitees are told with this turn."""
+    assert ctx.officer is not None
+    if answers["confirm"] != "ya":
+        return [Reply(t("rakor_cancel.kept", ctx.lang, id=answers["rakor"]))]
+    rakor = _managed(answers, ctx)
+    if rakor is None:
+        return [Reply(t("rakor.manage.gone", ctx.lang, id=answers["rakor"]))]
+    cancel_meeting(ctx.session, rakor, ctx.now, ctx.officer.id)
+    told = tell_invitees(ctx.session, ctx.now, rakor)
+    ctx.emit(*told)
+    return [Reply(t("rakor_cancel.saved", ctx.lang, id=rakor.id, title=rakor.title, count=len(told)))]
+
+
+RAKOR_MOVE = Flow(
+    name="rakor_move",
+    commands=(),
+    steps=(
+        Step("rakor", choices=managed_choices),
+        Step("starts_at", parse=parse.future_when(), show=show_starts_at, prompt_params=managed_params),
+    ),
+    submit=submit_move,
+)
+RAKOR_CANCEL = Flow(
+    name="rakor_cancel",
+    commands=(),
+    steps=(
+        Step("rakor", choices=managed_choices),
+        Step("confirm", choices=cancel_choices, prompt_params=managed_params),
+    ),
+    submit=submit_cancel,
+    review=False,
+)
+
+
+def move_command(args: str, ctx: Ctx) -> list[Reply]:
+    """`/rakor_ubah [ID]`: give one of the sender's coming rakor a new time."""
+    return _manage_command(RAKOR_MOVE, args, ctx)
+
+
+def cancel_command(args: str, ctx: Ctx) -> list[Reply]:
+    """`/rakor_batal [ID]`: call one of the sender's coming rakor off."""
+    return _manage_command(RAKOR_CANCEL, args, ctx)
+
+
 COMMANDS = {
     "rakor": rakor_command,
     "kesepakatan": agreements_command,
     "agreements": agreements_command,
+    "rakor_ubah": move_command,
+    "move_rakor": move_command,
+    "rakor_batal": cancel_command,
+    "cancel_rakor": cancel_command,
 }
-FLOWS = (RAKOR_NEW, RSVP, MINUTES, AGREEMENT)
+FLOWS = (RAKOR_NEW, RSVP, MINUTES, AGREEMENT, RAKOR_MOVE, RAKOR_CANCEL)
 # Flows and commands open to guests: their invitations and RSVPs (and agreements they own), nothing else.
 GUEST_FLOWS = frozenset({RSVP.name, AGREEMENT.name})
 TICKS = (

@@ -178,8 +178,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "incident.category.ask": {"id": "Jenis kejadian apa?", "en": "What kind of incident?"},
     "incident.category.field": {"id": "Kategori", "en": "Category"},
     "incident.kecamatan.ask": {
-        "id": "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh).",
-        "en": "In which kecamatan? Type its name (part of it is fine).",
+        "id": "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian.",
+        "en": "In which kecamatan? Type its name (part of it is fine), or share the location.",
     },
     "incident.kecamatan.field": {"id": "Kecamatan", "en": "Kecamatan"},
     "incident.kecamatan.none": {
@@ -299,6 +299,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/lapor - laporkan kejadian\n"
             "/laporanku - laporan terakhir Anda\n"
             "/rakor - rakor yang akan datang; /rakor_baru - jadwalkan rakor (kepala/admin)\n"
+            "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)\n"
             "/notulen - catat notulen rakor; /kesepakatan - kesepakatan terbuka dan terlambat\n"
             "/bahasa en - ganti bahasa ke Inggris\n"
             "/bantuan - pesan ini\n"
@@ -310,6 +311,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/report - report an incident\n"
             "/myreports - your latest reports\n"
             "/rakor - upcoming rakor; /new_rakor - schedule a rakor (heads/admins)\n"
+            "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)\n"
             "/minutes - record rakor minutes; /agreements - open and overdue agreements\n"
             "/language id - switch to Indonesian\n"
             "/help - this message\n"
@@ -657,14 +659,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/laporan [saringan] - laporan terbaru di wilayah Anda (mis. /laporan tinggi hari ini)\n"
             "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
-            "/ringkasan - ringkasan 24 jam terakhir dengan grafik"
+            "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
+            "/rawan [30d] - peta rawan konflik per kecamatan"
         ),
         "en": (
             "For heads of office:\n"
             "/reports [filters] - latest reports in your area (e.g. /reports high today)\n"
             "/reports NUMBER - one report in full with its photos\n"
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
-            "/digest - the last 24 hours with a chart"
+            "/digest - the last 24 hours with a chart\n"
+            "/rawan [30d] - the conflict vulnerability map by kecamatan"
         ),
     },
     "help.officer": {
@@ -909,6 +913,63 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "engine.flow_changed": {
         "id": "Isian {flow} Anda tidak bisa dilanjutkan karena formulirnya sudah diubah. Silakan mulai lagi.",
         "en": "Your {flow} draft cannot be continued because the form has changed. Please start again.",
+    },
+    # Rakor moved or cancelled by chat (/rakor_ubah, /rakor_batal).
+    "flow.rakor_move": {"id": "pemindahan rakor", "en": "rakor move"},
+    "flow.rakor_cancel": {"id": "pembatalan rakor", "en": "rakor cancellation"},
+    "rakor.list.manage": {
+        "id": "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR",
+        "en": "Move: /move_rakor NUMBER; cancel: /cancel_rakor NUMBER",
+    },
+    "rakor.manage.none": {
+        "id": "Tidak ada rakor mendatang yang Anda selenggarakan.",
+        "en": "You organise no upcoming rakor.",
+    },
+    "rakor.manage.unknown": {
+        "id": "Tidak ada rakor #{id} mendatang yang Anda selenggarakan. Lihat nomornya dengan /rakor.",
+        "en": "You organise no upcoming rakor #{id}. See the numbers with /rakor.",
+    },
+    "rakor.manage.gone": {
+        "id": "Rakor #{id} sudah dibatalkan, sudah dimulai, atau bukan lagi wewenang Anda; tidak ada yang diubah.",
+        "en": "Rakor #{id} has been cancelled, has begun, or is no longer yours to change; nothing was changed.",
+    },
+    "rakor_move.rakor.ask": {"id": "Rakor mana yang dipindahkan?", "en": "Which rakor is moving?"},
+    "rakor_move.rakor.field": {"id": "Rakor", "en": "Rakor"},
+    "rakor_move.starts_at.ask": {
+        "id": "Waktu baru untuk \"{title}\" (sekarang {when})? Contoh: besok 09:00, 30/11 13.30 ({zone}).",
+        "en": "New time for \"{title}\" (now {when})? Examples: tomorrow 09:00, 30/11 13.30 ({zone}).",
+    },
+    "rakor_move.starts_at.field": {"id": "Waktu baru", "en": "New time"},
+    "rakor_move.saved": {
+        "id": ("Rakor #{id} \"{title}\" dipindahkan ke {when}. {count} undangan diberi tahu dan diminta "
+               "menjawab lagi; pengingat mengikuti waktu baru."),
+        "en": ("Rakor #{id} \"{title}\" moved to {when}. {count} invitees are told and asked to answer again; "
+               "reminders follow the new time."),
+    },
+    "rakor_move.same": {
+        "id": "Rakor #{id} memang dijadwalkan pada waktu itu; tidak ada yang diubah.",
+        "en": "Rakor #{id} is already at that time; nothing was changed.",
+    },
+    "rakor_move.too_late": {
+        "id": "Waktu baru itu sudah lewat; tidak ada yang diubah. Mulai lagi dengan /rakor_ubah.",
+        "en": "That new time has passed; nothing was changed. Start again with /move_rakor.",
+    },
+    "rakor_cancel.rakor.ask": {"id": "Rakor mana yang dibatalkan?", "en": "Which rakor is called off?"},
+    "rakor_cancel.rakor.field": {"id": "Rakor", "en": "Rakor"},
+    "rakor_cancel.confirm.ask": {
+        "id": "Batalkan rakor \"{title}\" ({when})? {count} undangan akan diberi tahu.",
+        "en": "Cancel the rakor \"{title}\" ({when})? {count} invitees will be told.",
+    },
+    "rakor_cancel.confirm.field": {"id": "Konfirmasi", "en": "Confirmation"},
+    "rakor_cancel.yes": {"id": "Ya, batalkan rakor", "en": "Yes, cancel the rakor"},
+    "rakor_cancel.no": {"id": "Tidak, tetap jadwalkan", "en": "No, keep it"},
+    "rakor_cancel.saved": {
+        "id": "Rakor #{id} \"{title}\" dibatalkan. {count} undangan diberi tahu.",
+        "en": "Rakor #{id} \"{title}\" is cancelled. {count} invitees are told.",
+    },
+    "rakor_cancel.kept": {
+        "id": "Rakor #{id} tidak dibatalkan.",
+        "en": "Rakor #{id} is not cancelled.",
     },
 }
 

@@ -12,10 +12,11 @@ from storage._sql import insert_ignore
 from storage.models import Conversation, InboundMessage
 
 
-# Read on every turn: built once rather than per call.
+# Built once. Turns write conversations with Core (storage.turns): a row this session loaded before may
+# have moved on since (group commit runs several turns in one session), so it is read afresh.
 _CONVERSATION_BY_ADDRESS = select(Conversation).where(
     Conversation.channel == bindparam("channel"), Conversation.address == bindparam("address")
-)
+).execution_options(populate_existing=True)
 
 
 def get_conversation(session: Session, channel: str, address: str) -> Conversation | None:

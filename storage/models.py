@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -238,6 +239,15 @@ class IncidentReport(Base):
         Index("ix_incident_reports_office_created", "office_id", "created_at"),
         # The vulnerability index reads a window of one jurisdiction's kecamatan by event time.
         Index("ix_incident_reports_kecamatan_occurred", "kecamatan_code", "occurred_at"),
+        # The digest's windows are a province's last days: a handful of days out of years of reports.
+        Index("ix_incident_reports_created_at", "created_at"),
+        # A province's peta rawan window (any kabupaten/kota): a month of reports by event time.
+        Index("ix_incident_reports_occurred_at", "occurred_at"),
+        # "Did this officer file anything that day" (the digest's and the check-in's silent officers).
+        Index("ix_incident_reports_reporter_created", "reporter_id", "created_at"),
+        # Reports still `baru` are a few among many; the digest counts and lists the stale ones.
+        Index("ix_incident_reports_baru_created", "created_at", postgresql_where=text("status = 'baru'"),
+              sqlite_where=text("status = 'baru'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -257,7 +267,7 @@ class IncidentReport(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.BARU)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     channel: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     # A head says this report is an event of its own, not a repeat of one reported hours before.

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench import engine, fanout, memory, telegram, whatsapp
+from bench import digest, engine, fanout, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -20,9 +20,11 @@ def _postgres_url(monkeypatch):
 
 
 def test_the_engine_bench_files_reports_and_prints_its_ratio_lines(capsys):
-    engine.main(["--database", DATABASE, "--officers", "2,3", "--stored-reports", "0,50", "--workers", "2"])
+    engine.main(["--database", DATABASE, "--officers", "2,3", "--stored-reports", "0,50", "--workers", "2",
+                 "--group-commit", "1,4"])
     out = capsys.readouterr().out
     assert out.count(f"ratio {DATABASE} stored=") == 4
+    assert out.count(f"{DATABASE} officers=3 group commit=4") == 2
     assert "statements/turn=" in out
     assert out.strip().splitlines()[-1].startswith("SUMMARY engine:")
 
@@ -55,6 +57,45 @@ def test_the_whatsapp_bench_delivers_every_reply_and_reports_the_backlog(capsys)
     final = out.strip().splitlines()[-1]
     assert final.startswith(f"SUMMARY whatsapp-webhook {DATABASE}:")
     assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
+
+
+@pytest.mark.skipif(DATABASE != "postgresql", reason="several workers share one database only on PostgreSQL")
+def test_the_telegram_webhook_bench_drives_one_then_two_workers_and_prints_the_ratio(capsys, database_factory):
+    assert telegram.main(["--webhook", "--workers", "1,2", "--chats", "2", "--reports", "1",
+                          "--database-url", database_factory()]) == 0
+    out = capsys.readouterr().out
+    assert out.count("reports saved 2/2") == 2
+    assert "workers=1:" in out and "workers=2:" in out and "cpu ms/update: siaga" in out
+    assert "ratio workers=2/workers=1: throughput" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY telegram-webhook workers: 1w=")
+
+
+@pytest.mark.skipif(DATABASE != "postgresql", reason="several workers share one database only on PostgreSQL")
+def test_the_whatsapp_bench_drives_one_then_two_workers_and_delivers_every_reply(capsys):
+    whatsapp.main(["--database", "postgresql", "--postgres-url", os.environ["TEST_DATABASE_URL"], "--workers", "1,2",
+                   "--concurrency", "1", "--seconds", "0.5", "--drain-seconds", "30"])
+    out = capsys.readouterr().out
+    assert "# workers=1 " in out and "# workers=2 " in out
+    levels = [line.split() for line in out.splitlines() if line.lstrip()[:1].isdigit()]
+    assert len(levels) == 2 and all(row[8] == "0" and int(row[10]) > 0 and row[13] == "0" for row in levels)
+    assert "ratio workers=2/workers=1 conc=1: req/s" in out
+    final = out.strip().splitlines()[-1]
+    assert "with 2 worker(s)" in final or "with 1 worker(s)" in final
+    assert "backlog pending=0 sending=0 sent=0 delivered=" in final and "failed=0" in final
+
+
+def test_the_digest_bench_times_every_office_of_the_province_and_prints_its_summary(capsys):
+    assert digest.main(["--database", DATABASE, "--reports", "100,200", "--offices", "2"]) == 0
+    out = capsys.readouterr().out
+    # Kalimantan Timur's province office and its first kabupaten, at each size.
+    for size in (100, 200):
+        assert f"loaded {size} reports" in out
+        assert [line.split()[2] for line in out.splitlines() if f"reports={size:<8} office=" in line] == [
+            "office=64", "office=64.01"]
+    assert "province digest says" in out and "peta rawan scores 105 kecamatan" in out
+    assert f"ratio {DATABASE} 200/100 reports:" in out
+    assert "plan 1: SELECT" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY digest:")
 
 
 def test_the_fanout_bench_delivers_every_message_across_a_sigkill_and_prints_its_summary(capsys):

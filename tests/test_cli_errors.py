@@ -144,3 +144,18 @@ def test_audit_times_are_shown_in_the_offices_zone(siaga):
 def test_reports_list_says_what_is_wrong_with_an_office_code(siaga, code, says):
     status, _, err = siaga("reports", "list", "--office", code)
     assert status == 2 and says in one_line(err)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(database_factory, tmp_path):
+    """`siaga rawan --format geojson | head -c 100`: the pipe closes under a long write."""
+    url = database_factory()
+    env = {"PATH": "/usr/bin:/bin", "SIAGA_LANGUAGE": "id", "DATABASE_URL": url}
+    for args in (["init"], ["office", "add", "--region", "64"]):
+        subprocess.run([SIAGA, *args], check=True, capture_output=True, cwd=tmp_path, timeout=120, env=env)
+    writer = subprocess.Popen([SIAGA, "rawan", "--office", "64", "--format", "geojson"], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout.read(100)
+    writer.stdout.close()  # the reader leaves long before the map (megabytes of boundaries) is written
+    err = writer.stderr.read().decode()
+    assert writer.wait(timeout=120) == 141
+    assert err == ""

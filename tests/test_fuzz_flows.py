@@ -55,7 +55,8 @@ def check_reply_fits(reply) -> None:
 
 # Flows only the system starts (no command), with the answers their start gives them.
 STARTED = {"checkin": {"date": "2026-11-23"}, "reject": {"number": "KJD-6371-2026-000001"},
-           "rsvp": {"rakor_id": 0, "moved": False}, "agreement": {"agreement_id": 0, "days": 3}}
+           "rsvp": {"rakor_id": 0, "moved": False}, "agreement": {"agreement_id": 0, "days": 3},
+           "rakor_move": {"rakor": "0"}, "rakor_cancel": {"rakor": "0"}}
 
 
 def started_params(session, flow: str, officer) -> dict:
@@ -66,10 +67,14 @@ def started_params(session, flow: str, officer) -> dict:
 
     params = dict(STARTED[flow])
     now = FROZEN_NOW
-    if flow in ("rsvp", "agreement"):
+    if flow in ("rsvp", "agreement", "rakor_move", "rakor_cancel"):
+        # Created by the officer: theirs to move or cancel (/rakor_ubah and /rakor_batal open these flows).
         meeting = rakor_store.add_rakor(session, office_id=officer.office_id, title="Rakor uji",
-                                        starts_at=now + timedelta(days=2), now=now, invitee_ids=[officer.id])
+                                        starts_at=now + timedelta(days=2), now=now, invitee_ids=[officer.id],
+                                        created_by=officer.id)
         params["rakor_id"] = meeting.id
+    if flow in ("rakor_move", "rakor_cancel"):
+        params = {"rakor": str(params.pop("rakor_id"))}
     if flow == "agreement":
         report = rakor_store.add_report(
             session, [{"text": "Patroli gabungan", "owner_officer_id": officer.id, "due_on": date(2026, 11, 26)}],

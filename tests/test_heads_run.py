@@ -3,12 +3,8 @@ the daily digest at each office's local 07:00 (on a moved clock), once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,32 +13,16 @@ from storage.db import make_sessions
 from storage.models import OutboxStatus, ReportStatus, Role, Severity
 from tests.conftest import prepare
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
-from tests.support.fake_twilio import (
-    AUTH_TOKEN,
-    PUBLIC_BASE_URL,
-    SENDER,
-    FakeTwilio,
-    free_port,
-    inbound_params,
-    post_signed,
-)
+from tests.support.fake_twilio import FakeTwilio, inbound_params, post_signed
 from tests.support.heads import add_report
+from tests.support.running import Run, fakes_env, join
 
 pytestmark = pytest.mark.subprocess
 
-ROOT = Path(__file__).resolve().parent
 PROVINCE_WA = "whatsapp:+62811000002"
 WITA_0700 = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 # 13:00 WITA on a Wednesday: too late for the digests, before the check-ins.
 MORNING = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)
-
-
-def join(session, region: str, role: Role, channel: str, address: str, name: str, now: datetime,
-         tz: str = "Asia/Makassar") -> int:
-    office = people.get_office_by_region(session, region) or people.add_office(
-        session, region, f"Kesbangpol {region}", tz, now)
-    invite = people.add_invite(session, office, role, now, name=name)
-    return people.redeem_invite(session, invite.code, channel, address, now).id
 
 
 def alert_sent_to(sessions, address: str) -> bool:
@@ -51,38 +31,12 @@ def alert_sent_to(sessions, address: str) -> bool:
                    for m in outbox.list_messages(s, limit=None))
 
 
-class Run:
-    """`siaga run` (optionally on a moved clock) with Telegram and WhatsApp against the fakes."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, name: str, clock: datetime | None = None) -> None:
-        self.log = cwd / f"{name}.log"
-        module = "tests.support.clocked" if clock else "bot.cli"
-        extra = {"SIAGA_TEST_CLOCK": clock.isoformat()} if clock else {}
-        port = free_port()
-        # Telegram runs in webhook mode on this server (the fake Bot API posts updates to it).
-        extra |= {"PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-        self.public = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([sys.executable, "-m", module, "run"], cwd=cwd, stdout=subprocess.DEVNULL,
-                                        stderr=self.log.open("w"), env={**env, **extra})
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=30)
-
-
 @pytest.fixture
 def world(database_factory, tmp_path):
     url = database_factory()
     engine = prepare(url)
     with FakeTelegram() as telegram, FakeTwilio() as twilio:
-        env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "SIAGA_LANGUAGE": "id",
-               "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.url,
-               "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TWILIO_ACCOUNT_SID": twilio.account_sid,
-               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER, "TWILIO_API_BASE_URL": twilio.url,
-               "SIAGA_LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT.parent),
-               "SIAGA_ATTACHMENTS_DIR": str(tmp_path / "attachments")}
-        for name in ("TELEGRAM_WEBHOOK_SECRET", "TWILIO_TEMPLATES"):
-            env.pop(name, None)
+        env = fakes_env(url, telegram, twilio, tmp_path)
         runs: list[Run] = []
         yield env, tmp_path, telegram, twilio, make_sessions(engine), runs
         for run in runs:

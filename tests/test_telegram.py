@@ -271,4 +271,4 @@ def test_sigterm_lets_the_turn_in_flight_finish_and_its_state_is_saved(siaga, fa
     budi.say("1", expect="Di kecamatan mana?")
     assert siaga.stop() == 0
     assert budi.texts()[before_restart:] == [  # /lapor was not handled twice
-        "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh)."]
+        "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian."]

@@ -1,7 +1,8 @@
 """Replays every transcript through the console channel and the real runner.
 
 A transcript is a golden chat: `> ` lines are what the user types, `< ` lines what Siaga answers.
-`# as: ADDRESS` chooses the sender (default `officer-1`, an officer of Kota Banjarmasin).
+`# as: ADDRESS` chooses the sender (default `officer-1`, an officer of Kota Banjarmasin; `head-1` is the head
+of the same office).
 Set SIAGA_UPDATE_TRANSCRIPTS=1 to rewrite them from the current behaviour, then read the diff.
 """
 
@@ -12,9 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.channels import console
 from bot.runner import Runner
+from storage.models import Role
 from tests.conftest import add_officer
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
@@ -37,10 +40,21 @@ def replay(runner: Runner, path: Path, attachments: Path) -> tuple[str, str]:
     return expected, actual
 
 
+def restart_rakor_ids(session) -> None:  # type: ignore[no-untyped-def]
+    """Number rakor from #1 on PostgreSQL too, as SQLite does after the previous test's rollback.
+
+    A PostgreSQL sequence ignores rollbacks, so earlier tests have moved it on; the table itself is empty.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(text("SELECT count(*) FROM rakors")):
+        session.execute(text("SELECT setval(pg_get_serial_sequence('rakors', 'id'), 1, false)"))
+
+
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
 def test_transcript(path, runner, sessions, tmp_path):
     with sessions.begin() as s:
+        restart_rakor_ids(s)
         add_officer(s, "officer-1")
+        add_officer(s, "head-1", role=Role.HEAD, name="Kepala Kota")
     expected, actual = replay(runner, path, tmp_path)
     if os.environ.get("SIAGA_UPDATE_TRANSCRIPTS"):
         path.write_text(actual, encoding="utf-8")

@@ -69,7 +69,7 @@ def test_a_huge_message_gets_one_short_answer_naming_the_cap(runner, officer):
     replies = runner.run_turn(Inbound("console", "officer-1", text="Banjarmasin " * 100_000))
     assert len(replies) == 1
     assert f"paling banyak {MAX_INBOUND_CHARS} huruf" in replies[0].text
-    assert replies[0].text.rstrip().endswith("Ketik nama kecamatan (sebagian juga boleh).")
+    assert replies[0].text.rstrip().endswith("Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian.")
     assert len(replies[0].text) < 500
     assert state_of(runner)[0] == "kecamatan"
 
@@ -249,7 +249,7 @@ def test_a_mistyped_kecamatan_gets_the_closest_names_in_the_officers_jurisdictio
     for typed in ("/lapor", "1"):
         say(runner, "officer-2", typed)
     assert say(runner, "officer-2", "banjarmasin selatn").endswith(
-        "Mungkin maksud Anda: Banjarmasin Selatan?\nDi kecamatan mana? Ketik nama kecamatan (sebagian juga boleh).")
+        "Mungkin maksud Anda: Banjarmasin Selatan?\nDi kecamatan mana? Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian.")
     assert "Utara" not in say(runner, "officer-2", "banjarmasin utra")
 
 

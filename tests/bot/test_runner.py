@@ -122,7 +122,7 @@ def test_a_kecamatan_outside_the_jurisdiction_is_refused_and_reasked(runner, off
         say(runner, "officer-1", text)
     reply = say(runner, "officer-1", "Sambas")  # Kalimantan Barat, another province
     assert reply.startswith("Kecamatan itu di luar wilayah tugas Anda.")
-    assert reply.endswith("Ketik nama kecamatan (sebagian juga boleh).")
+    assert reply.endswith("Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian.")
     assert say(runner, "officer-1", "63.03.01").startswith("Kecamatan itu di luar wilayah tugas Anda.")
     assert say(runner, "officer-1", "63.71.02").startswith("Di desa/kelurahan")
 

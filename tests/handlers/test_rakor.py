@@ -543,3 +543,168 @@ def test_the_organising_office_s_daily_digest_lists_the_coming_rakor(sessions, m
         found = digest.gather(s, s.get(Officer, meeting.head.id).office, MONDAY_0700_WITA, with_chart=False)
         text = "\n".join(line for section in digest.render_lines(found, "id") for line in section)
     assert "Rakor 7 hari ke depan:" in text and "Rakor pengamanan pilkada" in text
+
+
+# -- moving and cancelling by chat (/rakor_ubah, /rakor_batal) -------------------------------------------------
+
+MOVED_AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 11:00 WITA
+
+
+def audits(sessions, action: str) -> list:
+    from storage import audit
+
+    with sessions.begin() as s:
+        return [(a.actor_id, a.subject, a.detail) for a in audit.list_audit(s, action)]
+
+
+def test_a_head_moves_a_rakor_by_chat_and_everyone_is_asked_again_once(sessions, meeting):
+    sent = invitations(sessions)
+    answer(sessions, sent[meeting.wita.id], "hadir")
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    assert head.say("/rakor_ubah") == "Rakor mana yang dipindahkan?"
+    assert head.say("7").startswith("Pilihan tidak dikenali. Balas dengan nomor atau nama pilihan.\n"
+                                    "Rakor mana yang dipindahkan?")
+    assert head.say("1") == ("Waktu baru untuk \"Rakor pengamanan pilkada\" (sekarang Selasa, 24/11/2026 09:00 "
+                             "WITA)? Contoh: besok 09:00, 30/11 13.30 (WITA).")
+    assert head.say("kemarin 10:00").startswith("Waktu itu sudah lewat.")
+    assert head.say("kembali") == "Rakor mana yang dipindahkan?"
+    head.say("1")
+    review = head.say("lusa 10:00")
+    assert head.state.step == engine.REVIEW
+    assert f"- Rakor: #{meeting.rakor_id} Rakor pengamanan pilkada (Selasa, 24/11/2026 09:00 WITA)" in review
+    assert "- Waktu baru: Rabu, 25/11/2026 10:00 WITA" in review
+    assert head.say("kirim") == (f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dipindahkan ke Rabu, "
+                                 "25/11/2026 10:00 WITA. 3 undangan diberi tahu dan diminta menjawab lagi; pengingat "
+                                 "mengikuti waktu baru.")
+    # The invitations go with the turn, each once: the scheduler's tick finds nobody left to tell.
+    again = {e.officer_id: e for e in head.effects}
+    assert set(again) == {meeting.wita.id, meeting.wib.id, meeting.guest.id}
+    assert all(isinstance(e, StartFlow) and ":2:invite:" in e.key and e.params["moved"] for e in again.values())
+    assert invitations(sessions, MOVED_AT + timedelta(minutes=1)) == {}
+    assert "Rakor DIPINDAHKAN ke waktu baru" in answer(sessions, again[meeting.wib.id], now=MOVED_AT)
+    with sessions.begin() as s:
+        moved = store.get_rakor(s, meeting.rakor_id)
+        assert moved.starts_at == datetime(2026, 11, 25, 2, 0, tzinfo=UTC) and moved.version == 2
+        assert {i.rsvp for i in moved.invitees} == {None}
+    # Audited as `siaga rakor move` is, with the head as actor.
+    assert audits(sessions, "rakor.moved") == [(meeting.head.id, f"rakor:{meeting.rakor_id}", {})]
+    reminded = reminders_over(sessions, MOVED_AT, datetime(2026, 11, 25, 2, 0, tzinfo=UTC), timedelta(minutes=30))
+    assert Counter(tag(e) for e in reminded) == {"1d@08:00": 3, "2h": 3}
+    assert all(e.key.startswith(f"rakor:{meeting.rakor_id}:2:") for e in reminded)
+
+
+def test_a_head_cancels_a_rakor_by_chat_only_after_confirming(sessions, meeting):
+    invitations(sessions)
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    assert head.say("/rakor_batal") == "Rakor mana yang dibatalkan?"
+    assert head.say("1") == ("Batalkan rakor \"Rakor pengamanan pilkada\" (Selasa, 24/11/2026 09:00 WITA)? "
+                             "3 undangan akan diberi tahu.")
+    assert head.say("mungkin").startswith("Pilihan tidak dikenali.")
+    assert head.say("tidak") == f"Rakor #{meeting.rakor_id} tidak dibatalkan."
+    assert head.state == IDLE and head.effects == []
+    # Straight to the question with the number from /rakor.
+    assert head.say(f"/rakor_batal {meeting.rakor_id}").startswith("Batalkan rakor \"Rakor pengamanan pilkada\"")
+    assert head.say("ya") == \
+        f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dibatalkan. 3 undangan diberi tahu."
+    notices = [e for e in head.effects if isinstance(e, Notify)]
+    assert sorted(n.to.officer_id for n in notices) == sorted([meeting.wita.id, meeting.wib.id, meeting.guest.id])
+    assert "DIBATALKAN" in rendered(sessions, notices[0], notices[0].to.officer_id)
+    assert tick(sessions, rakor.tell_invitees, MOVED_AT + timedelta(minutes=1)) == []
+    assert reminders_over(sessions, MOVED_AT, TUESDAY_0900_WITA, timedelta(hours=1)) == []
+    assert audits(sessions, "rakor.cancelled") == [(meeting.head.id, f"rakor:{meeting.rakor_id}", {})]
+    assert head.say("/rakor_batal") == "Tidak ada rakor mendatang yang Anda selenggarakan."
+
+
+def test_batal_in_the_middle_leaves_the_rakor_as_it_was(sessions, meeting):
+    invitations(sessions)
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    head.say(f"/rakor_ubah {meeting.rakor_id}")
+    head.say("lusa 10:00")
+    assert head.say("batal").startswith("Semua isian akan hilang.")  # on the review a cancel is confirmed
+    head.say("batal")
+    assert head.state == IDLE
+    with sessions.begin() as s:
+        assert store.get_rakor(s, meeting.rakor_id).starts_at == TUESDAY_0900_WITA
+    assert audits(sessions, "rakor.moved") == [] and head.effects == []
+
+
+def test_officers_guests_and_other_offices_heads_are_refused_and_audited(sessions, meeting):
+    officer = Chat(sessions, meeting.wita.id, MOVED_AT)
+    assert officer.say(f"/rakor_ubah {meeting.rakor_id}") == \
+        "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda."
+    guest = Chat(sessions, meeting.guest.id, MOVED_AT)
+    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == \
+        "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
+    with sessions.begin() as s:
+        other = add_officer(s, "kalteng-head", region="62.71", tz="Asia/Pontianak", role=Role.HEAD,
+                            name="Kepala Kalteng")
+        theirs = store.add_rakor(s, office_id=other.office_id, title="Rakor Kalteng", starts_at=TUESDAY_0900_WITA,
+                                 created_by=other.id, now=MONDAY_0700_WITA, invitee_ids=[]).id
+    stranger = Chat(sessions, other.id, MOVED_AT)
+    assert stranger.say(f"/rakor_batal {meeting.rakor_id}") == \
+        f"Tidak ada rakor #{meeting.rakor_id} mendatang yang Anda selenggarakan. Lihat nomornya dengan /rakor."
+    with sessions.begin() as s:  # what /rakor_batal offers them: their own rakor only
+        assert [c.label for c in rakor.managed_choices(stranger.ctx(s))] == [
+            f"#{theirs} Rakor Kalteng (Selasa, 24/11/2026 08:00 WIB)"]
+    refused = audits(sessions, "access.refused")
+    assert [(actor, subject, detail["reason"]) for actor, subject, detail in refused] == [
+        (other.id, "command:rakor_cancel", "not_organiser"), (meeting.guest.id, "command:rakor_batal", "role"),
+        (meeting.wita.id, "command:rakor_ubah", "role")]
+    with sessions.begin() as s:
+        assert store.get_rakor(s, meeting.rakor_id).version == 1
+
+
+@pytest.mark.parametrize("args", ["99999999999999999999", "²", "satu", "#999", "-1"])
+def test_a_number_that_names_no_rakor_of_ones_own_is_answered_in_one_line(sessions, meeting, args):
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    assert head.say(f"/rakor_ubah {args}").startswith(f"Tidak ada rakor #{args.lstrip('#')} mendatang")
+    assert head.state == IDLE
+
+
+def test_a_rakor_cancelled_elsewhere_while_the_draft_waited_is_left_alone(sessions, meeting):
+    invitations(sessions)
+    head = Chat(sessions, meeting.head.id, MOVED_AT)
+    head.say(f"/rakor_batal {meeting.rakor_id}")
+    with sessions.begin() as s:  # `siaga rakor cancel` meanwhile
+        rakor.cancel_meeting(s, store.get_rakor(s, meeting.rakor_id), MOVED_AT)
+    assert head.say("ya") == (f"Rakor #{meeting.rakor_id} sudah dibatalkan, sudah dimulai, atau bukan lagi "
+                              "wewenang Anda; tidak ada yang diubah.")
+    assert head.effects == []
+
+
+def test_rakor_lists_how_to_move_or_cancel_for_the_organiser_only(sessions, meeting):
+    assert Chat(sessions, meeting.head.id, MOVED_AT).say("/rakor").endswith(
+        "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR")
+    assert "/rakor_ubah" not in Chat(sessions, meeting.wita.id, MOVED_AT).say("/rakor")
+    help_text = Chat(sessions, meeting.head.id, MOVED_AT).say("/bantuan")
+    assert "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)" in help_text
+
+
+def test_a_move_half_way_continues_after_a_restart(sessions, meeting, settings):
+    from bot.runner import Runner
+
+    def say(runner: Runner, text: str) -> str:
+        return "\n".join(r.text for r in runner.run_turn(Inbound("console", "head", text=text)))
+
+    invitations(sessions)
+    first = Runner(sessions, settings, clock=lambda: MOVED_AT)
+    say(first, "/rakor_ubah")
+    assert say(first, "1").startswith("Waktu baru untuk \"Rakor pengamanan pilkada\"")
+    first.close()
+    # A new process: a fresh runner and session factory on the same database.
+    fresh = sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint", expire_on_commit=False)
+    second = Runner(fresh, settings, clock=lambda: MOVED_AT + timedelta(hours=1))
+    assert say(second, "/rakor").endswith("Waktu baru untuk \"Rakor pengamanan pilkada\" (sekarang Selasa, "
+                                          "24/11/2026 09:00 WITA)? Contoh: besok 09:00, 30/11 13.30 (WITA).")
+    assert say(second, "besok 13:00").startswith("Periksa kembali")
+    assert say(second, "kirim").startswith(f"Rakor #{meeting.rakor_id} \"Rakor pengamanan pilkada\" dipindahkan "
+                                           "ke Selasa, 24/11/2026 13:00 WITA. 3 undangan")
+    second.close()
+    assert invitations(sessions, MOVED_AT + timedelta(hours=1, minutes=1)) == {}
+
+
+def test_the_move_and_cancel_prompts_fill_every_placeholder_in_both_languages():
+    for key in ("rakor_move.starts_at.ask", "rakor_cancel.confirm.ask", "rakor_move.saved", "rakor_cancel.saved"):
+        for lang in ("id", "en"):
+            text = handlers.texts.t(key, lang, title="x", when="w", count=1, id=1, zone="WIB")
+            assert "{" not in text and "}" not in text

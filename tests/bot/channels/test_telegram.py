@@ -263,7 +263,7 @@ def test_a_turn_through_the_adapter_reaches_the_runner_and_its_replies_leave_thr
     run(channel, chat)
     sent = fake.calls_of("sendMessage")
     assert [c.params["text"] for c in sent] == [
-        "Jenis kejadian apa?", "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh)."]
+        "Jenis kejadian apa?", "Di kecamatan mana? Ketik nama kecamatan (sebagian juga boleh), atau bagikan lokasi kejadian."]
     assert "inline_keyboard" in sent[0].params["reply_markup"]
     assert sent[1].params["reply_markup"] == {"remove_keyboard": True}
     [edit] = fake.calls_of("editMessageReplyMarkup")
