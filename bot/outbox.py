@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from bot.channels.base import Channel, Outgoing, SendError
-from handlers.types import Choice, Inbound, Media, Reply
+from handlers.types import Choice, Media, Reply
 from storage import outbox, people
 from storage.db import Session
 from storage.models import OutboxMessage, OutboxStatus
 
-__all__ = ["Outbox", "Outgoing", "enqueue", "enqueue_replies", "new_boot_id"]
+__all__ = ["Outbox", "Outgoing", "enqueue", "new_boot_id"]
 
 log = logging.getLogger(__name__)
 
@@ -87,33 +87,6 @@ def enqueue(
 def reply_key(channel: str, base: str, n: int) -> str:
     """Return the idempotency key of the n-th reply to an inbound message (`base`: its provider id)."""
     return f"reply:{channel}:{base}:{n}"
-
-
-def enqueue_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], now: datetime) -> list[int]:
-    """Queue the replies to an inbound message, keyed by its provider id so a redelivery adds nothing."""
-    base = inbound.message_id or uuid.uuid4().hex
-    ids = [outbox.add_message(session, reply_key(inbound.channel, base, n), inbound.channel, inbound.address,
-                              {"reply": reply_payload(r)}, now) for n, r in enumerate(replies)]
-    return [i for i in ids if i is not None]
-
-
-def claim_replies(session: Session, inbound: Inbound, replies: Sequence[Reply], now: datetime,
-                  boot_id: str) -> list[Outgoing] | None:
-    """Write the replies already claimed by this process, to be sent right after commit (no claim round).
-
-    None when the chat has older messages still open: then the replies must queue behind them.
-    """
-    if outbox.has_open(session, inbound.channel, inbound.address):
-        return None
-    base = inbound.message_id or uuid.uuid4().hex
-    claimed = []
-    for n, reply in enumerate(replies):
-        message_id = outbox.add_message(session, reply_key(inbound.channel, base, n), inbound.channel,
-                                        inbound.address, {"reply": reply_payload(reply)}, now,
-                                        claimed_by=boot_id, lease_until=now + LEASE)
-        if message_id is not None:
-            claimed.append(Outgoing(message_id, inbound.channel, inbound.address, reply))
-    return claimed
 
 
 class Pacer:

@@ -37,12 +37,8 @@ def add_message(
                          expires_at=expires_at, possible_duplicates=0)
 
 
-# Asked on every turn and written for every send: text statements, whose cache keys are cheap to compute
-# (the ORM's update()/select() with these clauses spent more time on cache keys than in SQLite).
-_OPEN_FOR_ADDRESS = text(
-    "SELECT 1 FROM outbox_messages WHERE channel = :channel AND address = :address "
-    "AND status IN ('pending', 'sending') LIMIT 1"
-)
+# Written for every send: a text statement, whose cache key is cheap to compute (the ORM's update() with
+# these clauses spent more time on cache keys than in SQLite).
 _MARK_SENT = text(
     "UPDATE outbox_messages SET sent_at = :now, provider_message_id = :provider_message_id, "
     # A delivery report that came first (and failed the message) is kept.
@@ -50,11 +46,6 @@ _MARK_SENT = text(
     "error = CASE WHEN status = 'sending' THEN NULL ELSE error END "
     "WHERE id = :message_id"
 ).bindparams(bindparam("now", type_=OutboxMessage.__table__.c.sent_at.type))
-
-
-def has_open(session: Session, channel: str, address: str) -> bool:
-    """Tell whether a chat has a message waiting or being sent (a new one must queue behind it)."""
-    return session.execute(_OPEN_FOR_ADDRESS, {"channel": channel, "address": address}).first() is not None
 
 
 def release(session: Session, message_ids: Collection[int]) -> None:

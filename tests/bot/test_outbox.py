@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.base import SendError
-from bot.outbox import LEASE, Outbox, Outgoing, enqueue, enqueue_replies
-from handlers.types import Choice, Inbound, Reply
+from bot.outbox import LEASE, Outbox, Outgoing, enqueue
+from bot.runner import Delivery, DuplicateMessage, Queued, turn
+from handlers.types import Inbound, Reply
 from storage import outbox
 from storage.db import make_sessions
 from storage.models import OutboxStatus
@@ -62,13 +63,16 @@ def test_the_same_idempotency_key_is_queued_once(sessions, clock):
     assert len(rows(sessions)) == 1
 
 
-def test_replies_to_a_redelivered_message_are_queued_once(sessions, clock):
+def test_replies_to_a_redelivered_message_are_queued_once(sessions, clock, settings):
     inbound = Inbound("memory", "a", text="halo", message_id="SM1")
-    replies = [Reply("satu"), Reply("dua", choices=(Choice("x", "X"),))]
+    delivery = Delivery(outbox_channels=frozenset({"memory"}))
     with sessions.begin() as s:
-        assert len(enqueue_replies(s, inbound, replies, clock())) == 2
-        assert enqueue_replies(s, inbound, replies, clock()) == []
-    assert sorted(rows(sessions)) == ["reply:memory:SM1:0", "reply:memory:SM1:1"]
+        assert turn(s, inbound, clock(), settings, delivery)
+    with sessions.begin() as s:  # the redelivery rolls back whatever its turn wrote
+        with pytest.raises(DuplicateMessage):
+            turn(s, inbound, clock(), settings, delivery)
+        s.rollback()
+    assert sorted(rows(sessions)) == ["reply:memory:SM1:0"]
 
 
 def test_a_chat_gets_its_messages_in_order_and_chats_do_not_wait_for_each_other(sessions, clock):
@@ -281,31 +285,31 @@ def test_two_workers_draining_at_once_send_each_message_once(database_factory):
     engine.dispose()
 
 
-def test_replies_claimed_in_their_turn_are_sent_at_once_and_queue_behind_an_open_message(sessions, clock):
-    from bot.outbox import claim_replies
-
+def test_replies_claimed_in_their_turn_are_sent_at_once_and_queue_behind_an_open_message(sessions, clock, settings):
+    delivery = Delivery(outbox_channels=frozenset({"memory"}), boot_id="me")
     channel = MemoryChannel([SendError("provider 502", retryable=True)])
     box = Outbox(sessions, {"memory": channel}, clock=clock, boot_id="me")
-    first = Inbound("memory", "a", text="/lapor", message_id="m1")
-    with sessions.begin() as s:
-        claimed = claim_replies(s, first, [Reply("satu"), Reply("dua")], clock(), "me")
-    assert [m.reply.text for m in claimed] == ["satu", "dua"]
+    first = Queued()
+    with sessions.begin() as s:  # a stranger is answered with how to join
+        turn(s, Inbound("memory", "a", text="halo", message_id="m1"), clock(), settings, delivery, first)
+    assert len(first.claimed) == 1 and first.pending == 0
 
     async def main() -> None:
-        box.send_now(claimed)  # the first fails: the second must not overtake it
+        box.send_now(first.claimed)  # it fails: the chat now has an open message
         await box.stop()
 
     asyncio.run(main())
-    by_key = rows(sessions)
-    one, two = by_key["reply:memory:m1:0"], by_key["reply:memory:m1:1"]
-    assert (one.status, one.attempts) == (OutboxStatus.PENDING, 1)
+    assert (rows(sessions)["reply:memory:m1:0"].status, rows(sessions)["reply:memory:m1:0"].attempts) == (
+        OutboxStatus.PENDING, 1)
+    second = Queued()
+    with sessions.begin() as s:  # so the next turn's reply is not claimed: it must not overtake the first
+        turn(s, Inbound("memory", "a", text="halo lagi", message_id="m2"), clock(), settings, delivery, second)
+    assert second.claimed == [] and second.pending == 1
+    two = rows(sessions)["reply:memory:m2:0"]
     assert (two.status, two.attempts, two.claimed_by) == (OutboxStatus.PENDING, 0, None)
-    with sessions.begin() as s:  # the chat has open messages: the next turn's replies are not claimed
-        assert claim_replies(s, Inbound("memory", "a", text="x", message_id="m2"), [Reply("tiga")], clock(),
-                             "me") is None
     clock.advance(seconds=2)
     asyncio.run(box.drain())
-    assert channel.sent == [("a", "satu"), ("a", "dua")]
+    assert len(channel.sent) == 2
     assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
 
 
