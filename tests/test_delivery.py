@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.runner import utcnow
@@ -18,7 +17,14 @@ from storage import outbox, people
 from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
 from tests.conftest import TEST_DATABASE_URL, add_office, prepare
-from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio, free_port, wait_until
+from tests.support.fake_twilio import (
+    AUTH_TOKEN,
+    PUBLIC_BASE_URL,
+    SENDER,
+    FakeTwilio,
+    wait_until,
+)
+from tests.support.running import Child
 
 pytestmark = pytest.mark.subprocess
 
@@ -26,33 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "HX" + "b" * 32
 
 
-class Process:
-    """One `siaga run` (with the test tick) on its own port; its log in a file."""
+class Process(Child):
+    """One `siaga run` (with the test tick) on its own port."""
 
     def __init__(self, env: dict[str, str], cwd: Path, name: str) -> None:
-        self.port = free_port()
-        self.log = cwd / f"{name}.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.ticks", "run"], cwd=cwd, stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"), env={**env, "PORT": str(self.port)})
-        wait_until(self.healthy, timeout=30, interval=0.05)
-
-    def healthy(self) -> bool:
-        assert self.process.poll() is None, self.log.read_text()
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).text == "ok"
-        except httpx.TransportError:
-            return False
-
-    def text(self) -> str:
-        return self.log.read_text()
+        super().__init__(env, cwd, name, module="tests.support.ticks")
+        self.ready()
 
     def leads(self) -> bool:
         return "runs the scheduled jobs" in self.text()
 
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=30)
+        return self.stop(sig)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import event, select
 
@@ -32,11 +31,11 @@ from tests.support.fake_twilio import (
     PUBLIC_BASE_URL,
     SENDER,
     FakeTwilio,
-    free_port,
     inbound_params,
     post_signed,
     wait_until,
 )
+from tests.support.running import Child
 
 ROOT = Path(__file__).resolve().parent.parent
 postgres_only = pytest.mark.skipif(not TEST_DATABASE_URL, reason="several processes share one database only on PostgreSQL")
@@ -154,27 +153,13 @@ def test_sigterm_to_the_parent_stops_every_worker_and_exits_0(tmp_path):
 
 # -- N workers on one PostgreSQL database -----------------------------------------------------------
 
-class Workers:
+class Workers(Child):
     """`siaga run --workers N` (the test tick only) on a free port; the whole log in one file."""
 
     def __init__(self, env: dict[str, str], cwd: Path, count: int) -> None:
-        self.port = free_port()
-        self.log = cwd / "workers.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.ticks", "run", "--workers", str(count)], cwd=cwd,
-            stdout=subprocess.DEVNULL, stderr=self.log.open("w"), env={**env, "PORT": str(self.port)})
+        super().__init__(env, cwd, "workers", module="tests.support.ticks", args=("run", "--workers", str(count)))
         wait_until(lambda: len(self.boot_ids()) == count, timeout=30, interval=0.05)
-        wait_until(self.healthy, timeout=30, interval=0.05)
-
-    def healthy(self) -> bool:
-        assert self.process.poll() is None, self.text()
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).text == "ok"
-        except httpx.TransportError:
-            return False
-
-    def text(self) -> str:
-        return self.log.read_text()
+        self.ready()
 
     def boot_ids(self) -> dict[str, int]:
         """Boot id -> pid of every worker started so far."""

@@ -50,39 +50,51 @@ def join(session: Session, region: str, role: Role, channel: str, address: str, 
     return people.redeem_invite(session, invite.code, channel, address, now).id
 
 
-class Run:
-    """`siaga run` (optionally on a moved clock) with Telegram and WhatsApp against the fakes."""
+class Child:
+    """A `siaga` child process (`python -m MODULE ARGS…`) serving on a free port; its log (stderr) in a file."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, name: str, clock: datetime | None = None) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, name: str, module: str = "bot.cli",
+                 args: tuple[str, ...] = ("run",), extra: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.public = f"http://127.0.0.1:{self.port}"
         self.log = cwd / f"{name}.log"
-        module = "tests.support.clocked" if clock else "bot.cli"
-        extra = {"SIAGA_TEST_CLOCK": clock.isoformat()} if clock else {}
-        port = free_port()
-        # Telegram runs in webhook mode on this server (the fake Bot API posts updates to it).
-        extra |= {"PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-        self.public = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([sys.executable, "-m", module, "run"], cwd=cwd, stdout=subprocess.DEVNULL,
-                                        stderr=self.log.open("w"), env={**env, **extra})
+        self.process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                                        stderr=self.log.open("w"), env={**env, **self.own_env(), **(extra or {})})
+
+    def own_env(self) -> dict[str, str]:
+        return {"PORT": str(self.port)}
 
     def text(self) -> str:
         return self.log.read_text()
 
-    def ready(self, timeout: float = 30) -> Run:
+    def healthy(self) -> bool:
+        assert self.process.poll() is None, self.text()
+        try:
+            return httpx.get(f"{self.public}/healthz", timeout=1).text == "ok"
+        except httpx.TransportError:
+            return False
+
+    def ready(self, timeout: float = 30) -> Child:
         """Wait until the web server answers (WhatsApp webhooks can be posted)."""
-        def healthy() -> bool:
-            assert self.process.poll() is None, self.text()
-            try:
-                return httpx.get(f"{self.public}/healthz", timeout=1).text == "ok"
-            except httpx.TransportError:
-                return False
-
-        wait_until(healthy, timeout=timeout, interval=0.05)
+        wait_until(self.healthy, timeout=timeout, interval=0.05)
         return self
-
-    def ticked(self, tick: str, timeout: float = 30) -> None:
-        """Wait until the scheduler has run `tick` once in this process (it runs every tick at start)."""
-        wait_until(lambda: f"scheduler: tick {tick} queued" in self.text(), timeout=timeout)
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         self.process.send_signal(sig)
         return self.process.wait(timeout=30)
+
+
+class Run(Child):
+    """`siaga run` (optionally on a moved clock) with Telegram and WhatsApp against the fakes."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, name: str, clock: datetime | None = None) -> None:
+        super().__init__(env, cwd, name, module="tests.support.clocked" if clock else "bot.cli",
+                         extra={"SIAGA_TEST_CLOCK": clock.isoformat()} if clock else None)
+
+    def own_env(self) -> dict[str, str]:
+        # Telegram runs in webhook mode on this server (the fake Bot API posts updates to it).
+        return {**super().own_env(), "PUBLIC_BASE_URL": self.public}
+
+    def ticked(self, tick: str, timeout: float = 30) -> None:
+        """Wait until the scheduler has run `tick` once in this process (it runs every tick at start)."""
+        wait_until(lambda: f"scheduler: tick {tick} queued" in self.text(), timeout=timeout)
