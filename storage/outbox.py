@@ -110,6 +110,15 @@ def _claim_candidates(channels: tuple[str, ...]) -> Any:
 
 
 _CANDIDATES: dict[tuple[str, ...], Any] = {}
+_table = OutboxMessage.__table__
+_CLAIM = (
+    update(_table)
+    .where(_table.c.id.in_(bindparam("ids", expanding=True)), _table.c.status == OutboxStatus.PENDING)
+    .values(status=OutboxStatus.SENDING, attempts=_table.c.attempts + 1,
+            next_attempt_at=bindparam("lease_until", type_=_table.c.next_attempt_at.type),
+            claimed_by=bindparam("claimed_by", type_=_table.c.claimed_by.type))
+    .returning(_table.c.id)
+)
 
 
 def claim_due(
@@ -126,17 +135,12 @@ def claim_due(
     if stmt is None:
         stmt = _CANDIDATES[key] = _claim_candidates(key)
     candidates = session.scalars(stmt, {"now": now, "limit": limit}).all()
-    claimed = []
-    for message_id in candidates:
-        won = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until,
-                    claimed_by=claimed_by)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won == 1:
-            claimed.append(message_id)
+    if not candidates:
+        return []
+    # One conditional UPDATE for the whole batch (a statement per row was a sixth of a fan-out's CPU); a row
+    # another worker claimed first no longer matches `pending` and is not returned.
+    claimed = session.execute(_CLAIM, {"ids": candidates, "lease_until": lease_until,
+                                       "claimed_by": claimed_by}).scalars().all()
     if not claimed:
         return []
     session.expire_all()

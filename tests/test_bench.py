@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench import digest, engine, fanout, memory, telegram, whatsapp
+from bench import claim, digest, engine, fanout, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -109,3 +109,11 @@ def test_the_fanout_bench_delivers_every_message_across_a_sigkill_and_prints_its
     assert out.count("ratio ") == 2
     final = out.strip().splitlines()[-1]
     assert final.startswith(f"SUMMARY fanout {DATABASE}:") and "delivered 160/160; losses 0;" in final
+
+
+def test_the_claim_bench_claims_every_message_both_ways_and_prints_the_ratio(capsys):
+    assert claim.main(["--database", DATABASE, "--messages", "120", "--batch", "50"]) == 0
+    out = capsys.readouterr().out
+    assert f"{DATABASE} per-row  claim of 120 messages" in out and f"{DATABASE} batch    claim of 120" in out
+    assert f"ratio {DATABASE} per-row/batch cpu:" in out
+    assert out.strip().splitlines()[-1].startswith("SUMMARY claim: ")
