@@ -205,6 +205,7 @@ async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tu
     limiter = RetryingRateLimiter(overall_max_rate=1_000_000, group_max_rate=1_000_000)
     channel = TelegramChannel(settings, runner, rate_limiter=limiter, request=fake,
                               pacer=ChatPacer(rate=1_000_000, burst=1_000_000))
+    channel.per_chat_rate = 1_000_000  # the outbox's spacing of a chat's queued messages
     # Wired as `siaga run` wires it: replies are written with the turn and leave through the app's outbox.
     app = wire(App(settings, runner, [channel]))
 

@@ -27,4 +27,6 @@ if __name__ == "__main__":
     # TelegramChannel builds its pacer and rate limiter from these module names when none is given.
     telegram.ChatPacer = uncapped_pacer  # type: ignore[misc,assignment]
     telegram.RetryingRateLimiter = uncapped_limiter  # type: ignore[misc,assignment]
+    # The outbox spaces a chat's queued messages by this too (a closed-loop chat's next reply often queues).
+    telegram.TelegramChannel.per_chat_rate = 1_000_000
     sys.exit(main())
