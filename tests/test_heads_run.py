@@ -45,23 +45,34 @@ def world(database_factory, tmp_path):
     engine.dispose()
 
 
-def test_a_tinggi_report_over_telegram_alerts_both_heads_within_5_s_once_and_a_tap_verifies_it(world):
-    env, cwd, telegram, twilio, sessions, runs = world
-    now = MORNING - timedelta(hours=1)
+def join_reporter_and_heads(sessions, now: datetime) -> None:
+    """Budi reports in Kota Banjarmasin; its head is on Telegram, the province's head on WhatsApp."""
     with sessions.begin() as s:
         join(s, "63.71", Role.OFFICER, "telegram", "7001", "Budi Santoso", now)
         join(s, "63.71", Role.HEAD, "telegram", "7002", "Kepala Kota", now)
         join(s, "63", Role.HEAD, "whatsapp", PROVINCE_WA, "Kepala Provinsi", now)
-    runs.append(Run(env, cwd, "run", clock=MORNING))
-    budi, head = TelegramUser(telegram, 7001, "Budi"), TelegramUser(telegram, 7002, "Kepala")
+
+
+def fill_tinggi_report(budi: TelegramUser, place: str, description: str, actors: str, crowd: str,
+                       action: str) -> None:
+    """Answer a tinggi report in Banjarmasin Utara up to its review, without location or photo."""
     budi.say("/lapor", expect="Jenis kejadian apa?", timeout=30)
     for text, expect in (("1", "Di kecamatan mana?"), ("Banjarmasin Utara", "Di desa/kelurahan"),
-                         ("Kel. Sungai Jingah", "Kapan terjadinya?"), ("sekarang", "Apa yang terjadi?"),
-                         ("Sekitar 200 mahasiswa membakar ban di depan kantor DPRD", "Siapa pihak"),
-                         ("Aliansi Mahasiswa", "Perkiraan jumlah massa"), ("200", "Seberapa serius?"),
-                         ("tinggi", "Tindakan apa"), ("Koordinasi dengan Polresta", "Bagikan lokasi"),
+                         (place, "Kapan terjadinya?"), ("sekarang", "Apa yang terjadi?"),
+                         (description, "Siapa pihak"), (actors, "Perkiraan jumlah massa"),
+                         (crowd, "Seberapa serius?"), ("tinggi", "Tindakan apa"), (action, "Bagikan lokasi"),
                          ("lewati", "Kirim foto"), ("lewati", "Periksa kembali")):
         budi.say(text, expect=expect)
+
+
+def test_a_tinggi_report_over_telegram_alerts_both_heads_within_5_s_once_and_a_tap_verifies_it(world):
+    env, cwd, telegram, twilio, sessions, runs = world
+    now = MORNING - timedelta(hours=1)
+    join_reporter_and_heads(sessions, now)
+    runs.append(Run(env, cwd, "run", clock=MORNING))
+    budi, head = TelegramUser(telegram, 7001, "Budi"), TelegramUser(telegram, 7002, "Kepala")
+    fill_tinggi_report(budi, "Kel. Sungai Jingah", "Sekitar 200 mahasiswa membakar ban di depan kantor DPRD",
+                       "Aliansi Mahasiswa", "200", "Koordinasi dengan Polresta")
     budi.say("kirim", expect="tersimpan")
     sent = datetime.now(UTC)
     [alert] = head._expect("PERINGATAN - Tinggi", timeout=5)[-1:]
@@ -130,19 +141,10 @@ def test_siaga_run_sends_each_head_their_digest_at_their_local_0700_once(world):
 def test_the_alert_reaches_each_head_once_when_siaga_run_is_killed_while_sending_it(world):
     env, cwd, telegram, twilio, sessions, runs = world
     now = MORNING - timedelta(hours=1)
-    with sessions.begin() as s:
-        join(s, "63.71", Role.OFFICER, "telegram", "7001", "Budi Santoso", now)
-        join(s, "63.71", Role.HEAD, "telegram", "7002", "Kepala Kota", now)
-        join(s, "63", Role.HEAD, "whatsapp", PROVINCE_WA, "Kepala Provinsi", now)
+    join_reporter_and_heads(sessions, now)
     runs.append(Run(env, cwd, "first", clock=MORNING))
     budi, head = TelegramUser(telegram, 7001, "Budi"), TelegramUser(telegram, 7002, "Kepala")
-    budi.say("/lapor", expect="Jenis kejadian apa?", timeout=30)
-    for text, expect in (("1", "Di kecamatan mana?"), ("Banjarmasin Utara", "Di desa/kelurahan"),
-                         ("Pasar Lama", "Kapan terjadinya?"), ("sekarang", "Apa yang terjadi?"),
-                         ("Bentrokan dua kelompok pemuda di pasar", "Siapa pihak"), ("Pemuda", "Perkiraan"),
-                         ("lewati", "Seberapa serius?"), ("tinggi", "Tindakan apa"), ("Patroli", "Bagikan lokasi"),
-                         ("lewati", "Kirim foto"), ("lewati", "Periksa kembali")):
-        budi.say(text, expect=expect)
+    fill_tinggi_report(budi, "Pasar Lama", "Bentrokan dua kelompok pemuda di pasar", "Pemuda", "lewati", "Patroli")
     # Twilio fails the province head's alert with a 500: it waits for a retry, and the process dies meanwhile.
     twilio.fail_next(500, times=3)
     budi.say("kirim", expect="tersimpan")

@@ -121,6 +121,11 @@ def answer(sessions, invitation: StartFlow, *texts: str, now: datetime = MONDAY_
     return out
 
 
+def restarted(sessions) -> sessionmaker:
+    """A fresh session factory on the test's database, as a new process would have (nothing cached)."""
+    return sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
 def reminders_over(sessions, start: datetime, end: datetime, step: timedelta, *,
                    restart_at: datetime | None = None) -> list[Notify]:
     """Run the reminder tick every `step`, as the scheduler would; a fresh session factory after `restart_at`."""
@@ -129,8 +134,7 @@ def reminders_over(sessions, start: datetime, end: datetime, step: timedelta, *,
     factory = sessions
     while now <= end:
         if restart_at is not None and now >= restart_at and factory is sessions:
-            factory = sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint",
-                                   expire_on_commit=False)
+            factory = restarted(sessions)
         sent.extend(tick(factory, rakor.remind_invitees, now))
         now += step
     return sent
@@ -511,7 +515,7 @@ def test_minutes_half_way_through_an_agreement_continue_after_a_restart(sessions
     assert say(first, "Sosialisasi netralitas ASN").startswith("Kesepakatan 2: siapa penanggung jawabnya?")
     first.close()
     # A new process: a fresh runner and session factory on the same database.
-    fresh = sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint", expire_on_commit=False)
+    fresh = restarted(sessions)
     second = Runner(fresh, settings, clock=lambda: TUESDAY_0900_WITA + timedelta(hours=4))
     assert say(second, "/rakor").endswith("Kesepakatan 2: siapa penanggung jawabnya? Ketik nama kantor, lembaga "
                                           "(KPU, Polri, ...) atau tamu.")
@@ -692,7 +696,7 @@ def test_a_move_half_way_continues_after_a_restart(sessions, meeting, settings):
     assert say(first, "1").startswith("Waktu baru untuk \"Rakor pengamanan pilkada\"")
     first.close()
     # A new process: a fresh runner and session factory on the same database.
-    fresh = sessionmaker(bind=sessions.kw["bind"], join_transaction_mode="create_savepoint", expire_on_commit=False)
+    fresh = restarted(sessions)
     second = Runner(fresh, settings, clock=lambda: MOVED_AT + timedelta(hours=1))
     assert say(second, "/rakor").endswith("Waktu baru untuk \"Rakor pengamanan pilkada\" (sekarang Selasa, "
                                           "24/11/2026 09:00 WITA)? Contoh: besok 09:00, 30/11 13.30 (WITA).")
