@@ -26,7 +26,7 @@ from bot.runner import Runner, start_clock_at, utcnow
 from handlers import rakor as rakor_handlers
 from handlers.texts import t
 from handlers.types import Inbound, Reply
-from storage import audit, incidents, migrations, outbox, people, regions, seed
+from storage import audit, geo, incidents, migrations, outbox, people, regions, seed
 from storage import rakor as rakor_store
 from storage.db import Session, make_engine, make_sessions
 from storage.models import IncidentReport, Invite, OutboxStatus, RakorStatus, Role, Rsvp
@@ -396,10 +396,16 @@ def print_explanation(x: Any, tz: str, lang: str) -> None:
           f" -> {rawan.band_of(x.score)}")
 
 
+def _boundary_cache(settings: Settings) -> None:
+    """Keep the boundaries' compact copy beside the attachments, as `siaga run` does."""
+    geo.set_cache_dir(settings.attachments_dir.resolve() / "cache")
+
+
 def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
     from bot import export
     from handlers import rawan
 
+    _boundary_cache(settings)
     window = _rawan_window(args.window)
     lang = args.lang or settings.language
     binary = args.format == "png"
@@ -450,6 +456,7 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError("--send needs a chat channel: set TELEGRAM_BOT_TOKEN or the TWILIO_* settings (see .env.example).")
     # The copies sent to the heads stay beside the attachments until `siaga run` has delivered them.
     rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
+    _boundary_cache(settings)
     queued = 0
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
