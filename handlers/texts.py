@@ -232,6 +232,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "atau ketik nama kecamatan lain.",
         "en": "The location you shared is in Kecamatan {label}. Tap to use it, or type another kecamatan.",
     },
+    "incident.kecamatan.nearest": {
+        "id": "Titik yang Anda bagikan tidak berada di dalam kecamatan mana pun (di air atau di tepi pantai). "
+              "Kecamatan terdekat: {label}, sekitar {distance} m dari titik itu. Ketuk untuk memakainya, "
+              "atau ketik nama kecamatan lain.",
+        "en": "The point you shared lies outside every kecamatan (on the water or the shore). The nearest is "
+              "Kecamatan {label}, about {distance} m away. Tap to use it, or type another kecamatan.",
+    },
     "incident.kecamatan.nowhere": {
         "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
               "Periksa lokasinya, atau ketik nama kecamatan.",
