@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import matplotlib
@@ -104,11 +105,9 @@ def map_figure(data: RawanData, lang: str) -> Figure:
     return fig
 
 
-def draw_map(data: RawanData, lang: str, path: Path) -> Path:
-    """Write the choropleth as a PNG."""
-    fig = map_figure(data, lang)
-    fig.savefig(path, format="png")
-    return path
+def draw_map(data: RawanData, lang: str, path: Path | IO[bytes]) -> None:
+    """Write the choropleth as a PNG to a file name or an open binary file."""
+    map_figure(data, lang).savefig(path, format="png")
 
 
 class _Report(FPDF):
@@ -163,9 +162,11 @@ def write_report(data: RawanData, lang: str, path: Path, *, month: str | None = 
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)
     pdf.set_font("DejaVu", "", 11)
-    bands = {b: sum(1 for s in data.scores if s.band == b and s.reports) for b in ("tinggi", "sedang", "rendah")}
     summary = t("rawan.pdf.summary", lang, reports=data.reports, kecamatan=len(data.scores),
-                tinggi=bands["tinggi"], sedang=bands["sedang"], rendah=bands["rendah"])
+                tinggi=data.band_count("tinggi"), sedang=data.band_count("sedang"), rendah=data.band_count("rendah"),
+                none=len(data.without_reports))
+    if data.blind:
+        summary += "\n" + t("rawan.blind", lang, count=len(data.blind), names=", ".join(n for _, n in data.blind))
     pdf.multi_cell(0, 7, summary, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(30)
     pdf.set_font("DejaVu", "", 9)
@@ -180,15 +181,14 @@ def write_report(data: RawanData, lang: str, path: Path, *, month: str | None = 
 
     pdf.add_page()
     _heading(pdf, t("rawan.pdf.ranking", lang))
-    ranked = [s for s in data.scores if s.reports] or data.scores[:10]
     _table(pdf, tuple(t(f"rawan.col.{c}", lang) for c in ("rank", "kecamatan", "kabkota", "score", "band",
                                                             "events", "reports")),
-           [(str(i), s.name, s.kabkota, f"{s.score:.1f}", t(f"rawan.band.{s.band}", lang), str(s.events),
-             str(s.reports)) for i, s in enumerate(ranked, start=1)],
+           [(str(i), s.name, s.kabkota, s.shown, t(f"rawan.band.{s.band}", lang), str(s.events),
+             str(s.reports)) for i, s in enumerate(data.scored, start=1)] or [("-",) * 7],
            (10, 45, 45, 18, 20, 18, 18))
-    if len(ranked) < len(data.scores):
+    if data.without_reports:
         pdf.ln(3)
-        pdf.multi_cell(0, 5, t("rawan.pdf.others_rendah", lang, count=len(data.scores) - len(ranked)),
+        pdf.multi_cell(0, 5, t("rawan.pdf.others_none", lang, count=len(data.without_reports)),
                        new_x="LMARGIN", new_y="NEXT")
 
     pdf.add_page()

@@ -392,13 +392,52 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{rank}. {kecamatan}: {score} ({band}), {reports} reports",
     },
     "rawan.none": {
-        "id": "Tidak ada laporan dalam rentang ini; semua kecamatan rendah.",
-        "en": "No reports in this period; every kecamatan is low.",
+        "id": "Belum ada laporan dalam rentang ini.",
+        "en": "No reports in this period.",
+    },
+    "rawan.unheard": {
+        "id": "Tanpa laporan: {count} dari {total} kecamatan (tanpa skor; abu-abu berarsir di peta).",
+        "en": "No reports: {count} of {total} kecamatan (no score; grey hatched on the map).",
+    },
+    "rawan.blind": {
+        "id": "Belum ada kantor Siaga di {count} kab/kota: {names}.",
+        "en": "No Siaga office yet in {count} regencies/cities: {names}.",
+    },
+    "rawan.no_office": {"id": "belum ada kantor Siaga", "en": "no Siaga office yet"},
+    "rawan.explain.head": {
+        "id": "{name} ({code}), periode {start} s.d. {end} {zone} ({days} hari)",
+        "en": "{name} ({code}), window {start} to {end} {zone} ({days} days)",
+    },
+    "rawan.explain.rule": {
+        "id": "bobot: {weights}; laporan satu kategori yang berselang paling lama {hours} jam adalah satu kejadian; "
+              "penyusutan = 1 - {fall} x umur / {days} hari",
+        "en": "weights: {weights}; reports of one category at most {hours} h apart are one event; "
+              "decay = 1 - {fall} x age / {days} days",
+    },
+    "rawan.explain.none": {
+        "id": "tidak ada laporan dalam periode ini: tanpa laporan, tanpa skor dan tingkat",
+        "en": "no reports in the window: no score and no band (no reports)",
+    },
+    "rawan.explain.event": {"id": "kejadian {n}: {category}", "en": "event {n}: {category}"},
+    "rawan.explain.report": {
+        "id": "  {number}  {when}  {severity:<7} bobot {weight}  {note}",
+        "en": "  {number}  {when}  {severity:<7} weight {weight}  {note}",
+    },
+    "rawan.explain.counted": {"id": "dihitung", "en": "counted"},
+    "rawan.explain.same_event": {"id": "kejadian yang sama, tidak dihitung", "en": "same event, not counted"},
+    "rawan.explain.contribution": {
+        "id": "  bobot {weight} x penyusutan {decay} (laporan terakhir {age} hari sebelum akhir periode) = {contribution}",
+        "en": "  weight {weight} x decay {decay} (latest report {age} days before the end) = {contribution}",
+    },
+    "rawan.explain.score": {
+        "id": "skor = 100 x {raw} / ({raw} + {half}) = {score} (dibulatkan ke bawah) -> {band}",
+        "en": "score = 100 x {raw} / ({raw} + {half}) = {score} (rounded down) -> {band}",
     },
     "rawan.period": {"id": "{start} s.d. {end}", "en": "{start} to {end}"},
     "rawan.band.rendah": {"id": "rendah", "en": "low"},
     "rawan.band.sedang": {"id": "sedang", "en": "medium"},
     "rawan.band.tinggi": {"id": "tinggi", "en": "high"},
+    "rawan.band.none": {"id": "tanpa laporan", "en": "no reports"},
     "rawan.map.title": {"id": "Peta Rawan Konflik {region}", "en": "Conflict Vulnerability Map, {region}"},
     "rawan.map.legend": {"id": "Indeks kerawanan", "en": "Vulnerability index"},
     "rawan.map.band.rendah": {"id": "Rendah (0-33)", "en": "Low (0-33)"},
@@ -420,10 +459,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.pdf.cover_title": {"id": "Laporan Peta Rawan Konflik", "en": "Conflict Vulnerability Report"},
     "rawan.pdf.cover_period": {"id": "Periode {period} (bulan {month})", "en": "Period {period} (month {month})"},
     "rawan.pdf.summary": {
-        "id": "{reports} laporan kejadian di {kecamatan} kecamatan.\n"
-              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah dengan laporan: {rendah}",
-        "en": "{reports} incident reports across {kecamatan} kecamatan.\n"
-              "Kecamatan high: {tinggi} · medium: {sedang} · low with reports: {rendah}",
+        "id": "{reports} laporan kejadian dari {kecamatan} kecamatan.\n"
+              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah: {rendah} · tanpa laporan: {none}",
+        "en": "{reports} incident reports from {kecamatan} kecamatan.\n"
+              "Kecamatan high: {tinggi} · medium: {sedang} · low: {rendah} · no reports: {none}",
     },
     "rawan.pdf.method": {
         "id": "Metode: setiap kejadian diberi bobot menurut tingkatnya (rendah 1, sedang 3, tinggi 6) dan "
@@ -437,9 +476,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "rawan.pdf.map": {"id": "Peta", "en": "Map"},
     "rawan.pdf.ranking": {"id": "Peringkat kecamatan", "en": "Kecamatan ranking"},
-    "rawan.pdf.others_rendah": {
-        "id": "{count} kecamatan lain tanpa laporan (skor 0, rendah).",
-        "en": "{count} other kecamatan without reports (score 0, low).",
+    "rawan.pdf.others_none": {
+        "id": "{count} kecamatan lain tanpa laporan dalam periode ini (tanpa skor dan tingkat).",
+        "en": "{count} other kecamatan had no reports in this period (no score and no band).",
     },
     "rawan.pdf.by_category": {"id": "Jumlah laporan per kategori", "en": "Reports by category"},
     "rawan.pdf.by_severity": {"id": "Jumlah laporan per tingkat", "en": "Reports by severity"},
@@ -453,6 +492,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.col.events": {"id": "Kejadian", "en": "Events"},
     "rawan.col.reports": {"id": "Laporan", "en": "Reports"},
     "rawan.col.category": {"id": "Kategori", "en": "Category"},
+    "rawan.csv.rank": {"id": "Peringkat", "en": "Rank"},
+    "rawan.csv.code": {"id": "Kode", "en": "Code"},
+    "rawan.csv.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "rawan.csv.kabkota": {"id": "Kabupaten/kota", "en": "Regency/city"},
+    "rawan.csv.score": {"id": "Skor", "en": "Score"},
+    "rawan.csv.band": {"id": "Tingkat", "en": "Band"},
+    "rawan.csv.events": {"id": "Kejadian", "en": "Events"},
+    "rawan.csv.reports": {"id": "Laporan", "en": "Reports"},
+    "rawan.csv.rendah": {"id": "Laporan rendah", "en": "Low reports"},
+    "rawan.csv.sedang": {"id": "Laporan sedang", "en": "Medium reports"},
+    "rawan.csv.tinggi": {"id": "Laporan tinggi", "en": "High reports"},
+    "rawan.csv.raw": {"id": "R (jumlah bobot)", "en": "R (sum of weights)"},
+    "rawan.csv.office": {"id": "Kantor Siaga", "en": "Siaga office"},
+    "rawan.office.yes": {"id": "ada", "en": "yes"},
+    "rawan.office.no": {"id": "belum ada", "en": "not yet"},
     "rawan.col.severity": {"id": "Tingkat", "en": "Severity"},
     "export.sheet": {"id": "Laporan kejadian", "en": "Incident reports"},
     "export.col.number": {"id": "Nomor", "en": "Number"},
