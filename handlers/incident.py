@@ -15,7 +15,7 @@ from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Inbound, Location, Proposal, Reply
-from storage import geo, incidents, people, regions
+from storage import incidents, people, regions
 from storage.models import Severity
 
 NUMBER_PREFIX = "KJD"
@@ -85,6 +85,8 @@ def _located(latitude: float, longitude: float, ctx: Ctx,
              nowhere: str = "incident.kecamatan.nowhere") -> tuple[Choice, float]:
     """Return the kecamatan of a point as a choice, if the officer may report on it, and the point's distance from it."""
     # 0 inside; a point on the water or the coast up to geo.NEAR_METRES outside every kecamatan gets the nearest.
+    from storage import geo  # the boundaries load only in the processes that locate a point
+
     assert ctx.officer is not None
     found, distance = geo.kecamatan_at(latitude, longitude), 0.0
     if found is None:
