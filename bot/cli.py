@@ -391,10 +391,10 @@ def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
         out = _open_out(args.out, binary=binary, required=binary)
         try:
             if args.format == "png":
-                from handlers import rawan_render
+                from handlers import rawan_map
 
                 data = rawan.gather(session, office, start, end)
-                rawan_render.draw_map(data, lang, out)
+                rawan_map.draw_map(data, lang, out)
                 scores = data.scores
             else:
                 scores = rawan.vulnerability(session, office.region_code, start, end)

@@ -8,7 +8,6 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.texts import t
@@ -16,9 +15,6 @@ from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
 from storage import people, rawan, regions
 from storage.db import Session
 from storage.models import Office, Officer, Role, Severity
-
-if TYPE_CHECKING:
-    from storage import geo
 
 # The formula (README, "Peta rawan konflik"): every number below is part of it.
 WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
@@ -316,13 +312,6 @@ def gather(session: Session, office: Office, start: datetime, end: datetime, *, 
     )
 
 
-def boundaries_of(scope: str) -> list[geo.Boundary]:
-    """Return the kecamatan polygons of a jurisdiction."""
-    from storage import geo  # shapely loads only when a map is drawn
-
-    return geo.boundaries_within(scope)
-
-
 def period_text(data: RawanData, lang: str) -> str:
     """Render the window in the office's zone, e.g. `24/10/2026 – 23/11/2026`."""
     tz = ZoneInfo(data.tz)
@@ -359,7 +348,7 @@ ALLOWED_ROLES = (Role.HEAD, Role.ADMIN)
 
 def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
     """Answer a head or admin with the most vulnerable kecamatan and the map of the office's jurisdiction."""
-    from handlers import rawan_render  # matplotlib loads only when a map is drawn
+    from handlers import rawan_map  # matplotlib and the boundaries load only when a map is drawn
 
     assert ctx.officer is not None
     if ctx.officer.role not in ALLOWED_ROLES:
@@ -381,7 +370,7 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
         lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
     stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
     path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
-    rawan_render.draw_map(data, ctx.lang, path)
+    rawan_map.draw_map(data, ctx.lang, path)
     return [Reply("\n".join(lines), media=(Media("photo", "peta-rawan.png", "image/png", str(path)),))]
 
 

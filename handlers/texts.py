@@ -439,17 +439,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.band.tinggi": {"id": "tinggi", "en": "high"},
     "rawan.band.none": {"id": "tanpa laporan", "en": "no reports"},
     "rawan.map.title": {"id": "Peta Rawan Konflik {region}", "en": "Conflict Vulnerability Map, {region}"},
+    "rawan.map.subtitle": {"id": "{period} ({zone}) · {office}", "en": "{period} ({zone}) · {office}"},
     "rawan.map.legend": {"id": "Indeks kerawanan", "en": "Vulnerability index"},
-    "rawan.map.band.rendah": {"id": "Rendah (0-33)", "en": "Low (0-33)"},
-    "rawan.map.band.sedang": {"id": "Sedang (33-66)", "en": "Medium (33-66)"},
-    "rawan.map.band.tinggi": {"id": "Tinggi (66-100)", "en": "High (66-100)"},
-    "rawan.map.no_reports": {"id": "Tanpa laporan", "en": "No reports"},
+    "rawan.map.band.rendah": {"id": "Rendah (0-32)", "en": "Low (0-32)"},
+    "rawan.map.band.sedang": {"id": "Sedang (33-65)", "en": "Medium (33-65)"},
+    "rawan.map.band.tinggi": {"id": "Tinggi (66 ke atas)", "en": "High (66 and above)"},
+    "rawan.map.no_reports": {"id": "Tanpa laporan (tanpa skor)", "en": "No reports (no score)"},
+    "rawan.map.no_office": {"id": "Belum ada kantor Siaga", "en": "No Siaga office yet"},
     "rawan.map.point": {"id": "Lokasi laporan ({severity})", "en": "Report location ({severity})"},
-    "rawan.map.lon": {"id": "Bujur", "en": "Longitude"},
-    "rawan.map.lat": {"id": "Lintang", "en": "Latitude"},
+    "rawan.map.kabkota_border": {"id": "Batas kabupaten/kota", "en": "Regency/city border"},
+    "rawan.map.north": {"id": "U", "en": "N"},
+    "rawan.map.inset_near": {"id": "Perbesaran", "en": "Enlarged"},
+    "rawan.map.left_out": {
+        "id": "Di luar bingkai peta, tanpa laporan sedang atau tinggi: {names}.",
+        "en": "Outside the frame, with no medium or high reports: {names}.",
+    },
+    "rawan.map.counts": {
+        "id": "{reports} laporan dari {scored} kecamatan. Tinggi {tinggi} · sedang {sedang} · rendah {rendah} · "
+              "tanpa laporan {none} (dari {total} kecamatan).",
+        "en": "{reports} reports from {scored} kecamatan. High {tinggi} · medium {sedang} · low {rendah} · "
+              "no reports {none} (of {total} kecamatan).",
+    },
     "rawan.map.source": {
-        "id": "{reports} laporan Siaga. Batas wilayah: cahyadsn/wilayah_boundaries (MIT).",
-        "en": "{reports} Siaga reports. Boundaries: cahyadsn/wilayah_boundaries (MIT).",
+        "id": "Sumber: {reports} laporan Siaga. Batas wilayah: cahyadsn/wilayah_boundaries (MIT); "
+              "kode wilayah: Kepmendagri 300.2.2-2138/2025.",
+        "en": "Sources: {reports} Siaga reports. Boundaries: cahyadsn/wilayah_boundaries (MIT); "
+              "region codes: Kepmendagri 300.2.2-2138/2025.",
     },
     "rawan.report.caption": {
         "id": "Laporan peta rawan konflik {region}, bulan {month}.",

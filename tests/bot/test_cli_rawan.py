@@ -15,7 +15,7 @@ import shapely
 
 from bot import cli
 from bot.app import initialise
-from handlers import rawan, rawan_render
+from handlers import rawan, rawan_map, rawan_render
 from handlers.types import Ctx
 from storage import people
 from storage.db import make_sessions
@@ -133,7 +133,7 @@ def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path, monk
         "3. Banjarmasin Barat: 32 (rendah), 1 laporan",
         "Tanpa laporan: 2 dari 5 kecamatan (tanpa skor; abu-abu berarsir di peta).",
     ]
-    labels = {text.get_text() for text in rawan_render.map_figure(data, "id").findobj(
+    labels = {text.get_text() for text in rawan_map.map_figure(data, "id").findobj(
         lambda a: hasattr(a, "get_text"))}
     for _, name, _, shown, _ in EXPECTED:
         assert f"{name}\n{shown}" in labels
