@@ -193,7 +193,8 @@ def write_rawan_geojson(scores: list[KecamatanScore], start: datetime, end: date
             "events": s.events, "reports": s.reports, "rendah": s.rendah, "sedang": s.sedang, "tinggi": s.tinggi,
             "raw": round(s.raw, 4) if heard else None, "office": s.office, **window,
         }
-        geometry = shapely.orient_polygons(shapes[s.code].geometry, exterior_cw=False)
-        feature = {"type": "Feature", "geometry": mapping(geometry), "properties": properties}
+        boundary = shapes.get(s.code)  # None for a region imported from outside the shipped provinces
+        geometry = mapping(shapely.orient_polygons(boundary.geometry, exterior_cw=False)) if boundary else None
+        feature = {"type": "Feature", "geometry": geometry, "properties": properties}
         out.write(("" if rank == 1 else ",\n") + json.dumps(feature, ensure_ascii=False))
     out.write("\n]}\n")

@@ -193,12 +193,7 @@ def _short_kabkota(name: str) -> str:
     return name.removeprefix("Kabupaten ")
 
 
-def _bands_of(data: RawanData) -> dict[str, KecamatanScore]:
-    return {s.code: s for s in data.scores}
-
-
-def _draw_regions(view: View, data: RawanData, scores: dict[str, KecamatanScore], lang: str, *,
-                  province: bool) -> None:
+def _draw_regions(view: View, data: RawanData, scores: dict[str, KecamatanScore], *, province: bool) -> None:
     """Draw neighbours, kecamatan by band (hatched without reports), kab/kota and province borders."""
     ax, frame = view.ax, view.frame
     sx, sy = view.px_per_degree
@@ -257,8 +252,8 @@ def _draw_points(view: View, data: RawanData, *, skip: Iterable[tuple[float, flo
                             zorder=3)
 
 
-def _scale_bar(view: View, lang: str, *, corner: str = "lower left", fontsize: float = 7.5) -> Bbox:
-    """Draw a scale bar of a round length (about a fifth of the width); return where it is, in pixels."""
+def _scale_bar(view: View, *, fontsize: float = 7.5) -> Bbox:
+    """Draw a scale bar of a round length (about a fifth of the width) lower left; return where it is, in pixels."""
     ax = view.ax
     x0, y0, x1, y1 = view.frame
     latitude = (y0 + y1) / 2
@@ -267,7 +262,7 @@ def _scale_bar(view: View, lang: str, *, corner: str = "lower left", fontsize: f
     length = max((n * 10 ** e for e in range(-1, 4) for n in (1, 2, 5) if n * 10 ** e <= target), default=0.1)
     width = length / km_per_degree
     margin_x, margin_y = (x1 - x0) * 0.04, (y1 - y0) * 0.035
-    left = x0 + margin_x if corner == "lower left" else x1 - margin_x - width
+    left = x0 + margin_x
     bottom = y0 + margin_y
     height = (y1 - y0) * 0.008
     ax.add_patch(Rectangle((left, bottom), width / 2, height, facecolor="#222222", edgecolor="#222222", lw=0.6,
@@ -484,6 +479,7 @@ def _area_in(geometry: Any, bounds: tuple[float, float, float, float], slot: tup
 
 def _inset_view(fig: Figure, inset: Inset, slot: tuple[float, float, float, float], data: RawanData,
                 scores: dict[str, KecamatanScore], lang: str, letter: str) -> View:
+    """Draw an inset in its slot of the panel; return its view, with the labels still to place."""
     left, bottom, width, height = slot
     ax = fig.add_axes((left, bottom, width, height - 0.03), label=f"inset:{inset.key}")
     box = ax.get_window_extent()
@@ -492,12 +488,12 @@ def _inset_view(fig: Figure, inset: Inset, slot: tuple[float, float, float, floa
     shapes = [b for b in geo.boundaries_within(data.scope)
               if shapely.intersects(b.geometry, shapely.box(*frame))]
     view = View(ax, frame, shapes)
-    _draw_regions(view, data, scores, lang, province=data.scope.count(".") == 0)
+    _draw_regions(view, data, scores, province=data.scope.count(".") == 0)
     _draw_points(view, data, size=9)
     for spine in ax.spines.values():
         spine.set_edgecolor("#555555")
     fig.text(left, bottom + height - 0.027, f"{letter}  {inset.title}", fontsize=9, weight="bold", va="bottom")
-    view.obstacles.append(_scale_bar(view, lang, corner="lower left", fontsize=6.5))
+    view.obstacles.append(_scale_bar(view, fontsize=6.5))
     # Named: the kecamatan of the inset's own kab/kota (all of them for a kab/kota office), not its neighbours'.
     own = tuple(k + "." for k in (inset.key.split("+") if data.scope.count(".") == 0 else [data.scope]))
     labelled = View(ax, frame, [b for b in shapes if b.code in inset.codes
@@ -512,16 +508,22 @@ def map_figure(data: RawanData, lang: str) -> Figure:
     """Draw the map of an office's jurisdiction: bands, hatching, insets, labels, points, legend, scale, sources."""
     fig = Figure(figsize=(SIZE_IN, SIZE_IN), dpi=DPI)
     canvas = FigureCanvasAgg(fig)
-    scores = _bands_of(data)
+    scores = {s.code: s for s in data.scores}
     province = data.scope.count(".") == 0
     shapes = geo.boundaries_within(data.scope)
+    _titles(fig, data, lang)
+    if not shapes:
+        # A region outside the shipped provinces (imported with `siaga regions import`): say so, draw nothing.
+        fig.text(0.5, 0.5, t("rawan.map.no_boundaries", lang, region=data.region_name), ha="center", va="center",
+                 fontsize=12, wrap=True)
+        return fig
 
     ax = fig.add_axes(MAIN_RECT, label="main")
     box = ax.get_window_extent()
     frame = _frame_of([b.geometry for b in shapes], box.height / box.width)
     main = View(ax, frame, shapes)
     insets = _insets(main, data, scores, lang)
-    _draw_regions(main, data, scores, lang, province=province)
+    _draw_regions(main, data, scores, province=province)
     _draw_points(main, data, skip=[i.bounds for i in insets if i.key not in scores])
 
     views = [main]
@@ -539,7 +541,7 @@ def map_figure(data: RawanData, lang: str) -> Figure:
             letters.append(Label(letter, (x0, y1), 10, weight="bold", force=True, reach=64))
             main.obstacles.append(Bbox(ax.transData.transform([(x0, y0), (x1, y1)])))
 
-    main.obstacles += [_scale_bar(main, lang), _north_arrow(main, lang)]
+    main.obstacles += [_scale_bar(main), _north_arrow(main, lang)]
     main.find_hot(scores)
     in_insets = {c for i in insets if i.key not in scores for c in i.codes}
     main.shapes = [b for b in shapes if b.code not in in_insets]
@@ -563,14 +565,18 @@ def map_figure(data: RawanData, lang: str) -> Figure:
                 if not shapely.intersects(b.geometry, frame_box) and b.code not in {i.key for i in insets}]
     _panel(fig, renderer, data, lang, top=PANEL_TOP - len(insets) * slot_height if insets else PANEL_TOP,
            left_out=left_out)
-    zone = zone_abbreviation(data.tz)
+    return fig
+
+
+def _titles(fig: Figure, data: RawanData, lang: str) -> None:
+    """Write the title, the window's dates in the office's zone, and the sources."""
     fig.text(0.012, 0.975, t("rawan.map.title", lang, region=data.region_name), fontsize=15, weight="bold",
              va="center")
-    fig.text(0.012, 0.94, t("rawan.map.subtitle", lang, period=period_text(data, lang), zone=zone,
-                            office=data.office_name), fontsize=10, color="#333333", va="center")
+    fig.text(0.012, 0.94, t("rawan.map.subtitle", lang, period=period_text(data, lang),
+                            zone=zone_abbreviation(data.tz), office=data.office_name),
+             fontsize=10, color="#333333", va="center")
     fig.text(0.012, 0.018, t("rawan.map.source", lang, reports=data.reports), fontsize=7, color="#555555",
              va="center")
-    return fig
 
 
 def _panel(fig: Figure, renderer: Any, data: RawanData, lang: str, *, top: float, left_out: Sequence[str]) -> None:

@@ -451,8 +451,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.map.north": {"id": "U", "en": "N"},
     "rawan.map.inset_near": {"id": "Perbesaran", "en": "Enlarged"},
     "rawan.map.left_out": {
-        "id": "Di luar bingkai peta, tanpa laporan sedang atau tinggi: {names}.",
-        "en": "Outside the frame, with no medium or high reports: {names}.",
+        "id": "Di luar bingkai peta (rendah atau tanpa laporan): {names}.",
+        "en": "Outside the frame (low or no reports): {names}.",
+    },
+    "rawan.map.no_boundaries": {
+        "id": "Batas kecamatan {region} belum tersedia di Siaga; lihat tabel atau berkas CSV.",
+        "en": "Siaga has no kecamatan boundaries for {region} yet; see the table or the CSV file.",
     },
     "rawan.map.counts": {
         "id": "{reports} laporan dari {scored} kecamatan. Tinggi {tinggi} · sedang {sedang} · rendah {rendah} · "

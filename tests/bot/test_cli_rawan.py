@@ -222,3 +222,13 @@ def test_a_month_that_has_not_begun_is_refused_in_one_line(siaga, tmp_path, mont
 def test_this_month_so_far_is_still_a_report(siaga, tmp_path):
     status, _, err = siaga("rawan-report", "--office", "63.71", "--month", "2026-11", "--out", "r.pdf")
     assert status == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-"), err
+
+
+def test_a_kecamatan_without_a_shipped_boundary_is_a_feature_without_geometry():
+    from bot import export
+
+    scores = [rawan.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)]
+    out = io.StringIO()
+    export.write_rawan_geojson(scores, END - rawan.DEFAULT_WINDOW, END, "Asia/Jakarta", out)
+    [feature] = json.loads(out.getvalue())["features"]
+    assert feature["geometry"] is None and feature["properties"]["window_end"] == "2026-11-23T09:00:00+07:00"

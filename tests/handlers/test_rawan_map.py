@@ -162,3 +162,14 @@ def test_the_map_is_drawn_in_english_too(session, seeded, tmp_path):
         assert image.size == (1200, 1200)
     texts = " ".join(t.get_text() for t in rawan_map.map_figure(data, "en").texts)
     assert "Conflict Vulnerability Map, Kota Banjarmasin" in texts and "Sources:" in texts
+
+
+def test_a_region_without_shipped_boundaries_gets_a_map_that_says_so():
+    score = rawan.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)
+    data = rawan.RawanData("31.71", "Kesbangpol 31.71", "Kota Administrasi Jakarta Pusat", "Asia/Jakarta",
+                           END - rawan.DEFAULT_WINDOW, END, [score], [])
+    figure = rawan_map.map_figure(data, "id")
+    texts = [t.get_text() for t in figure.texts]
+    assert "Batas kecamatan Kota Administrasi Jakarta Pusat belum tersedia di Siaga; lihat tabel atau berkas CSV." in texts
+    assert "24/10/2026 s.d. 23/11/2026 (WIB) · Kesbangpol 31.71" in texts
+    figure.savefig(io.BytesIO(), format="png")
