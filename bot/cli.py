@@ -24,6 +24,7 @@ from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, start_clock_at, utcnow
 from handlers import rakor as rakor_handlers
+from handlers.engine import local_iso
 from handlers.texts import t
 from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
@@ -210,7 +211,7 @@ def display_zone(session: Session, office_code: str | None) -> ZoneInfo:
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         tz = display_zone(session, args.office)
-        rows = [(e.at.astimezone(tz).isoformat(timespec="seconds"), e.action, str(e.actor_id or "-"), e.subject or "-",
+        rows = [(local_iso(e.at, tz), e.action, str(e.actor_id or "-"), e.subject or "-",
                  json.dumps(e.detail, ensure_ascii=False, sort_keys=True))
                 for e in audit.list_audit(session, args.filter_action, limit=args.limit)]
     print_rows(("at", "action", "actor", "subject", "detail"), rows)
@@ -232,10 +233,11 @@ def mask_address(address: str) -> str:
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
     status = OutboxStatus(args.status) if args.status else None
     with _sessions(settings).begin() as session:
+        tz = display_zone(session, args.office)
         rows = outbox.list_messages(session, status, limit=args.limit)
         # "dup": sends that may have arrived before a crash made us send again (at least once).
         table = [("id", "created_at", "kind", "channel", "to", "status", "delivery", "attempts", "dup", "error")] + [
-            (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M}Z", m.kind, m.channel, mask_address(m.address),
+            (str(m.id), local_iso(m.created_at, tz), m.kind, m.channel, mask_address(m.address),
              m.status.value, m.delivery_status or "-", str(m.attempts), str(m.possible_duplicates), m.error or "-")
             for m in rows
         ]
@@ -492,9 +494,12 @@ def cmd_rawan_separate(settings: Settings, args: argparse.Namespace) -> None:
     from storage import rawan as rawan_store
 
     with _sessions(settings).begin() as session:
-        if not rawan_store.set_separate_event(session, args.number, not args.undo):
+        report = incidents.get_report_by_number(session, args.number)
+        if report is None:
             raise CliError(f"no report numbered {args.number}; see `siaga reports list`.")
-        audit.add_audit(session, utcnow(), "rawan.separate_event", subject=args.number, separate=not args.undo)
+        rawan_store.set_separate_event(session, args.number, not args.undo)
+        audit.add_audit(session, utcnow(), "rawan.separate_event", subject=f"report:{report.id}",
+                        separate=not args.undo)
     print(f"{args.number}: {'counted with nearby reports again' if args.undo else 'counted as an event of its own'}")
 
 
@@ -815,6 +820,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="action", required=True)
     ol = out.add_parser("list", help="print outgoing messages, newest first (addresses masked)")
     ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
+    ol.add_argument("--office", metavar="CODE", help="show times in this office's zone (default: the offices' "
+                    "zone when they share one, else UTC)")
     ol.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     ol.set_defaults(func=cmd_outbox_list)
     _add_rawan_parsers(sub)
