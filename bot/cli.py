@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ from handlers.types import Inbound, Reply
 from storage import audit, incidents, migrations, outbox, people, regions, seed
 from storage import rakor as rakor_store
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, Invite, OutboxStatus, RakorStatus, Role, Rsvp
+from storage.models import Invite, OutboxStatus, RakorStatus, Role, Rsvp
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -133,50 +132,50 @@ def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
         print_rows(("id", "name", "role", "office", "areas", "channels"), rows)
 
 
-REPORT_COLUMNS = (
-    "number", "created_at", "occurred_at", "office", "category", "kecamatan_code", "kecamatan", "place",
-    "severity", "status", "crowd_size", "crowd_size_text", "latitude", "longitude", "description", "actors", "action_taken",
-    "reporter_id", "channel", "attachments",
-)
-
-
-def report_row(r: IncidentReport) -> dict[str, Any]:
-    """Flatten a report for export; times in the office's local zone, ISO 8601 with offset."""
-    tz = ZoneInfo(r.office.tz)
-    return {
-        "number": r.number, "created_at": r.created_at.astimezone(tz).isoformat(timespec="minutes"),
-        "occurred_at": r.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
-        "office": r.office.region_code, "category": r.category.name_id, "kecamatan_code": r.kecamatan_code,
-        "kecamatan": r.kecamatan.name, "place": r.place, "severity": r.severity.value, "status": r.status.value,
-        "crowd_size": r.crowd_size, "crowd_size_text": r.crowd_size_text, "latitude": r.latitude, "longitude": r.longitude,
-        "description": r.description, "actors": r.actors, "action_taken": r.action_taken,
-        "reporter_id": r.reporter_id, "channel": r.channel, "attachments": len(r.attachments),
-    }
+def _report_scope(session: Session, code: str | None) -> str | None:
+    """Check `reports list --office` and return the audit subject of its scope (None: every report)."""
+    if code is None:
+        return None
+    region = regions.get_region(session, code)
+    if region is None:
+        raise CliError(f"{code} is not a known region code; use a province (63) or "
+                       "kabupaten/kota (63.71) code.")
+    if region.level.value == "district":
+        raise CliError(f"{code} is a kecamatan; reports are listed by office: use its "
+                       f"kabupaten/kota ({region.parent_code}) or province ({region.province_code}).")
+    office = people.get_office_by_region(session, code)
+    return f"office:{office.id}" if office else f"region:{code}"
 
 
 def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
-    with _sessions(settings).begin() as session:
-        if args.office:
-            region = regions.get_region(session, args.office)
-            if region is None:
-                raise CliError(f"{args.office} is not a known region code; use a province (63) or "
-                               "kabupaten/kota (63.71) code.")
-            if region.level.value == "district":
-                raise CliError(f"{args.office} is a kecamatan; reports are listed by office: use its "
-                               f"kabupaten/kota ({region.parent_code}) or province ({region.province_code}).")
-        rows = [report_row(r) for r in incidents.list_reports(session, region_code=args.office, limit=args.limit)]
-        audit.add_audit(session, utcnow(), "reports.exported", subject=args.office, format=args.format,
-                        count=len(rows))
-    if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-    elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=REPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
-        print_table([short] + [tuple(str(row[c]) for c in short) for row in rows])
+    from bot import export
+
+    sessions = _sessions(settings)
+    with sessions.begin() as session:
+        subject = _report_scope(session, args.office)
+    listed = 0
+
+    def counted(values: Any) -> Any:
+        nonlocal listed
+        for value in values:
+            yield value
+            listed += 1
+
+    try:
+        # Streamed: a batch of rows at a time, whatever the number of reports.
+        with sessions.begin() as session:
+            values = counted(export.report_list_rows(
+                incidents.iter_reports(session, region_code=args.office, limit=args.limit)))
+            if args.format == "table":
+                short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
+                print_table([short] + [tuple(str(v[c]) for c in short) for v in values])
+            else:
+                export.write_report_list(values, args.format, sys.stdout)
+    finally:
+        # Recorded also when the reader stopped early (`| head`): what left is in the audit log.
+        with sessions.begin() as session:
+            audit.add_audit(session, utcnow(), "reports.exported", subject=subject, format=args.format,
+                            count=listed)
 
 
 def print_table(table: Sequence[Sequence[str]]) -> None:
