@@ -9,9 +9,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 WIDTH, HEIGHT, DPI = 800, 450, 100
 # Where rendered charts wait for the outbox; `siaga run` points it into the attachments folder.
 _chart_dir = Path(tempfile.gettempdir()) / "siaga-charts"
@@ -26,6 +23,10 @@ def set_chart_dir(folder: Path) -> None:
 def render_chart(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]]], title: str,
                  ylabel: str) -> bytes:
     """Draw stacked bars, one per day and one colour per category, and return the PNG bytes."""
+    # matplotlib takes a second to import: only the processes that draw pay for it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # A Figure with its own Agg canvas, not pyplot: no global state, safe on the scheduler's threads.
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)

@@ -15,7 +15,7 @@ from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Inbound, Location, Reply
-from storage import geo, incidents, people, regions
+from storage import incidents, people, regions
 from storage.models import Severity
 
 NUMBER_PREFIX = "KJD"
@@ -83,6 +83,8 @@ def show_crowd(value: int | dict[str, Any], ctx: Ctx) -> str:
 
 def _located(latitude: float, longitude: float, ctx: Ctx, nowhere: str = "incident.kecamatan.nowhere") -> Choice:
     """Return the kecamatan containing a point as a choice, if the officer may report on it."""
+    from storage import geo  # shapely loads only in the processes that locate a point
+
     assert ctx.officer is not None
     found = geo.kecamatan_at(latitude, longitude)
     if found is None:

@@ -8,13 +8,17 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.texts import t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
-from storage import geo, rawan, regions
+from storage import rawan, regions
 from storage.db import Session
 from storage.models import Office, Officer, Role, Severity
+
+if TYPE_CHECKING:
+    from storage import geo
 
 # The formula (README, "Peta rawan konflik"): every number below is part of it.
 WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
@@ -216,6 +220,8 @@ def gather(session: Session, office: Office, start: datetime, end: datetime, *, 
 
 def boundaries_of(scope: str) -> list[geo.Boundary]:
     """Return the kecamatan polygons of a jurisdiction."""
+    from storage import geo  # shapely loads only when a map is drawn
+
     return geo.boundaries_within(scope)
 
 

@@ -1,0 +1,21 @@
+"""`siaga` starts at once: importing the bot, the CLI and the handlers loads no drawing, export or geometry library."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each costs a large part of a second to import; only the commands that draw, export or locate load them.
+HEAVY = ("matplotlib", "openpyxl", "fpdf", "shapely", "pyogrio", "pypdf", "pypdfium2", "jinja2", "playwright",
+         "numpy")
+
+
+def test_importing_the_bot_the_cli_and_the_handlers_loads_no_heavy_library():
+    # A fresh interpreter: what this test process has already imported must not hide an import.
+    probe = ("import sys, handlers, bot.cli, bot.app; "
+             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []
