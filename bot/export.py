@@ -150,7 +150,7 @@ def _xlsx(values: Iterator[list[Any]], out: IO[bytes], lang: str, tz: str) -> in
     """Write the sheet: openpyxl makes the workbook (styles, page setup, header row); the rows are streamed in.
 
     openpyxl's write-only mode takes about 15 microseconds a cell, 35 s for 100,000 reports; the rows here are
-    the same XML written directly, about ten times faster, streamed into the zip so memory stays flat.
+    the same XML written directly (several times faster, BENCHMARKS.md), streamed into the zip: memory stays flat.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -249,8 +249,10 @@ def _sheet_rows(values: Iterable[list[Any]], letters: list[str], widths: list[in
             kind = value.__class__
             if kind is str:
                 runnable = value.startswith(_RUNNABLE)
-                style = (styles.wrap_quoted if runnable else styles.wrap) if i in wrapped else \
-                    (styles.quoted if runnable else 0)
+                if i in wrapped:
+                    style = styles.wrap_quoted if runnable else styles.wrap
+                else:
+                    style = styles.quoted if runnable else 0
                 cells.append(_inline_string(ref, value, style))
             elif kind is datetime:
                 # Excel has no time zones: the office's wall clock, with the zone named in the header.
@@ -294,19 +296,16 @@ def _geojson(values: Iterator[list[Any]], out: IO[str], lang: str, tz: str) -> i
 
 # -- `siaga reports list`: every stored report, for scripts -----------------------------------------
 
-LIST_FORMATS = ("csv", "json")
 LIST_FIELDS = tuple(c for c in LIST_COLUMNS if c != "tz")
 
 
 def report_list_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """Turn streamed `reports list` rows into plain values; times in each report's office zone, ISO 8601."""
-    zones: dict[str, ZoneInfo] = {}
     for row in rows:
         values = dict(zip(LIST_COLUMNS, row, strict=True))
         tz = values.pop("tz")
-        zone = zones.get(tz) or zones.setdefault(tz, ZoneInfo(tz))
         for c in TIME_FIELDS:
-            values[c] = local_iso(values[c], zone)
+            values[c] = local_iso(values[c], tz)
         values["severity"] = values["severity"].value
         values["status"] = values["status"].value
         yield values
@@ -322,9 +321,10 @@ def write_report_list(values: Iterable[dict[str, Any]], fmt: str, out: IO[str]) 
             writer.writerow([neutralise(x) if isinstance(x, str) else x for x in (v[c] for c in LIST_FIELDS)])
             count += 1
         return count
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     out.write("[")
     for v in values:
-        out.write(("\n" if count == 0 else ",\n") + json.dumps(v, ensure_ascii=False))
+        out.write(("\n" if count == 0 else ",\n") + encode(v))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
