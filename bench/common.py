@@ -337,6 +337,21 @@ def rss_bytes() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+def peak_rss_bytes() -> int:
+    """Return the process's peak resident set size since the last reset (VmHWM)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux: write 5 to clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
 def release_free_memory() -> None:
     """Collect garbage and hand freed heap pages back to the OS (glibc), so RSS shows what is live."""
     gc.collect()

@@ -37,8 +37,10 @@ from sqlalchemy import Engine, event, func, select
 from bench.common import (
     databases,
     parse_list,
+    peak_rss_bytes,
     prepare,
     release_free_memory,
+    reset_peak_rss,
     rss_bytes,
     seed_reports,
     throwaway_database,
@@ -60,21 +62,6 @@ STEPS = ("digest", "chart", "rawan", "map")
 
 def mb(n: float) -> float:
     return n / 2**20
-
-
-def peak_rss_bytes() -> int:
-    """Return the process's peak resident set size since the last reset (VmHWM)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
-def reset_peak_rss() -> None:
-    """Start VmHWM again from the current RSS (Linux: write 5 to clear_refs)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
 
 
 def digest_end(office: Office) -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -24,12 +23,13 @@ from bot.channels import console
 from bot.config import Settings
 from bot.runner import Runner, start_clock_at, utcnow
 from handlers import rakor as rakor_handlers
+from handlers.engine import local_iso
 from handlers.texts import t
 from handlers.types import Inbound, Reply
 from storage import audit, geo, incidents, migrations, outbox, people, regions, seed
 from storage import rakor as rakor_store
 from storage.db import Session, make_engine, make_sessions
-from storage.models import IncidentReport, Invite, OutboxStatus, RakorStatus, Role, Rsvp
+from storage.models import Invite, OutboxStatus, RakorStatus, Role, Rsvp
 
 DEMO_ADDRESS = "demo"
 DEMO_REGION = "63.71"
@@ -132,50 +132,50 @@ def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
         print_rows(("id", "name", "role", "office", "areas", "channels"), rows)
 
 
-REPORT_COLUMNS = (
-    "number", "created_at", "occurred_at", "office", "category", "kecamatan_code", "kecamatan", "place",
-    "severity", "status", "crowd_size", "crowd_size_text", "latitude", "longitude", "description", "actors", "action_taken",
-    "reporter_id", "channel", "attachments",
-)
-
-
-def report_row(r: IncidentReport) -> dict[str, Any]:
-    """Flatten a report for export; times in the office's local zone, ISO 8601 with offset."""
-    tz = ZoneInfo(r.office.tz)
-    return {
-        "number": r.number, "created_at": r.created_at.astimezone(tz).isoformat(timespec="minutes"),
-        "occurred_at": r.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
-        "office": r.office.region_code, "category": r.category.name_id, "kecamatan_code": r.kecamatan_code,
-        "kecamatan": r.kecamatan.name, "place": r.place, "severity": r.severity.value, "status": r.status.value,
-        "crowd_size": r.crowd_size, "crowd_size_text": r.crowd_size_text, "latitude": r.latitude, "longitude": r.longitude,
-        "description": r.description, "actors": r.actors, "action_taken": r.action_taken,
-        "reporter_id": r.reporter_id, "channel": r.channel, "attachments": len(r.attachments),
-    }
+def _report_scope(session: Session, code: str | None) -> str | None:
+    """Check `reports list --office` and return the audit subject of its scope (None: every report)."""
+    if code is None:
+        return None
+    region = regions.get_region(session, code)
+    if region is None:
+        raise CliError(f"{code} is not a known region code; use a province (63) or "
+                       "kabupaten/kota (63.71) code.")
+    if region.level.value == "district":
+        raise CliError(f"{code} is a kecamatan; reports are listed by office: use its "
+                       f"kabupaten/kota ({region.parent_code}) or province ({region.province_code}).")
+    office = people.get_office_by_region(session, code)
+    return f"office:{office.id}" if office else f"region:{code}"
 
 
 def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
-    with _sessions(settings).begin() as session:
-        if args.office:
-            region = regions.get_region(session, args.office)
-            if region is None:
-                raise CliError(f"{args.office} is not a known region code; use a province (63) or "
-                               "kabupaten/kota (63.71) code.")
-            if region.level.value == "district":
-                raise CliError(f"{args.office} is a kecamatan; reports are listed by office: use its "
-                               f"kabupaten/kota ({region.parent_code}) or province ({region.province_code}).")
-        rows = [report_row(r) for r in incidents.list_reports(session, region_code=args.office, limit=args.limit)]
-        audit.add_audit(session, utcnow(), "reports.exported", subject=args.office, format=args.format,
-                        count=len(rows))
-    if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-    elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=REPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
-        print_table([short] + [tuple(str(row[c]) for c in short) for row in rows])
+    from bot import export
+
+    sessions = _sessions(settings)
+    with sessions.begin() as session:
+        subject = _report_scope(session, args.office)
+    listed = 0
+
+    def counted(values: Any) -> Any:
+        nonlocal listed
+        for value in values:
+            yield value
+            listed += 1
+
+    try:
+        # Streamed: a batch of rows at a time, whatever the number of reports.
+        with sessions.begin() as session:
+            values = counted(export.report_list_rows(
+                incidents.iter_reports(session, region_code=args.office, limit=args.limit)))
+            if args.format == "table":
+                short = ("number", "occurred_at", "category", "kecamatan", "severity", "status")
+                print_table([short] + [tuple(str(v[c]) for c in short) for v in values])
+            else:
+                export.write_report_list(values, args.format, sys.stdout)
+    finally:
+        # Recorded also when the reader stopped early (`| head`): what left is in the audit log.
+        with sessions.begin() as session:
+            audit.add_audit(session, utcnow(), "reports.exported", subject=subject, format=args.format,
+                            count=listed)
 
 
 def print_table(table: Sequence[Sequence[str]]) -> None:
@@ -210,7 +210,7 @@ def display_zone(session: Session, office_code: str | None) -> ZoneInfo:
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         tz = display_zone(session, args.office)
-        rows = [(e.at.astimezone(tz).isoformat(timespec="seconds"), e.action, str(e.actor_id or "-"), e.subject or "-",
+        rows = [(local_iso(e.at, tz), e.action, str(e.actor_id or "-"), e.subject or "-",
                  json.dumps(e.detail, ensure_ascii=False, sort_keys=True))
                 for e in audit.list_audit(session, args.filter_action, limit=args.limit)]
     print_rows(("at", "action", "actor", "subject", "detail"), rows)
@@ -232,10 +232,11 @@ def mask_address(address: str) -> str:
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
     status = OutboxStatus(args.status) if args.status else None
     with _sessions(settings).begin() as session:
+        tz = display_zone(session, args.office)
         rows = outbox.list_messages(session, status, limit=args.limit)
         # "dup": sends that may have arrived before a crash made us send again (at least once).
         table = [("id", "created_at", "kind", "channel", "to", "status", "delivery", "attempts", "dup", "error")] + [
-            (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M}Z", m.kind, m.channel, mask_address(m.address),
+            (str(m.id), local_iso(m.created_at, tz), m.kind, m.channel, mask_address(m.address),
              m.status.value, m.delivery_status or "-", str(m.attempts), str(m.possible_duplicates), m.error or "-")
             for m in rows
         ]
@@ -481,9 +482,12 @@ def cmd_rawan_separate(settings: Settings, args: argparse.Namespace) -> None:
     from storage import rawan as rawan_store
 
     with _sessions(settings).begin() as session:
-        if not rawan_store.set_separate_event(session, args.number, not args.undo):
+        report = incidents.get_report_by_number(session, args.number)
+        if report is None:
             raise CliError(f"no report numbered {args.number}; see `siaga reports list`.")
-        audit.add_audit(session, utcnow(), "rawan.separate_event", subject=args.number, separate=not args.undo)
+        rawan_store.set_separate_event(session, args.number, not args.undo)
+        audit.add_audit(session, utcnow(), "rawan.separate_event", subject=f"report:{report.id}",
+                        separate=not args.undo)
     print(f"{args.number}: {'counted with nearby reports again' if args.undo else 'counted as an event of its own'}")
 
 
@@ -805,6 +809,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="action", required=True)
     ol = out.add_parser("list", help="print outgoing messages, newest first (addresses masked)")
     ol.add_argument("--status", choices=[s.value for s in OutboxStatus])
+    ol.add_argument("--office", metavar="CODE", help="show times in this office's zone (default: the offices' "
+                    "zone when they share one, else UTC)")
     ol.add_argument("--limit", type=bounded_int(1, 1_000_000), default=50, help="at most this many (default 50)")
     ol.set_defaults(func=cmd_outbox_list)
     _add_rawan_parsers(sub)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.flow import Flow, Step
 from handlers.limits import excerpt
@@ -343,6 +345,15 @@ def zone_abbreviation(tz: str) -> str:
     'WITA'
     """
     return _ZONES.get(tz, tz)
+
+
+def local_iso(moment: datetime, tz: str | ZoneInfo) -> str:
+    """Write a moment as ISO 8601 in a zone, to the second, with the zone's offset (the one form of every output).
+
+    >>> local_iso(datetime(2026, 11, 20, 1, 30, 5, 250, tzinfo=ZoneInfo("UTC")), "Asia/Makassar")
+    '2026-11-20T09:30:05+08:00'
+    """
+    return moment.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz).isoformat(timespec="seconds")
 
 
 # -- multi-select: several choices in one answer ------------------------------------------------------

@@ -67,8 +67,8 @@ def join(code: str, ctx: Ctx) -> tuple[Ctx | None, list[Reply]]:
 
 def refuse_unknown(ctx: Ctx) -> list[Reply]:
     """Tell an unknown sender how to join, and nothing else."""
-    audit.add_audit(ctx.session, ctx.now, "sender.refused", channel=ctx.channel,
-                    sender=address_tag(ctx.channel, ctx.address))
+    audit.add_audit(ctx.session, ctx.now, "sender.refused", subject=f"sender:{address_tag(ctx.channel, ctx.address)}",
+                    channel=ctx.channel)
     return [Reply(t("onboarding.unknown_sender", ctx.lang))]
 
 

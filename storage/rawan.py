@@ -240,9 +240,9 @@ def list_reports_of_severity(
 
 
 EXPORT_COLUMNS = (
-    "number", "occurred_at", "created_at", "category", "kecamatan_code", "kecamatan", "kabkota", "place",
-    "severity", "status", "reporter", "description", "actors", "crowd_size", "action_taken",
-    "latitude", "longitude", "attachments", "channel", "tz",
+    "number", "occurred_at", "created_at", "category", "category_en", "kecamatan_code", "kecamatan", "kabkota",
+    "place", "severity", "status", "reporter", "description", "actors", "crowd_size", "crowd_size_text",
+    "action_taken", "latitude", "longitude", "attachments", "channel", "tz",
 )
 
 
@@ -259,9 +259,10 @@ def iter_export(session: Session, scope: str, start: datetime, end: datetime) ->
                    .correlate(R).scalar_subquery())
     stmt = (
         select(
-            R.number, R.occurred_at, R.created_at, IncidentCategory.name_id, R.kecamatan_code, Region.name,
-            regency.name, R.place, R.severity, R.status, Officer.name, R.description, R.actors, R.crowd_size,
-            R.action_taken, R.latitude, R.longitude, attachments, R.channel, Office.tz,
+            R.number, R.occurred_at, R.created_at, IncidentCategory.name_id, IncidentCategory.name_en,
+            R.kecamatan_code, Region.name, regency.name, R.place, R.severity, R.status, Officer.name, R.description,
+            R.actors, R.crowd_size, R.crowd_size_text, R.action_taken, R.latitude, R.longitude, attachments,
+            R.channel, Office.tz,
         )
         .join(IncidentCategory, IncidentCategory.id == R.category_id)
         .join(Region, Region.code == R.kecamatan_code)
@@ -272,7 +273,8 @@ def iter_export(session: Session, scope: str, start: datetime, end: datetime) ->
         .order_by(R.occurred_at, R.id)
         .execution_options(yield_per=STREAM_BATCH)
     )
-    for row in session.execute(stmt):
+    # Through the session's connection: Core rows, without the ORM's per-row bookkeeping.
+    for row in session.connection().execute(stmt):
         yield tuple(row)
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench import claim, digest, engine, fanout, memory, telegram, whatsapp
+from bench import claim, digest, engine, export, fanout, memory, telegram, whatsapp
 
 # The benches make their own databases; follow the suite's choice of backend.
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
@@ -30,11 +30,21 @@ def test_the_engine_bench_files_reports_and_prints_its_ratio_lines(capsys):
 
 
 def test_the_memory_bench_keeps_drafts_in_the_database_and_prints_its_ratio_line(capsys):
-    memory.main(["--database", DATABASE, "--drafts", "3,6", "--workers", "2"])
+    memory.main(["--database", DATABASE, "--drafts", "3,6", "--workers", "2", "--reports", "20,40"])
     out = capsys.readouterr().out
     assert "drafts=6      in db=6" in out
     assert f"ratio {DATABASE}: rss with 6 drafts / baseline" in out
+    assert out.count(f"{DATABASE:<10} reports list --format") == 4
+    assert f"ratio {DATABASE}: listing growth 40 / 20 reports" in out
     assert out.strip().splitlines()[-1].startswith("SUMMARY memory:")
+
+
+def test_the_export_bench_writes_every_format_and_prints_its_ratios(capsys):
+    export.main(["--database", DATABASE, "--reports", "30"])
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.split()[:2] and line.split()[1:2] == ["30"]]
+    assert [line.split()[0] for line in lines] == ["csv", "xlsx", "geojson", "list-csv", "list-json"]
+    assert out.strip().splitlines()[-1].startswith("SUMMARY export:")
 
 
 def test_the_telegram_bench_files_every_report_through_the_channel_and_prints_its_summary(capsys, database_factory):

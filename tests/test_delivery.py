@@ -114,7 +114,7 @@ def outbox_list(env: dict[str, str], cwd: Path) -> str:
 
 
 def dup_column(listing: str) -> list[str]:
-    """The "dup" column of `siaga outbox list` (columns are aligned; dates hold a space)."""
+    """The "dup" column of `siaga outbox list` (columns are aligned)."""
     header, *lines = listing.rstrip().splitlines()
     start = header.index(" dup ") + 1
     return [line[start:start + 3].strip() for line in lines]

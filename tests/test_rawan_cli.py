@@ -112,7 +112,7 @@ def test_exports_are_written_and_audited(siaga, tmp_path):
     first, last = (NOW - timedelta(days=40)).date(), NOW.date()
     for fmt in ("csv", "xlsx", "geojson"):
         siaga("export", "--office", "63", "--from", str(first), "--to", str(last), "--format", fmt, "--out", f"e.{fmt}")
-    numbers = [r["Nomor"] for r in csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8"))]
+    numbers = [r["Nomor"] for r in csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8-sig", newline=""))]
     sheet = openpyxl.load_workbook(tmp_path / "e.xlsx").active
     features = json.loads((tmp_path / "e.geojson").read_text(encoding="utf-8"))["features"]
     assert numbers == [row[0].value for row in sheet.iter_rows(min_row=2)]

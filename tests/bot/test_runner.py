@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.runner import Runner, start_clock_at, utcnow
+from handlers.onboarding import address_tag
 from handlers.types import Inbound, Location, Media
 from storage import audit, conversations, incidents, people
 from storage.models import IncidentReport, Role
@@ -38,7 +39,9 @@ def test_an_unknown_sender_is_told_how_to_join_and_nothing_else(runner, officer)
     assert reports(runner) == []
     with runner.sessions.begin() as s:
         assert conversations.get_conversation(s, "console", "stranger") is None
-        assert audit.list_audit(s, "sender.refused")[0].detail["channel"] == "console"
+        refused = audit.list_audit(s, "sender.refused")[0]
+        assert refused.subject == f"sender:{address_tag('console', 'stranger')}"
+        assert refused.detail == {"channel": "console"}
 
 
 def test_an_unknown_sender_cannot_file_a_report(runner, officer):

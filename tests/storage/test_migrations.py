@@ -1,13 +1,17 @@
-"""Upgrade from empty == the models' metadata, on SQLite and PostgreSQL."""
+"""Upgrade from empty == the models' metadata, and data migrations both ways, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from storage import migrations
 from storage.db import make_engine
-from storage.models import Base
+from storage.models import AuditLog, Base
 
 
 def test_upgrade_from_empty_matches_the_models_and_is_idempotent(database_factory):
@@ -20,4 +24,53 @@ def test_upgrade_from_empty_matches_the_models_and_is_idempotent(database_factor
     assert diff == []
     assert migrations.table_names(engine) >= set(Base.metadata.tables)
     assert migrations.upgrade(engine) is False
+    engine.dispose()
+
+
+def _revision_before_audit_subjects(engine) -> str:
+    script = ScriptDirectory.from_config(migrations.alembic_config(engine))
+    (revision,) = [r for r in script.walk_revisions() if (r.doc or "").startswith("audit subjects in one form")]
+    return revision.down_revision
+
+
+def test_audit_subjects_written_two_ways_take_one_form_and_come_back_on_downgrade(database_factory):
+    from bot.app import initialise
+    from storage import audit
+    from tests.conftest import FROZEN_NOW, add_officer
+    from tests.support.reports import add_report
+
+    engine = initialise(database_factory()).engine
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions.begin() as s:
+        officer = add_officer(s, "officer-1")
+        report = add_report(s, officer, "KJD-6371-2026-000001", "63.71.04", "hoaks", "rendah", FROZEN_NOW)
+        old = [("reports.exported", "63.71", {"format": "csv", "count": 1}),
+               ("reports.exported", "63", {"format": "json", "count": 1}),
+               ("reports.exported", f"office:{officer.office_id}", {"format": "csv", "count": 1,
+                                                                     "date_from": "2026-11-01"}),
+               ("rawan.separate_event", report.number, {"separate": True}),
+               ("sender.refused", None, {"channel": "console", "sender": "0123456789ab"})]
+        for action, subject, detail in old:
+            audit.add_audit(s, FROZEN_NOW, action, subject=subject, **detail)
+        office_id, report_id = officer.office_id, report.id
+
+    def entries():
+        with sessions.begin() as s:
+            return [(e.action, e.subject, e.detail) for e in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+
+    config = migrations.alembic_config(engine)
+    before = _revision_before_audit_subjects(engine)
+    command.downgrade(config, before)  # the rows above are in the old forms: nothing to undo
+    assert entries() == old
+    command.upgrade(config, "head")
+    assert entries() == [
+        ("reports.exported", f"office:{office_id}", {"format": "csv", "count": 1}),
+        ("reports.exported", "region:63", {"format": "json", "count": 1}),
+        old[2],
+        ("rawan.separate_event", f"report:{report_id}", {"separate": True}),
+        ("sender.refused", "sender:0123456789ab", {"channel": "console"}),
+    ]
+    command.downgrade(config, before)
+    assert entries() == old
+    command.upgrade(config, "head")
     engine.dispose()
