@@ -26,7 +26,7 @@ from handlers import rakor as rakor_handlers
 from handlers.engine import local_iso
 from handlers.texts import t
 from handlers.types import Inbound, Reply
-from storage import audit, incidents, migrations, outbox, people, regions, seed
+from storage import audit, geo, incidents, migrations, outbox, people, regions, seed
 from storage import rakor as rakor_store
 from storage.db import Session, make_engine, make_sessions
 from storage.models import Invite, OutboxStatus, RakorStatus, Role, Rsvp
@@ -330,11 +330,11 @@ def _rawan_window(text: str) -> timedelta:
 
 
 def _open_out(path: str | None, *, binary: bool = False, required: bool = False) -> IO[Any]:
-    """Open --out for writing before any work is done, so a bad path fails at once; stdout when not given."""
-    if path is None:
-        if required:
-            raise CliError("this format needs --out FILE.")
+    """Open --out for writing before any work is done, so a bad path fails at once; stdout when not given or `-`."""
+    if path == "-" or (path is None and not required):
         return sys.stdout.buffer if binary else sys.stdout
+    if path is None:
+        raise CliError("this format needs --out FILE (or --out - for the standard output).")
     try:
         return open(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))  # noqa: SIM115
     except OSError as exc:
@@ -367,40 +367,16 @@ def _pick_kecamatan(session: Session, scope: str, wanted: str) -> tuple[str, str
     raise CliError(f"{wanted!r} matches several kecamatan: {names}; give the code.")
 
 
-def print_explanation(x: Any, tz: str, lang: str) -> None:
-    """Print how a kecamatan's score follows from its reports."""
-    from handlers import rawan
-
-    from handlers.engine import zone_abbreviation
-
-    def local(moment: datetime) -> str:
-        return f"{moment.astimezone(ZoneInfo(tz)):%d/%m/%Y %H:%M}"
-
-    days = (x.end - x.start).total_seconds() / 86400
-    print(f"{x.name} ({x.kecamatan}), window {local(x.start)} - {local(x.end)} {zone_abbreviation(tz)} ({days:g} days)")
-    print("weights: " + ", ".join(f"{k} {v:g}" for k, v in rawan.WEIGHTS.items())
-          + f"; reports of one category at most {rawan.SAME_EVENT_GAP.total_seconds() / 3600:g} h apart are one "
-          f"event; decay = 1 - {1 - rawan.DECAY_FLOOR:g} x age / {days:g} days")
-    if not x.events:
-        print("no reports in the window: R = 0, score 0 (rendah)")
-        return
-    for i, e in enumerate(x.events, start=1):
-        print(f"event {i}: {e.category}")
-        for r in e.reports:
-            note = "counted" if r.counted else "same event, not counted"
-            print(f"  {r.number}  {local(r.occurred_at)}  {r.severity:<6}  weight {r.weight:g}  {note}")
-        print(f"  weight {e.weight:g} x decay {e.decay:.4f} (latest report {e.age_days:.2f} days before the end)"
-              f" = {e.contribution:.4f}")
-    parts = " + ".join(f"{e.contribution:.4f}" for e in x.events)
-    print(f"R = {parts} = {x.raw:.4f}")
-    print(f"score = 100 x {x.raw:.4f} / ({x.raw:.4f} + {rawan.HALF_SCORE:g}) = {x.score:.1f}"
-          f" -> {rawan.band_of(x.score)}")
+def _boundary_cache(settings: Settings) -> None:
+    """Keep the boundaries' compact copy beside the attachments, as `siaga run` does."""
+    geo.set_cache_dir(settings.attachments_dir.resolve() / "cache")
 
 
 def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
     from bot import export
     from handlers import rawan
 
+    _boundary_cache(settings)
     window = _rawan_window(args.window)
     lang = args.lang or settings.language
     binary = args.format == "png"
@@ -410,32 +386,30 @@ def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
         start = end - window
         if args.explain:
             code, name = _pick_kecamatan(session, office.region_code, args.explain)
-            print_explanation(rawan.explain(session, code, name, start, end, lang), office.tz, lang)
+            explained = rawan.explain(session, code, name, start, end, lang)
+            print("\n".join(rawan.explanation_lines(explained, office.tz, lang)))
             return
         out = _open_out(args.out, binary=binary, required=binary)
         try:
             if args.format == "png":
-                from handlers import rawan_render
+                from handlers import rawan_map
 
                 data = rawan.gather(session, office, start, end)
-                rawan_render.map_figure(data, lang).savefig(out, format="png")
+                rawan_map.draw_map(data, lang, out)
                 scores = data.scores
             else:
                 scores = rawan.vulnerability(session, office.region_code, start, end)
                 if args.format == "csv":
-                    export.write_rawan_csv(scores, out)
+                    export.write_rawan_csv(scores, out, lang)
                 elif args.format == "geojson":
-                    export.write_rawan_geojson(scores, start, end, out)
+                    export.write_rawan_geojson(scores, start, end, office.tz, out)
                 else:
-                    table = export.rawan_table(scores, lang)
-                    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-                    for line in table:
-                        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+                    export.write_rawan_table(scores, out, lang)
         finally:
             _close_out(out)
         audit.add_audit(session, utcnow(), "rawan.exported", subject=f"office:{office.id}", format=args.format,
                         window_hours=window.total_seconds() / 3600, kecamatan=len(scores))
-    if args.out:
+    if args.out and args.out != "-":
         print(f"{args.out}: {len(scores)} kecamatan, {sum(s.reports for s in scores)} reports", file=sys.stderr)
 
 
@@ -445,12 +419,14 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
     from bot.runner import Delivery, queue_effects
 
     lang = args.lang or settings.language
-    if not args.out.lower().endswith(".pdf"):
-        raise CliError(f"--out {args.out!r} should be a .pdf file.")
+    to_stdout = args.out == "-"
+    if not to_stdout and not args.out.lower().endswith(".pdf"):
+        raise CliError(f"--out {args.out!r} should be a .pdf file (or - for the standard output).")
     if args.send and not _reach(settings):
         raise CliError("--send needs a chat channel: set TELEGRAM_BOT_TOKEN or the TWILIO_* settings (see .env.example).")
     # The copies sent to the heads stay beside the attachments until `siaga run` has delivered them.
     rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
+    _boundary_cache(settings)
     queued = 0
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
@@ -458,15 +434,28 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
             start, end = rawan.month_window(args.month, office.tz)
         except ValueError:
             raise CliError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10.") from None
-        _close_out(_open_out(args.out, binary=True))
+        local = utcnow().astimezone(ZoneInfo(office.tz))
+        if start > local:
+            raise CliError(f"--month {args.month} has not begun (today is {local:%Y-%m-%d} in {office.tz}); "
+                           f"give {local:%Y-%m} or an earlier month.")
+        if to_stdout:
+            target = rawan.output_path(f"peta-rawan-{office.region_code.replace('.', '')}-{args.month}-{lang}.pdf")
+        else:
+            _close_out(_open_out(args.out, binary=True))
+            target = Path(args.out)
         data = rawan.gather(session, office, start, end, full=True)
-        rawan_render.write_report(data, lang, Path(args.out), month=args.month)
+        rawan_render.write_report(data, lang, target, month=args.month)
+        if to_stdout:
+            sys.stdout.buffer.write(target.read_bytes())
+            sys.stdout.buffer.flush()
+            target.unlink()
         audit.add_audit(session, utcnow(), "rawan.report", subject=f"office:{office.id}", month=args.month,
                         sent=bool(args.send))
         if args.send:
             queued = queue_effects(session, [rawan.report_notice(office, data, args.month)], utcnow(), settings,
                                    Delivery(reach=_reach(settings)))
-    print(f"{args.out}: {data.reports} reports, {len(data.scores)} kecamatan, month {args.month}", file=sys.stderr)
+    print(f"{'standard output' if to_stdout else args.out}: {data.reports} reports, {len(data.scores)} kecamatan, "
+          f"month {args.month}", file=sys.stderr)
     if args.send:
         print(f"queued for {queued} heads of office; `siaga run` sends them", file=sys.stderr)
 
@@ -538,7 +527,8 @@ def _add_rawan_parsers(sub: Any) -> None:
     ra.add_argument("--office", required=True, metavar="CODE", help="the office's region code, e.g. 63.71")
     ra.add_argument("--window", default="30d", help="how far back to look, e.g. 30d, 7d, 48h (default 30d)")
     ra.add_argument("--format", choices=("table", "csv", "geojson", "png"), default="table")
-    ra.add_argument("--out", metavar="FILE", help="write here instead of the terminal (required for png)")
+    ra.add_argument("--out", metavar="FILE", help="write here instead of the terminal (required for png; - for the "
+                    "standard output)")
     ra.add_argument("--explain", metavar="KECAMATAN", help="show how one kecamatan's score follows from its reports")
     ra.add_argument("--lang", choices=langs, help="language of labels (default SIAGA_LANGUAGE)")
     ra.set_defaults(func=cmd_rawan)
@@ -546,7 +536,7 @@ def _add_rawan_parsers(sub: Any) -> None:
     rr = sub.add_parser("rawan-report", help="the monthly peta rawan PDF of an office, for the province")
     rr.add_argument("--office", required=True, metavar="CODE")
     rr.add_argument("--month", required=True, metavar="YYYY-MM")
-    rr.add_argument("--out", required=True, metavar="FILE.pdf")
+    rr.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF; - for the standard output")
     rr.add_argument("--send", action="store_true", help="also send it to the office's heads and the heads above")
     rr.add_argument("--lang", choices=langs)
     rr.set_defaults(func=cmd_rawan_report)

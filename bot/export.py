@@ -13,10 +13,8 @@ from itertools import chain, islice
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from shapely.geometry import mapping
-
 from handlers.engine import local_iso, zone_abbreviation
-from handlers.rawan import KecamatanScore, score_text
+from handlers.rawan import KecamatanScore
 from handlers.texts import t
 from storage import geo
 from storage.incidents import LIST_COLUMNS
@@ -333,47 +331,78 @@ def write_report_list(values: Iterable[dict[str, Any]], fmt: str, out: IO[str]) 
 # -- the peta rawan as data ------------------------------------------------------------------------
 
 RAWAN_COLUMNS = ("rank", "code", "kecamatan", "kabkota", "score", "band", "events", "reports", "rendah", "sedang",
-                 "tinggi", "raw")
+                 "tinggi", "raw", "office")
+TABLE_COLUMNS = ("rank", "kecamatan", "kabkota", "score", "band", "events", "reports")
 
 
-def rawan_rows(scores: list[KecamatanScore]) -> list[dict[str, Any]]:
-    """Return the ranked table as plain values."""
-    return [
-        {"rank": i, "code": s.code, "kecamatan": s.name, "kabkota": s.kabkota, "score": round(s.score, 1),
-         "band": s.band, "events": s.events, "reports": s.reports, "rendah": s.rendah, "sedang": s.sedang,
-         "tinggi": s.tinggi, "raw": round(s.raw, 4)}
-        for i, s in enumerate(scores, start=1)
-    ]
+def rawan_rows(scores: list[KecamatanScore], lang: str) -> list[dict[str, Any]]:
+    """Return the ranked table as text cells keyed by `RAWAN_COLUMNS`; a kecamatan without reports has no rank or score."""
+    yes, no = t("rawan.office.yes", lang), t("rawan.office.no", lang)
+    rows = []
+    for rank, s in enumerate(scores, start=1):
+        heard = s.score is not None
+        rows.append({
+            "rank": str(rank) if heard else "", "code": s.code, "kecamatan": s.name, "kabkota": s.kabkota,
+            "score": s.shown, "band": t(f"rawan.band.{s.band or 'none'}", lang), "events": str(s.events),
+            "reports": str(s.reports), "rendah": str(s.rendah), "sedang": str(s.sedang), "tinggi": str(s.tinggi),
+            "raw": f"{s.raw:.4f}" if heard else "", "office": yes if s.office else no,
+        })
+    return rows
 
 
-def write_rawan_csv(scores: list[KecamatanScore], out: IO[str]) -> None:
-    """Write the ranked table as CSV."""
-    writer = csv.DictWriter(out, fieldnames=RAWAN_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rawan_rows(scores))
+def write_rawan_csv(scores: list[KecamatanScore], out: IO[str], lang: str) -> None:
+    """Write the ranked table as CSV with column titles in the reader's language."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([t(f"rawan.csv.{c}", lang) for c in RAWAN_COLUMNS])
+    for row in rawan_rows(scores, lang):
+        writer.writerow([row[c] for c in RAWAN_COLUMNS])
 
 
 def rawan_table(scores: list[KecamatanScore], lang: str) -> list[tuple[str, ...]]:
-    """Return the ranked table as text cells, header first."""
-    header = tuple(t(f"rawan.col.{c}", lang) for c in ("rank", "kecamatan", "kabkota", "score", "band",
-                                                        "events", "reports"))
-    return [header] + [
-        (str(i), s.name, s.kabkota, f"{s.score:.1f}", t(f"rawan.band.{s.band}", lang), str(s.events), str(s.reports))
-        for i, s in enumerate(scores, start=1)
-    ]
+    """Return the ranked table as text cells, header first; a kab/kota without a Siaga office is marked `*`."""
+    header = tuple(t(f"rawan.col.{c}", lang) for c in TABLE_COLUMNS)
+    marked = [{**row, "kabkota": row["kabkota"] + ("" if s.office else "*")}
+              for s, row in zip(scores, rawan_rows(scores, lang), strict=True)]
+    return [header] + [tuple(row[c] for c in TABLE_COLUMNS) for row in marked]
 
 
-def write_rawan_geojson(scores: list[KecamatanScore], start: datetime, end: datetime, out: IO[str]) -> None:
-    """Write each kecamatan's polygon with its score, band and counts as properties (QGIS, geojson.io)."""
+def write_rawan_table(scores: list[KecamatanScore], out: IO[str], lang: str) -> None:
+    """Write the ranked table in aligned columns, with the counts of kecamatan without reports and of blind kab/kota."""
+    table = rawan_table(scores, lang)
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    unheard = sum(1 for s in scores if s.score is None)
+    if unheard:
+        out.write(t("rawan.unheard", lang, count=unheard, total=len(scores)) + "\n")
+    blind = sorted({(s.kabkota_code, s.kabkota) for s in scores if not s.office})
+    if blind:
+        out.write("* " + t("rawan.blind", lang, count=len(blind), names=", ".join(n for _, n in blind)) + "\n")
+
+
+def write_rawan_geojson(scores: list[KecamatanScore], start: datetime, end: datetime, tz: str, out: IO[str]) -> None:
+    """Write each kecamatan's polygon with its score, band and counts as properties (RFC 7946: QGIS, geojson.io).
+
+    Every geometry is a MultiPolygon with counter-clockwise exterior rings; a kecamatan without reports has a null
+    score, band and rank and `reports: 0`; the window's times carry the office's offset.
+    """
+    import shapely
+    from shapely.geometry import mapping
+
     shapes = geo.kecamatan_boundaries()
-    features = []
-    for row in rawan_rows(scores):
-        boundary = shapes.get(row["code"])
-        features.append({
-            "type": "Feature",
-            "geometry": mapping(boundary.geometry) if boundary else None,
-            "properties": {**row, "score_label": score_text(row["score"]),
-                           "window_start": start.isoformat(), "window_end": end.isoformat()},
-        })
-    json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
-    out.write("\n")
+    zone = ZoneInfo(tz)
+    window = {"window_start": start.astimezone(zone).isoformat(), "window_end": end.astimezone(zone).isoformat()}
+    out.write('{"type": "FeatureCollection", "features": [\n')
+    for rank, s in enumerate(scores, start=1):
+        heard = s.score is not None
+        properties = {
+            "code": s.code, "kecamatan": s.name, "kabkota_code": s.kabkota_code, "kabkota": s.kabkota,
+            "rank": rank if heard else None, "score": int(s.shown) if heard else None, "band": s.band,
+            "events": s.events, "reports": s.reports, "rendah": s.rendah, "sedang": s.sedang, "tinggi": s.tinggi,
+            "raw": round(s.raw, 4) if heard else None, "office": s.office, **window,
+        }
+        boundary = shapes.get(s.code)  # None for a region imported from outside the shipped provinces
+        geometry = mapping(shapely.orient_polygons(boundary.geometry, exterior_cw=False)) if boundary else None
+        feature = {"type": "Feature", "geometry": geometry, "properties": properties}
+        out.write(("" if rank == 1 else ",\n") + json.dumps(feature, ensure_ascii=False))
+    out.write("\n]}\n")

@@ -25,7 +25,7 @@ from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
-from storage import conversations, flow_starts, outbox, people, turns
+from storage import conversations, flow_starts, geo, outbox, people, turns
 from storage.db import Session
 from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
 
@@ -319,6 +319,8 @@ class Runner:
         self.send_now: Callable[[Sequence[Outgoing]], None] | None = None
         # Maps and PDFs a turn or a tick renders are kept beside the attachments until the outbox sends them.
         rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
+        # The boundaries' compact copy (built from the shipped GeoJSON on first use) lives there too.
+        geo.set_cache_dir(settings.attachments_dir.resolve() / "cache")
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.

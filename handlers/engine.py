@@ -13,7 +13,7 @@ from handlers.limits import excerpt
 from handlers.parse import Invalid, match_choice
 from handlers.parse import required_text as parse_required_text
 from handlers.texts import t
-from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, State
+from handlers.types import IDLE, Choice, Ctx, Inbound, Proposal, Reply, State
 
 REVIEW = "_review"
 EDIT = "_edit"
@@ -90,9 +90,11 @@ def step(flow: Flow, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, l
                 raise Invalid("error.not_optional")
             value, label = None, None
         elif inbound.location is not None and current.locate is not None:
-            proposed = tuple(current.locate(inbound.location, ctx))
-            lead = t(f"{flow.name}.{current.id}.located", ctx.lang, label=proposed[0].label)
-            return replace(state, pending=proposed), [Reply(lead, choices=proposed)]
+            found = current.locate(inbound.location, ctx)
+            if not isinstance(found, Proposal):
+                found = Proposal(tuple(found), f"{flow.name}.{current.id}.located")
+            lead = t(found.lead, ctx.lang, label=found.choices[0].label, **found.params)
+            return replace(state, pending=found.choices), [Reply(lead, choices=found.choices)]
         else:
             outcome = _answer(current, state, inbound, ctx)
             if isinstance(outcome, tuple):

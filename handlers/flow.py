@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from handlers.types import Choice, Ctx, Inbound, Location, Reply
+from handlers.types import Choice, Ctx, Inbound, Location, Proposal, Reply
 
 Parser = Callable[[Inbound, Ctx], Any]
 Answers = dict[str, Any]
@@ -28,8 +28,9 @@ class Step:
     # How the review screen shows the answer; default: the choice label or the value.
     show: Callable[[Any, Ctx], str] | None = None
     ask_location: bool = False
-    # A shared location answered with choices to confirm in one tap (the kecamatan that contains it).
-    locate: Callable[[Location, Ctx], Sequence[Choice]] | None = None
+    # A shared location answered with choices to confirm in one tap (the kecamatan that contains it), led by
+    # "{flow}.{step}.located"; a Proposal names another lead (the nearest kecamatan to a point just outside).
+    locate: Callable[[Location, Ctx], Sequence[Choice] | Proposal] | None = None
     # Choices that depend on earlier answers; used instead of `choices`.
     answer_choices: Callable[[Answers, Ctx], Sequence[Choice]] | None = None
     # Other answers this one changes: (value, answers, ctx) -> {step id: Choice(new value, its label)}.

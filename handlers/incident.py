@@ -14,7 +14,7 @@ from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
 from handlers.parse import Invalid
 from handlers.texts import t
-from handlers.types import Choice, Ctx, Inbound, Location, Reply
+from handlers.types import Choice, Ctx, Inbound, Location, Proposal, Reply
 from storage import incidents, people, regions
 from storage.models import Severity
 
@@ -81,25 +81,34 @@ def show_crowd(value: int | dict[str, Any], ctx: Ctx) -> str:
         return f"{value['text']} (≈{value['size']})"
     return str(value)
 
-def _located(latitude: float, longitude: float, ctx: Ctx, nowhere: str = "incident.kecamatan.nowhere") -> Choice:
-    """Return the kecamatan containing a point as a choice, if the officer may report on it."""
-    from storage import geo  # shapely loads only in the processes that locate a point
+def _located(latitude: float, longitude: float, ctx: Ctx,
+             nowhere: str = "incident.kecamatan.nowhere") -> tuple[Choice, float]:
+    """Return the kecamatan of a point as a choice, if the officer may report on it, and the point's distance from it."""
+    # 0 inside; a point on the water or the coast up to geo.NEAR_METRES outside every kecamatan gets the nearest.
+    from storage import geo  # the boundaries load only in the processes that locate a point
 
     assert ctx.officer is not None
-    found = geo.kecamatan_at(latitude, longitude)
+    found, distance = geo.kecamatan_at(latitude, longitude), 0.0
     if found is None:
-        raise Invalid(nowhere)
+        near = geo.nearest_kecamatan(latitude, longitude)
+        if near is None:
+            raise Invalid(nowhere)
+        found, distance = near
     scopes = people.officer_scopes(ctx.officer)
     matches = regions.find_kecamatan(ctx.session, scopes, code=found.code, limit=1)
     if not matches:
         raise Invalid("incident.kecamatan.outside", query=found.name)
     region, regency = matches[0]
-    return Choice(region.code, _kecamatan_label(region.name, regency, scopes))
+    return Choice(region.code, _kecamatan_label(region.name, regency, scopes)), distance
 
 
-def locate_kecamatan(location: Location, ctx: Ctx) -> Sequence[Choice]:
-    """Propose the kecamatan that contains a shared location, for one-tap confirmation."""
-    return (_located(location.latitude, location.longitude, ctx),)
+def locate_kecamatan(location: Location, ctx: Ctx) -> Sequence[Choice] | Proposal:
+    """Propose the kecamatan that contains a shared location (or the nearest one), for one-tap confirmation."""
+    choice, distance = _located(location.latitude, location.longitude, ctx)
+    if distance == 0:
+        return (choice,)
+    # Rounded to 10 m: a GPS fix is no more precise than that, and "about 420 m" reads as what it is.
+    return Proposal((choice,), "incident.kecamatan.nearest", {"distance": max(10, int(round(distance, -1)))})
 
 
 def location_in_area(inbound: Inbound, ctx: Ctx) -> dict[str, float]:
@@ -113,7 +122,7 @@ def _location_kecamatan(answers: Answers, ctx: Ctx) -> Choice | None:
     location = answers.get("location")
     if not location:
         return None
-    return _located(location["latitude"], location["longitude"], ctx)
+    return _located(location["latitude"], location["longitude"], ctx)[0]
 
 
 def location_agrees(answers: Answers, ctx: Ctx) -> bool:

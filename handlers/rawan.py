@@ -8,17 +8,13 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.texts import t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
-from storage import rawan, regions
+from storage import people, rawan, regions
 from storage.db import Session
 from storage.models import Office, Officer, Role, Severity
-
-if TYPE_CHECKING:
-    from storage import geo
 
 # The formula (README, "Peta rawan konflik"): every number below is part of it.
 WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
@@ -46,22 +42,33 @@ def score_of(raw: float) -> float:
     return 100.0 * raw / (raw + HALF_SCORE) if raw > 0 else 0.0
 
 
-def score_text(score: float) -> str:
-    """Show a score as a whole number, rounded down so it never names a higher band than it is in.
+def score_text(score: float | None) -> str:
+    """Show a score by Siaga's one rule: a whole number rounded down, so it never names a higher band than its
+    own; empty for a kecamatan without reports. Every table, file, map, PDF and chat line uses this.
 
-    >>> score_text(65.9)
-    '65'
+    >>> score_text(65.97), score_text(33.0), score_text(32.99), score_text(None)
+    ('65', '33', '32', '')
     """
-    return str(math.floor(score))
+    return "" if score is None else str(math.floor(score))
 
 
 def band_of(score: float) -> str:
-    """Name the band of a score: rendah below 33, sedang below 66, else tinggi.
+    """Name the band of an unrounded score: rendah below 33, sedang below 66, else tinggi.
 
-    >>> band_of(33.0), band_of(65.9), band_of(66.0)
-    ('sedang', 'sedang', 'tinggi')
+    >>> band_of(32.99), band_of(33.0), band_of(65.97), band_of(66.0)
+    ('rendah', 'sedang', 'sedang', 'tinggi')
     """
     return next(name for name, upper in BANDS if score < upper)
+
+
+def number_text(value: float, places: int, lang: str) -> str:
+    """Write a decimal number with the language's decimal separator.
+
+    >>> number_text(8.371875, 4, "id"), number_text(8.371875, 4, "en")
+    ('8,3719', '8.3719')
+    """
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if lang == "id" else text
 
 
 def parse_window(text: str) -> timedelta:
@@ -82,34 +89,50 @@ def parse_window(text: str) -> timedelta:
 
 @dataclass(frozen=True)
 class KecamatanScore:
+    """One kecamatan's index over a window, as every output shows it (maps, files, PDF, chat, the web view)."""
+
     code: str
     name: str
     kabkota: str
-    score: float
-    band: str
+    kabkota_code: str
+    # None when no report of the kecamatan falls in the window ("tanpa laporan"): hearing nothing is not
+    # knowing it is calm, so such a kecamatan has no score, no band and no rank.
+    score: float | None
+    band: str | None
     raw: float = 0.0
     events: int = 0
     reports: int = 0
     rendah: int = 0
     sedang: int = 0
     tinggi: int = 0
+    # Whether the kecamatan's kabupaten/kota has a Siaga office (a province sees where it has none: it is blind there).
+    office: bool = True
+
+    @property
+    def shown(self) -> str:
+        """Return the score as printed everywhere (rounded down; empty without reports)."""
+        return score_text(self.score)
 
 
 def vulnerability(session: Session, scope: str, start: datetime, end: datetime) -> list[KecamatanScore]:
-    """Score every kecamatan of a region over [start, end), highest first (ties by name)."""
+    """Score every kecamatan of a region over [start, end): scored ones highest first, then those without reports."""
     found = {a.kecamatan_code: a for a in rawan.kecamatan_aggregates(
         session, scope, start, end, weights=WEIGHTS, gap=SAME_EVENT_GAP, floor=DECAY_FLOOR)}
+    covered = {scope, *(o.region_code for o in people.list_offices_below(session, scope))}
     scores = []
     for region, kabkota in regions.find_kecamatan(session, [scope], limit=10_000):
         a = found.get(region.code)
+        office = region.parent_code in covered
         if a is None:
-            scores.append(KecamatanScore(region.code, region.name, kabkota, 0.0, band_of(0.0)))
+            scores.append(KecamatanScore(region.code, region.name, kabkota, region.parent_code, None, None,
+                                         office=office))
             continue
         # SQLite's julianday leaves float noise around 1e-11; six decimals keep explain and table equal.
-        score = score_of(round(a.raw, 6))
-        scores.append(KecamatanScore(region.code, region.name, kabkota, score, band_of(score), round(a.raw, 6), a.events,
-                                     a.reports, a.rendah, a.sedang, a.tinggi))
-    return sorted(scores, key=lambda s: (-s.score, s.name, s.code))
+        raw = round(a.raw, 6)
+        score = score_of(raw)
+        scores.append(KecamatanScore(region.code, region.name, kabkota, region.parent_code, score, band_of(score), raw,
+                                     a.events, a.reports, a.rendah, a.sedang, a.tinggi, office))
+    return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0.0), s.name, s.code))
 
 
 @dataclass(frozen=True)
@@ -143,13 +166,13 @@ class Explanation:
 
     @property
     def raw(self) -> float:
-        """Return R, the sum of the events' contributions."""
-        return sum(e.contribution for e in self.events)
+        """Return R, the sum of the events' contributions (to six decimals, as the index keeps it)."""
+        return round(sum(e.contribution for e in self.events), 6)
 
     @property
-    def score(self) -> float:
-        """Return the kecamatan's score."""
-        return score_of(self.raw)
+    def score(self) -> float | None:
+        """Return the kecamatan's score; None without reports."""
+        return score_of(self.raw) if self.events else None
 
 
 def explain(session: Session, kecamatan_code: str, name: str, start: datetime, end: datetime,
@@ -173,6 +196,58 @@ def explain(session: Session, kecamatan_code: str, name: str, start: datetime, e
         events.append(ExplainedEvent(category, explained, weight, last, age / 86400, decay, weight * decay))
     events.sort(key=lambda e: e.last_at)
     return Explanation(kecamatan_code, name, start, end, events)
+
+
+def apportion(values: list[float], places: int) -> list[float]:
+    """Round terms so that, shown to `places` decimals, they add up to their sum rounded the same way.
+
+    Each term moves by less than one unit of the last place (largest remainders round up).
+
+    >>> apportion([0.33334, 0.33334, 0.33334], 4)  # rounded one by one they would add up to 0.9999
+    [0.3334, 0.3333, 0.3333]
+    """
+    unit = 10 ** places
+    scaled = [v * unit for v in values]
+    floors = [math.floor(x) for x in scaled]
+    extra = round(sum(scaled)) - sum(floors)
+    by_remainder = sorted(range(len(values)), key=lambda i: (floors[i] - scaled[i], i))
+    up = set(by_remainder[:max(0, min(extra, len(values)))])
+    return [(floors[i] + (i in up)) / unit for i in range(len(values))]
+
+
+def explanation_lines(x: Explanation, tz: str, lang: str) -> list[str]:
+    """Write how a kecamatan's score follows from its reports, in the reader's language and the office's zone."""
+    from handlers.engine import zone_abbreviation
+
+    zone = ZoneInfo(tz)
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
+
+    days = (x.end - x.start).total_seconds() / 86400
+    lines = [
+        t("rawan.explain.head", lang, name=x.name, code=x.kecamatan, start=local(x.start), end=local(x.end),
+          zone=zone_abbreviation(tz), days=f"{days:g}"),
+        t("rawan.explain.rule", lang, weights=", ".join(f"{t(f'severity.{k}', lang)} {v:g}" for k, v in WEIGHTS.items()),
+          hours=f"{SAME_EVENT_GAP.total_seconds() / 3600:g}", fall=number_text(1 - DECAY_FLOOR, 2, lang), days=f"{days:g}"),
+    ]
+    if not x.events:
+        return [*lines, t("rawan.explain.none", lang)]
+    shown = apportion([e.contribution for e in x.events], 4)
+    for i, (e, contribution) in enumerate(zip(x.events, shown, strict=True), start=1):
+        lines.append(t("rawan.explain.event", lang, n=i, category=e.category))
+        for r in e.reports:
+            lines.append(t("rawan.explain.report", lang, number=r.number, when=local(r.occurred_at),
+                           severity=t(f"severity.{r.severity}", lang), weight=f"{r.weight:g}",
+                           note=t("rawan.explain.counted" if r.counted else "rawan.explain.same_event", lang)))
+        lines.append(t("rawan.explain.contribution", lang, weight=f"{e.weight:g}", decay=number_text(e.decay, 6, lang),
+                       age=number_text(e.age_days, 2, lang), contribution=number_text(contribution, 4, lang)))
+    raw = number_text(x.raw, 4, lang)
+    lines.append(f"R = {' + '.join(number_text(c, 4, lang) for c in shown)} = {raw}")
+    assert x.score is not None
+    lines.append(t("rawan.explain.score", lang, raw=raw, half=f"{HALF_SCORE:g}", score=score_text(x.score),
+                   band=t(f"rawan.band.{band_of(x.score)}", lang)))
+    return lines
 
 
 # -- what the map and the PDF show -----------------------------------------------------------------
@@ -199,6 +274,25 @@ class RawanData:
         """Return the number of reports in the window."""
         return sum(s.reports for s in self.scores)
 
+    @property
+    def scored(self) -> list[KecamatanScore]:
+        """Return the kecamatan with reports in the window, highest score first."""
+        return [s for s in self.scores if s.score is not None]
+
+    @property
+    def without_reports(self) -> list[KecamatanScore]:
+        """Return the kecamatan without any report in the window ("tanpa laporan"), by name."""
+        return [s for s in self.scores if s.score is None]
+
+    def band_count(self, band: str) -> int:
+        """Count the kecamatan of a band."""
+        return sum(1 for s in self.scores if s.band == band)
+
+    @property
+    def blind(self) -> list[tuple[str, str]]:
+        """Return the kabupaten/kota (code, name) of the jurisdiction that have no Siaga office, by code."""
+        return sorted({(s.kabkota_code, s.kabkota) for s in self.scores if not s.office})
+
 
 def gather(session: Session, office: Office, start: datetime, end: datetime, *, full: bool = False) -> RawanData:
     """Collect the scores and report points of an office's jurisdiction (and, when `full`, the report's tables)."""
@@ -216,13 +310,6 @@ def gather(session: Session, office: Office, start: datetime, end: datetime, *, 
         by_severity=rawan.count_by(session, scope, start, end, "severity"),
         tinggi=rawan.list_reports_of_severity(session, scope, start, end, Severity.TINGGI),
     )
-
-
-def boundaries_of(scope: str) -> list[geo.Boundary]:
-    """Return the kecamatan polygons of a jurisdiction."""
-    from storage import geo  # shapely loads only when a map is drawn
-
-    return geo.boundaries_within(scope)
 
 
 def period_text(data: RawanData, lang: str) -> str:
@@ -261,7 +348,7 @@ ALLOWED_ROLES = (Role.HEAD, Role.ADMIN)
 
 def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
     """Answer a head or admin with the most vulnerable kecamatan and the map of the office's jurisdiction."""
-    from handlers import rawan_render  # matplotlib loads only when a map is drawn
+    from handlers import rawan_map  # matplotlib and the boundaries load only when a map is drawn
 
     assert ctx.officer is not None
     if ctx.officer.role not in ALLOWED_ROLES:
@@ -272,15 +359,18 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
         return [Reply(t("rawan.window_bad", ctx.lang))]
     data = gather(ctx.session, ctx.officer.office, ctx.now - window, ctx.now)
     lines = [t("rawan.title", ctx.lang, region=data.region_name, period=period_text(data, ctx.lang))]
-    ranked = [s for s in data.scores if s.reports][:TOP_IN_CHAT]
-    for rank, s in enumerate(ranked, start=1):
-        lines.append(t("rawan.line", ctx.lang, rank=rank, kecamatan=s.name, score=score_text(s.score),
+    for rank, s in enumerate(data.scored[:TOP_IN_CHAT], start=1):
+        lines.append(t("rawan.line", ctx.lang, rank=rank, kecamatan=s.name, score=s.shown,
                        band=t(f"rawan.band.{s.band}", ctx.lang), reports=s.reports))
-    if not ranked:
+    if not data.scored:
         lines.append(t("rawan.none", ctx.lang))
+    if data.without_reports:
+        lines.append(t("rawan.unheard", ctx.lang, count=len(data.without_reports), total=len(data.scores)))
+    if data.blind:
+        lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
     stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
     path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
-    rawan_render.draw_map(data, ctx.lang, path)
+    rawan_map.draw_map(data, ctx.lang, path)
     return [Reply("\n".join(lines), media=(Media("photo", "peta-rawan.png", "image/png", str(path)),))]
 
 

@@ -1,114 +1,19 @@
-"""Draw the peta rawan choropleth (matplotlib, headless) and write the monthly PDF report (fpdf2)."""
+"""Write the monthly peta rawan PDF report (fpdf2), with the map of handlers/rawan_map.py on its second page."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path as MplPath
-from shapely.geometry.base import BaseGeometry
 
-from handlers.rawan import RawanData, boundaries_of, period_text, score_text
+from handlers.rawan import RawanData, period_text
+from handlers.rawan_map import draw_map
 from handlers.texts import t
-from storage import geo
 
-BAND_COLOURS = {"rendah": "#fee8a8", "sedang": "#fd8d3c", "tinggi": "#bd0026"}
-NO_REPORTS = "#f2f2f2"
-SEVERITY_MARKERS = {"rendah": "#2b8cbe", "sedang": "#08519c", "tinggi": "#000000"}
-# Above this many kecamatan (a province), only those with reports get a name on the map.
-LABEL_ALL_UP_TO = 40
-LABEL_BUSIEST = 12
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
-def _path(geometry: BaseGeometry) -> MplPath:
-    """Turn a (multi)polygon with holes into one compound matplotlib path."""
-    vertices: list[tuple[float, float]] = []
-    codes: list[int] = []
-    polygons = getattr(geometry, "geoms", [geometry])
-    for polygon in polygons:
-        for ring in (polygon.exterior, *polygon.interiors):
-            coords = list(ring.coords)
-            vertices.extend(coords)
-            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
-    return MplPath(vertices, codes)
-
-
-def map_figure(data: RawanData, lang: str) -> Figure:
-    """Draw the choropleth: kecamatan coloured by band, names, report points, legend and period."""
-    shapes = boundaries_of(data.scope)
-    by_code = {s.code: s for s in data.scores}
-    fig = Figure(figsize=(10, 10), dpi=120)
-    ax = fig.add_subplot()
-    label_all = len(shapes) <= LABEL_ALL_UP_TO
-    for b in shapes:
-        s = by_code.get(b.code)
-        colour = BAND_COLOURS[s.band] if s and s.reports else NO_REPORTS
-        ax.add_patch(PathPatch(_path(b.geometry), facecolor=colour, edgecolor="#555555", linewidth=0.6))
-    if not label_all:
-        # A province map: kabupaten/kota outlines and names for orientation, names only for the busiest kecamatan.
-        for kab in geo.kabkota_boundaries().values():
-            if kab.code.startswith(data.scope + "."):
-                ax.add_patch(PathPatch(_path(kab.geometry), facecolor="none", edgecolor="#222222", linewidth=1.3))
-                ax.annotate(kab.name, (kab.label.x, kab.label.y), ha="center", va="center", fontsize=7,
-                            color="#444444", style="italic", zorder=2)
-    named = {s.code for s in data.scores if s.reports}
-    if not label_all:
-        named = {s.code for s in data.scores[:LABEL_BUSIEST] if s.reports}
-    for b in shapes:
-        s = by_code.get(b.code)
-        if label_all or b.code in named:
-            text = f"{b.name}\n{score_text(s.score)}" if s and s.reports else b.name
-            ax.annotate(text, (b.label.x, b.label.y), ha="center", va="center", fontsize=9 if label_all else 7,
-                        color="#111111", zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                                                         "alpha": 0.7})
-    if data.points:
-        for severity, colour in SEVERITY_MARKERS.items():
-            pts = [p for p in data.points if p.severity.value == severity]
-            if pts:
-                ax.scatter([p.longitude for p in pts], [p.latitude for p in pts], s=18, c=colour,
-                           edgecolors="white", linewidths=0.6, zorder=5)
-    if shapes:
-        minx = min(b.geometry.bounds[0] for b in shapes)
-        miny = min(b.geometry.bounds[1] for b in shapes)
-        maxx = max(b.geometry.bounds[2] for b in shapes)
-        maxy = max(b.geometry.bounds[3] for b in shapes)
-        pad = 0.04 * max(maxx - minx, maxy - miny)
-        ax.set_xlim(minx - pad, maxx + pad)
-        ax.set_ylim(miny - pad, maxy + pad)
-        # Degrees of longitude shrink with latitude; this keeps the shapes true near the equator and beyond.
-        ax.set_aspect(1 / math.cos(math.radians((miny + maxy) / 2)))
-    ax.set_xlabel(t("rawan.map.lon", lang))
-    ax.set_ylabel(t("rawan.map.lat", lang))
-    ax.tick_params(labelsize=8)
-    ax.set_title(t("rawan.map.title", lang, region=data.region_name) + "\n" + period_text(data, lang), fontsize=13)
-    handles = [Patch(facecolor=BAND_COLOURS[b], edgecolor="#555555", label=t(f"rawan.map.band.{b}", lang))
-               for b in ("tinggi", "sedang", "rendah")]
-    handles.append(Patch(facecolor=NO_REPORTS, edgecolor="#555555", label=t("rawan.map.no_reports", lang)))
-    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=SEVERITY_MARKERS[s],
-                       markeredgecolor="white", markersize=7,
-                       label=t("rawan.map.point", lang, severity=t(f"severity.{s}", lang)))
-                for s in ("tinggi", "sedang", "rendah")]
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9, title=t("rawan.map.legend", lang),
-              title_fontsize=9)
-    fig.text(0.99, 0.01, t("rawan.map.source", lang, reports=data.reports), ha="right", fontsize=7,
-             color="#555555")
-    fig.tight_layout()
-    return fig
-
-
-def draw_map(data: RawanData, lang: str, path: Path) -> Path:
-    """Write the choropleth as a PNG."""
-    fig = map_figure(data, lang)
-    fig.savefig(path, format="png")
-    return path
 
 
 class _Report(FPDF):
@@ -163,9 +68,11 @@ def write_report(data: RawanData, lang: str, path: Path, *, month: str | None = 
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)
     pdf.set_font("DejaVu", "", 11)
-    bands = {b: sum(1 for s in data.scores if s.band == b and s.reports) for b in ("tinggi", "sedang", "rendah")}
     summary = t("rawan.pdf.summary", lang, reports=data.reports, kecamatan=len(data.scores),
-                tinggi=bands["tinggi"], sedang=bands["sedang"], rendah=bands["rendah"])
+                tinggi=data.band_count("tinggi"), sedang=data.band_count("sedang"), rendah=data.band_count("rendah"),
+                none=len(data.without_reports))
+    if data.blind:
+        summary += "\n" + t("rawan.blind", lang, count=len(data.blind), names=", ".join(n for _, n in data.blind))
     pdf.multi_cell(0, 7, summary, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(30)
     pdf.set_font("DejaVu", "", 9)
@@ -180,15 +87,14 @@ def write_report(data: RawanData, lang: str, path: Path, *, month: str | None = 
 
     pdf.add_page()
     _heading(pdf, t("rawan.pdf.ranking", lang))
-    ranked = [s for s in data.scores if s.reports] or data.scores[:10]
     _table(pdf, tuple(t(f"rawan.col.{c}", lang) for c in ("rank", "kecamatan", "kabkota", "score", "band",
                                                             "events", "reports")),
-           [(str(i), s.name, s.kabkota, f"{s.score:.1f}", t(f"rawan.band.{s.band}", lang), str(s.events),
-             str(s.reports)) for i, s in enumerate(ranked, start=1)],
+           [(str(i), s.name, s.kabkota, s.shown, t(f"rawan.band.{s.band}", lang), str(s.events),
+             str(s.reports)) for i, s in enumerate(data.scored, start=1)] or [("-",) * 7],
            (10, 45, 45, 18, 20, 18, 18))
-    if len(ranked) < len(data.scores):
+    if data.without_reports:
         pdf.ln(3)
-        pdf.multi_cell(0, 5, t("rawan.pdf.others_rendah", lang, count=len(data.scores) - len(ranked)),
+        pdf.multi_cell(0, 5, t("rawan.pdf.others_none", lang, count=len(data.without_reports)),
                        new_x="LMARGIN", new_y="NEXT")
 
     pdf.add_page()

@@ -232,6 +232,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "atau ketik nama kecamatan lain.",
         "en": "The location you shared is in Kecamatan {label}. Tap to use it, or type another kecamatan.",
     },
+    "incident.kecamatan.nearest": {
+        "id": "Titik yang Anda bagikan tidak berada di dalam kecamatan mana pun (di air atau di tepi pantai). "
+              "Kecamatan terdekat: {label}, sekitar {distance} m dari titik itu. Ketuk untuk memakainya, "
+              "atau ketik nama kecamatan lain.",
+        "en": "The point you shared lies outside every kecamatan (on the water or the shore). The nearest is "
+              "Kecamatan {label}, about {distance} m away. Tap to use it, or type another kecamatan.",
+    },
     "incident.kecamatan.nowhere": {
         "id": "Titik itu tidak berada di kecamatan mana pun yang dikenal Siaga (di laut, atau di luar Kalimantan). "
               "Periksa lokasinya, atau ketik nama kecamatan.",
@@ -385,25 +392,83 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{rank}. {kecamatan}: {score} ({band}), {reports} reports",
     },
     "rawan.none": {
-        "id": "Tidak ada laporan dalam rentang ini; semua kecamatan rendah.",
-        "en": "No reports in this period; every kecamatan is low.",
+        "id": "Belum ada laporan dalam rentang ini.",
+        "en": "No reports in this period.",
+    },
+    "rawan.unheard": {
+        "id": "Tanpa laporan: {count} dari {total} kecamatan (tanpa skor; abu-abu berarsir di peta).",
+        "en": "No reports: {count} of {total} kecamatan (no score; grey hatched on the map).",
+    },
+    "rawan.blind": {
+        "id": "Belum ada kantor Siaga di {count} kab/kota: {names}.",
+        "en": "No Siaga office yet in {count} regencies/cities: {names}.",
+    },
+    "rawan.no_office": {"id": "belum ada kantor Siaga", "en": "no Siaga office yet"},
+    "rawan.explain.head": {
+        "id": "{name} ({code}), periode {start} s.d. {end} {zone} ({days} hari)",
+        "en": "{name} ({code}), window {start} to {end} {zone} ({days} days)",
+    },
+    "rawan.explain.rule": {
+        "id": "bobot: {weights}; laporan satu kategori yang berselang paling lama {hours} jam adalah satu kejadian; "
+              "penyusutan = 1 - {fall} x umur / {days} hari",
+        "en": "weights: {weights}; reports of one category at most {hours} h apart are one event; "
+              "decay = 1 - {fall} x age / {days} days",
+    },
+    "rawan.explain.none": {
+        "id": "tidak ada laporan dalam periode ini: tanpa laporan, tanpa skor dan tingkat",
+        "en": "no reports in the window: no score and no band (no reports)",
+    },
+    "rawan.explain.event": {"id": "kejadian {n}: {category}", "en": "event {n}: {category}"},
+    "rawan.explain.report": {
+        "id": "  {number}  {when}  {severity:<7} bobot {weight}  {note}",
+        "en": "  {number}  {when}  {severity:<7} weight {weight}  {note}",
+    },
+    "rawan.explain.counted": {"id": "dihitung", "en": "counted"},
+    "rawan.explain.same_event": {"id": "kejadian yang sama, tidak dihitung", "en": "same event, not counted"},
+    "rawan.explain.contribution": {
+        "id": "  bobot {weight} x penyusutan {decay} (laporan terakhir {age} hari sebelum akhir periode) = {contribution}",
+        "en": "  weight {weight} x decay {decay} (latest report {age} days before the end) = {contribution}",
+    },
+    "rawan.explain.score": {
+        "id": "skor = 100 x {raw} / ({raw} + {half}) = {score} (dibulatkan ke bawah) -> {band}",
+        "en": "score = 100 x {raw} / ({raw} + {half}) = {score} (rounded down) -> {band}",
     },
     "rawan.period": {"id": "{start} s.d. {end}", "en": "{start} to {end}"},
     "rawan.band.rendah": {"id": "rendah", "en": "low"},
     "rawan.band.sedang": {"id": "sedang", "en": "medium"},
     "rawan.band.tinggi": {"id": "tinggi", "en": "high"},
+    "rawan.band.none": {"id": "tanpa laporan", "en": "no reports"},
     "rawan.map.title": {"id": "Peta Rawan Konflik {region}", "en": "Conflict Vulnerability Map, {region}"},
+    "rawan.map.subtitle": {"id": "{period} ({zone}) · {office}", "en": "{period} ({zone}) · {office}"},
     "rawan.map.legend": {"id": "Indeks kerawanan", "en": "Vulnerability index"},
-    "rawan.map.band.rendah": {"id": "Rendah (0-33)", "en": "Low (0-33)"},
-    "rawan.map.band.sedang": {"id": "Sedang (33-66)", "en": "Medium (33-66)"},
-    "rawan.map.band.tinggi": {"id": "Tinggi (66-100)", "en": "High (66-100)"},
-    "rawan.map.no_reports": {"id": "Tanpa laporan", "en": "No reports"},
+    "rawan.map.band.rendah": {"id": "Rendah (0-32)", "en": "Low (0-32)"},
+    "rawan.map.band.sedang": {"id": "Sedang (33-65)", "en": "Medium (33-65)"},
+    "rawan.map.band.tinggi": {"id": "Tinggi (66 ke atas)", "en": "High (66 and above)"},
+    "rawan.map.no_reports": {"id": "Tanpa laporan (tanpa skor)", "en": "No reports (no score)"},
+    "rawan.map.no_office": {"id": "Belum ada kantor Siaga", "en": "No Siaga office yet"},
     "rawan.map.point": {"id": "Lokasi laporan ({severity})", "en": "Report location ({severity})"},
-    "rawan.map.lon": {"id": "Bujur", "en": "Longitude"},
-    "rawan.map.lat": {"id": "Lintang", "en": "Latitude"},
+    "rawan.map.kabkota_border": {"id": "Batas kabupaten/kota", "en": "Regency/city border"},
+    "rawan.map.north": {"id": "U", "en": "N"},
+    "rawan.map.inset_near": {"id": "Perbesaran", "en": "Enlarged"},
+    "rawan.map.left_out": {
+        "id": "Di luar bingkai peta (rendah atau tanpa laporan): {names}.",
+        "en": "Outside the frame (low or no reports): {names}.",
+    },
+    "rawan.map.no_boundaries": {
+        "id": "Batas kecamatan {region} belum tersedia di Siaga; lihat tabel atau berkas CSV.",
+        "en": "Siaga has no kecamatan boundaries for {region} yet; see the table or the CSV file.",
+    },
+    "rawan.map.counts": {
+        "id": "{reports} laporan dari {scored} kecamatan. Tinggi {tinggi} · sedang {sedang} · rendah {rendah} · "
+              "tanpa laporan {none} (dari {total} kecamatan).",
+        "en": "{reports} reports from {scored} kecamatan. High {tinggi} · medium {sedang} · low {rendah} · "
+              "no reports {none} (of {total} kecamatan).",
+    },
     "rawan.map.source": {
-        "id": "{reports} laporan Siaga. Batas wilayah: cahyadsn/wilayah_boundaries (MIT).",
-        "en": "{reports} Siaga reports. Boundaries: cahyadsn/wilayah_boundaries (MIT).",
+        "id": "Sumber: {reports} laporan Siaga. Batas wilayah: cahyadsn/wilayah_boundaries (MIT); "
+              "kode wilayah: Kepmendagri 300.2.2-2138/2025.",
+        "en": "Sources: {reports} Siaga reports. Boundaries: cahyadsn/wilayah_boundaries (MIT); "
+              "region codes: Kepmendagri 300.2.2-2138/2025.",
     },
     "rawan.report.caption": {
         "id": "Laporan peta rawan konflik {region}, bulan {month}.",
@@ -413,10 +478,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.pdf.cover_title": {"id": "Laporan Peta Rawan Konflik", "en": "Conflict Vulnerability Report"},
     "rawan.pdf.cover_period": {"id": "Periode {period} (bulan {month})", "en": "Period {period} (month {month})"},
     "rawan.pdf.summary": {
-        "id": "{reports} laporan kejadian di {kecamatan} kecamatan.\n"
-              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah dengan laporan: {rendah}",
-        "en": "{reports} incident reports across {kecamatan} kecamatan.\n"
-              "Kecamatan high: {tinggi} · medium: {sedang} · low with reports: {rendah}",
+        "id": "{reports} laporan kejadian dari {kecamatan} kecamatan.\n"
+              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah: {rendah} · tanpa laporan: {none}",
+        "en": "{reports} incident reports from {kecamatan} kecamatan.\n"
+              "Kecamatan high: {tinggi} · medium: {sedang} · low: {rendah} · no reports: {none}",
     },
     "rawan.pdf.method": {
         "id": "Metode: setiap kejadian diberi bobot menurut tingkatnya (rendah 1, sedang 3, tinggi 6) dan "
@@ -430,9 +495,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "rawan.pdf.map": {"id": "Peta", "en": "Map"},
     "rawan.pdf.ranking": {"id": "Peringkat kecamatan", "en": "Kecamatan ranking"},
-    "rawan.pdf.others_rendah": {
-        "id": "{count} kecamatan lain tanpa laporan (skor 0, rendah).",
-        "en": "{count} other kecamatan without reports (score 0, low).",
+    "rawan.pdf.others_none": {
+        "id": "{count} kecamatan lain tanpa laporan dalam periode ini (tanpa skor dan tingkat).",
+        "en": "{count} other kecamatan had no reports in this period (no score and no band).",
     },
     "rawan.pdf.by_category": {"id": "Jumlah laporan per kategori", "en": "Reports by category"},
     "rawan.pdf.by_severity": {"id": "Jumlah laporan per tingkat", "en": "Reports by severity"},
@@ -446,6 +511,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rawan.col.events": {"id": "Kejadian", "en": "Events"},
     "rawan.col.reports": {"id": "Laporan", "en": "Reports"},
     "rawan.col.category": {"id": "Kategori", "en": "Category"},
+    "rawan.csv.rank": {"id": "Peringkat", "en": "Rank"},
+    "rawan.csv.code": {"id": "Kode", "en": "Code"},
+    "rawan.csv.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "rawan.csv.kabkota": {"id": "Kabupaten/kota", "en": "Regency/city"},
+    "rawan.csv.score": {"id": "Skor", "en": "Score"},
+    "rawan.csv.band": {"id": "Tingkat", "en": "Band"},
+    "rawan.csv.events": {"id": "Kejadian", "en": "Events"},
+    "rawan.csv.reports": {"id": "Laporan", "en": "Reports"},
+    "rawan.csv.rendah": {"id": "Laporan rendah", "en": "Low reports"},
+    "rawan.csv.sedang": {"id": "Laporan sedang", "en": "Medium reports"},
+    "rawan.csv.tinggi": {"id": "Laporan tinggi", "en": "High reports"},
+    "rawan.csv.raw": {"id": "R (jumlah bobot)", "en": "R (sum of weights)"},
+    "rawan.csv.office": {"id": "Kantor Siaga", "en": "Siaga office"},
+    "rawan.office.yes": {"id": "ada", "en": "yes"},
+    "rawan.office.no": {"id": "belum ada", "en": "not yet"},
     "rawan.col.severity": {"id": "Tingkat", "en": "Severity"},
     "export.sheet": {"id": "Laporan kejadian", "en": "Incident reports"},
     "export.col.number": {"id": "Nomor", "en": "Number"},

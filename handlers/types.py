@@ -26,6 +26,15 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """Choices a step proposes for a shared location, led by a sentence other than its usual `located` one."""
+
+    choices: tuple[Choice, ...]
+    lead: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Media:
     """A photo or document: the provider's handle, and our stored copy once downloaded.
 

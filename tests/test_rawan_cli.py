@@ -63,24 +63,24 @@ def siaga(database_factory, tmp_path):
 def test_the_ranked_table_csv_geojson_and_explanation_agree(siaga, tmp_path):
     table = siaga("rawan", "--office", "63.71").stdout.splitlines()
     assert table[0].split() == ["No", "Kecamatan", "Kab/Kota", "Skor", "Tingkat", "Kejadian", "Laporan"]
-    assert table[1].startswith("1   Banjarmasin Utara") and len(table) == 6
+    assert table[1].startswith("1   Banjarmasin Utara") and len(table) == 7  # and the "tanpa laporan" count
 
     rows = list(csv.DictReader(io.StringIO(siaga("rawan", "--office", "63.71", "--format", "csv").stdout)))
     utara = rows[0]
-    assert (utara["code"], utara["events"], utara["reports"], utara["tinggi"]) == ("63.71.04", "2", "3", "2")
-    assert float(utara["score"]) > float(rows[1]["score"]) > 0 and rows[1]["code"] == "63.71.01"
+    assert (utara["Kode"], utara["Kejadian"], utara["Laporan"], utara["Laporan tinggi"]) == ("63.71.04", "2", "3", "2")
+    assert int(utara["Skor"]) > int(rows[1]["Skor"]) > 0 and rows[1]["Kode"] == "63.71.01"
 
     siaga("rawan", "--office", "63.71", "--format", "geojson", "--out", "rawan.geojson")
     collection = json.loads((tmp_path / "rawan.geojson").read_text(encoding="utf-8"))
     features = {f["properties"]["code"]: f for f in collection["features"]}
     assert len(features) == 5
     assert features["63.71.04"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    assert features["63.71.04"]["properties"]["score"] == float(utara["score"])
-    assert features["63.71.03"]["properties"]["band"] == "rendah"
+    assert features["63.71.04"]["properties"]["score"] == int(utara["Skor"])
+    assert features["63.71.03"]["properties"]["band"] is None  # no reports: no band
 
     explained = siaga("rawan", "--office", "63.71", "--explain", "banjarmasin utara").stdout
-    assert "KJD-6371-2026-000002" in explained and "same event, not counted" in explained
-    assert f"= {float(utara['score']):.1f} -> {utara['band']}" in explained
+    assert "KJD-6371-2026-000002" in explained and "kejadian yang sama, tidak dihitung" in explained
+    assert f"= {utara['Skor']} (dibulatkan ke bawah) -> {utara['Tingkat']}" in explained
 
 
 @pytest.mark.parametrize("office", ["63.71", "63"])
@@ -155,6 +155,6 @@ def test_the_report_day_and_a_separate_event_are_set_and_audited(siaga):
     before = list(csv.DictReader(io.StringIO(siaga("rawan", "--office", "63.71", "--format", "csv").stdout)))[0]
     siaga("rawan-separate", "KJD-6371-2026-000002")
     after = list(csv.DictReader(io.StringIO(siaga("rawan", "--office", "63.71", "--format", "csv").stdout)))[0]
-    assert (before["events"], after["events"]) == ("2", "3")
+    assert (before["Kejadian"], after["Kejadian"]) == ("2", "3")
     trail = siaga("audit", "list").stdout
     assert "\trawan.schedule\t" in trail and "\trawan.separate_event\t" in trail

@@ -9,7 +9,7 @@ import pytest
 from handlers import engine, parse
 from handlers.flow import Flow, Step
 from handlers.parse import Invalid
-from handlers.types import Choice, Ctx, Inbound, Location, Reply
+from handlers.types import Choice, Ctx, Inbound, Location, Proposal, Reply
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CITIES = {"bjm": "Banjarmasin", "bjb": "Banjarbaru"}
@@ -19,9 +19,11 @@ def find_city(query: str, ctx: Ctx) -> list[Choice]:
     return [Choice(code, name) for code, name in CITIES.items() if query.lower() in name.lower()]
 
 
-def city_at(location: Location, ctx: Ctx) -> list[Choice]:
+def city_at(location: Location, ctx: Ctx) -> list[Choice] | Proposal:
     if location.latitude > 0:
         raise Invalid("incident.kecamatan.nowhere")
+    if location.latitude < -4:
+        return Proposal((Choice("bjm", "Banjarmasin"),), "incident.kecamatan.nearest", {"distance": 600})
     return [Choice("bjb", "Banjarbaru")] if location.longitude > 114.7 else [Choice("bjm", "Banjarmasin")]
 
 
@@ -61,6 +63,14 @@ def test_a_location_at_a_search_step_proposes_a_choice_and_one_tap_takes_it(ctx)
     assert "Kecamatan Banjarmasin" in reply.text
     state, _ = step(state, ctx, choice="bjm")
     assert (state.step, state.answers["kecamatan"]) == ("location", "bjm")
+
+
+def test_a_proposal_leads_with_its_own_sentence_and_one_tap_takes_it(ctx):
+    state, _ = engine.start(TOY, ctx)
+    state, [reply] = step(state, ctx, location=Location(-4.1, 114.6))
+    assert "Kecamatan terdekat: Banjarmasin, sekitar 600 m" in reply.text
+    state, _ = step(state, ctx, text="1")
+    assert state.answers["kecamatan"] == "bjm"
 
 
 def test_typing_a_name_after_a_proposal_searches_as_usual(ctx):

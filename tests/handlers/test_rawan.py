@@ -68,7 +68,7 @@ def test_rejected_old_future_and_other_regions_reports_do_not_count(session, see
     scores = rawan.vulnerability(session, "63.71", START, END)
     assert [s.code for s in scores] == ["63.71.01", "63.71.04", "63.71.03", "63.71.05", "63.71.02"]
     timur = next(s for s in scores if s.code == "63.71.02")
-    assert (timur.score, timur.band, timur.reports) == (0.0, "rendah", 0)
+    assert (timur.score, timur.band, timur.reports, timur.shown) == (None, None, 0, "")
 
 
 def test_a_province_sees_every_kecamatan_below_it(session, seeded):
@@ -122,7 +122,8 @@ def test_rawan_in_chat_gives_a_head_the_top_kecamatan_and_a_png_map(session, see
     [reply] = rawan.rawan_command("", ctx_for(session, head))
     lines = reply.text.splitlines()
     assert lines[0].startswith("Peta rawan konflik Kota Banjarmasin, 24/10/2026 s.d. 23/11/2026")
-    assert lines[1:] == ["1. Banjarmasin Selatan: 70 (tinggi), 3 laporan", "2. Banjarmasin Utara: 58 (sedang), 4 laporan"]
+    assert lines[1:] == ["1. Banjarmasin Selatan: 70 (tinggi), 3 laporan", "2. Banjarmasin Utara: 58 (sedang), 4 laporan",
+                         "Tanpa laporan: 3 dari 5 kecamatan (tanpa skor; abu-abu berarsir di peta)."]
     [media] = reply.media
     assert (media.kind, media.ref, media.content_type) == ("photo", "peta-rawan.png", "image/png")
     with Image.open(media.stored_path) as image:
@@ -195,3 +196,67 @@ def test_reports_at_most_six_hours_apart_are_one_event(session, gap, events):
     session.flush()
     barat = {s.code: s for s in rawan.vulnerability(session, "63.71", START, END)}["63.71.03"]
     assert (barat.events, barat.reports) == (events, 2)
+
+
+def test_the_doctests_of_the_index_hold():
+    import doctest
+
+    assert doctest.testmod(rawan).failed == 0
+
+
+def test_a_kecamatan_without_reports_has_no_score_band_or_rank_and_is_counted_apart(session, seeded):
+    office = seeded.office
+    data = rawan.gather(session, office, START, END)
+    assert [s.code for s in data.scored] == ["63.71.01", "63.71.04"]
+    assert [(s.code, s.score, s.band, s.reports) for s in data.without_reports] == [
+        ("63.71.03", None, None, 0), ("63.71.05", None, None, 0), ("63.71.02", None, None, 0)]
+    assert (data.band_count("tinggi"), data.band_count("sedang"), data.band_count("rendah")) == (1, 1, 0)
+    assert data.blind == []  # a kab/kota office sees only its own kab/kota, which has an office
+
+
+def test_a_province_sees_which_kabupaten_kota_have_no_siaga_office(session, seeded):
+    head = add_officer(session, "head-63", region="63", role=Role.HEAD)
+    data = rawan.gather(session, head.office, START, END)
+    # Offices exist for the province, Kota Banjarmasin and Kota Banjarbaru (the fixture's officers).
+    assert [code for code, _ in data.blind] == [f"63.{k:02d}" for k in range(1, 12)]
+    by_code = {s.code: s for s in data.scores}
+    assert by_code["63.71.04"].office and by_code["63.72.02"].office and not by_code["63.01.01"].office
+    [reply] = rawan.rawan_command("", ctx_for(session, head))
+    lines = reply.text.splitlines()
+    assert lines[-2] == "Tanpa laporan: 153 dari 156 kecamatan (tanpa skor; abu-abu berarsir di peta)."
+    assert lines[-1].startswith("Belum ada kantor Siaga di 11 kab/kota: Kabupaten Tanah Laut, Kabupaten Kotabaru,")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_explain_speaks_the_readers_language_and_its_terms_add_up_to_the_printed_r(session, seeded, lang):
+    x = rawan.explain(session, "63.71.01", "Banjarmasin Selatan", START, END, lang)
+    lines = rawan.explanation_lines(x, "Asia/Makassar", lang)
+    comma = lang == "id"
+    [sum_line] = [line for line in lines if line.startswith("R = ")]
+    terms, total = sum_line[4:].rsplit(" = ", 1)
+
+    def number(text):
+        return round(float(text.replace(",", ".") if comma else text), 4)
+    assert round(sum(number(term) for term in terms.split(" + ")), 4) == number(total)
+    assert number(total) == round(SELATAN_R, 4)
+    if lang == "id":
+        assert lines[0] == "Banjarmasin Selatan (63.71.01), periode 24/10/2026 10:00 s.d. 23/11/2026 10:00 WITA (30 hari)"
+        assert lines[-1] == "skor = 100 x 14,5469 / (14,5469 + 6) = 70 (dibulatkan ke bawah) -> tinggi"
+        assert "kejadian 1: Konflik sosial / SARA" in lines
+    else:
+        assert lines[-1] == "score = 100 x 14.5469 / (14.5469 + 6) = 70 (rounded down) -> high"
+        assert "event 1: Social / ethnic-religious (SARA) conflict" in lines
+
+
+def test_explaining_a_kecamatan_without_reports_gives_no_score(session, seeded):
+    x = rawan.explain(session, "63.71.02", "Banjarmasin Timur", START, END)
+    assert x.score is None
+    assert rawan.explanation_lines(x, "Asia/Makassar", "id")[-1] == (
+        "tidak ada laporan dalam periode ini: tanpa laporan, tanpa skor dan tingkat")
+
+
+def test_terms_rounded_one_by_one_would_not_add_up_but_the_printed_ones_do():
+    events = [rawan.ExplainedEvent("c", [], 1.0, END, 0.0, 1.0, c) for c in (0.33334, 0.33334, 0.33334)]
+    x = rawan.Explanation("63.71.01", "Banjarmasin Selatan", START, END, events)
+    [sum_line] = [line for line in rawan.explanation_lines(x, "Asia/Makassar", "en") if line.startswith("R = ")]
+    assert sum_line == "R = 0.3334 + 0.3333 + 0.3333 = 1.0000"
