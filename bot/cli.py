@@ -944,7 +944,8 @@ def _store_logo(settings: Settings, path: Path) -> Path:
         kind = None
     if kind not in ("PNG", "JPEG"):
         raise CliError(f"--logo {str(path)!r} is not a PNG or JPEG image.")
-    return store_bytes(settings.attachments_dir.resolve() / "logos", content, suffix=".png" if kind == "PNG" else ".jpg")
+    suffix = ".png" if kind == "PNG" else ".jpg"
+    return store_bytes(settings.attachments_dir.resolve() / "logos", content, suffix=suffix)
 
 
 def add_office_set_parser(off: Any) -> None:

@@ -266,7 +266,7 @@ def column_text(report: MonthlyReport, lang: str, *, previous: bool = False) -> 
 
 def caption(report: MonthlyReport, lang: str) -> str:
     """Write the line a chat shows with the PDF."""
-    return t("rawan.report.caption", lang, region=report.current.region_name, month=month_text(report, lang))
+    return t("rawan.report.caption", lang, region=report.letterhead.region_full(lang), month=month_text(report, lang))
 
 
 def file_name(report: MonthlyReport) -> str:
@@ -287,7 +287,8 @@ def _document(report: MonthlyReport, lang: str) -> Any:
     from fpdf import FPDF
 
     lh = report.letterhead
-    footer = t("monthly_report.footer", lang, region=report.current.region_name, month=month_text(report, lang))
+    region, month = lh.region_full(lang), month_text(report, lang)
+    footer = t("monthly_report.footer", lang, region=region, month=month)
 
     class Document(FPDF):
         def footer(self) -> None:
@@ -304,8 +305,8 @@ def _document(report: MonthlyReport, lang: str) -> Any:
     for style, name in FONTS.items():
         pdf.add_font("Sans", style, str(FONT_DIR / name))
     pdf.set_lang(lang)
-    pdf.set_title(t("monthly_report.hal", lang, region=report.current.region_name, month=month_text(report, lang)))
-    pdf.set_author(f"{lh.unit} {lh.region_full(lang)}")
+    pdf.set_title(t("monthly_report.hal", lang, region=region, month=month))
+    pdf.set_author(f"{lh.unit} {region}")
     pdf.set_creator("Siaga")
     # The file's own date is the report's (the injected clock's), not the machine's.
     pdf.set_creation_date(report.issued_at)
@@ -457,7 +458,7 @@ def _heading_block(pdf: Any, report: MonthlyReport, lang: str) -> None:
     when = t("monthly_report.place_date", lang, place=lh.city() or "." * 24, date=_date(report.issued, lang))
     labels = [(t("monthly_report.number", lang), _number_text(report)),
               (t("monthly_report.attachment", lang), t("monthly_report.attachment_count", lang)),
-              (t("monthly_report.hal_label", lang), t("monthly_report.hal", lang, region=report.current.region_name,
+              (t("monthly_report.hal_label", lang), t("monthly_report.hal", lang, region=lh.region_full(lang),
                                                       month=month_text(report, lang)))]
     y = pdf.get_y()
     for n, (label, value) in enumerate(labels):
@@ -477,7 +478,7 @@ def _heading_block(pdf: Any, report: MonthlyReport, lang: str) -> None:
 
 def _title(pdf: Any, report: MonthlyReport, lang: str) -> None:
     _font(pdf, "B", 12)
-    for line in (t("monthly_report.title", lang).upper(), report.current.region_name.upper(),
+    for line in (t("monthly_report.title", lang).upper(), report.letterhead.region_full(lang).upper(),
                  t("monthly_report.title_period", lang, period=period_text(report, lang, upper=True))):
         pdf.multi_cell(0, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -515,8 +516,9 @@ def _summary(report: MonthlyReport, lang: str) -> list[str]:
              if s.code in was and was[s.code].band and order[s.band or "rendah"] > order[was[s.code].band or ""]]
     if risen:
         lines.append(t("monthly_report.summary_risen", lang, previous=month_text(report, lang, previous=True),
-                       names=", ".join(f"{s.name} ({t(f'rawan.band.{old.band}', lang)} → "
-                                       f"{t(f'rawan.band.{s.band}', lang)})" for s, old in risen)))
+                       names=", ".join(t("monthly_report.risen", lang, name=s.name,
+                                         was=t(f"rawan.band.{old.band}", lang), now=t(f"rawan.band.{s.band}", lang))
+                                       for s, old in risen)))
     if now.blind:
         kabkota = {s.kabkota_code for s in now.scores}
         lines.append(t("monthly_report.summary_blind", lang, count=n(len(now.blind)), total=n(len(kabkota))))
@@ -764,7 +766,7 @@ def _lampiran(pdf: Any, report: MonthlyReport, lang: str, image: Path) -> None:
 
 
 def write_report(report: MonthlyReport, lang: str, path: Path) -> Path:
-    """Write the monthly report as a PDF naskah dinas: the laporan with its kop and signature, and the map as lampiran."""
+    """Write the monthly report as a PDF naskah dinas: the laporan, kop to signature, and the map as its lampiran."""
     pdf = _document(report, lang)
     pdf.add_page()
     _kop(pdf, report, lang)
@@ -772,8 +774,9 @@ def write_report(report: MonthlyReport, lang: str, path: Path) -> Path:
     _title(pdf, report, lang)
 
     _heading(pdf, t("monthly_report.section.intro", lang), keep=3 * BODY_LINE)
-    _paragraph(pdf, t("monthly_report.intro", lang, region=report.current.region_name, period=period_text(report, lang),
-                      zone=zone_abbreviation(report.current.tz), total=len(report.current.scores)))
+    _paragraph(pdf, t("monthly_report.intro", lang, region=report.letterhead.region_full(lang),
+                      period=period_text(report, lang), zone=zone_abbreviation(report.current.tz),
+                      total=len(report.current.scores)))
     pdf.ln(1.5)
     _paragraph(pdf, t("monthly_report.method", lang), size=TABLE_PT, line=TABLE_LINE)
 

@@ -534,11 +534,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "({previous}: {previous_tinggi}, {previous_sedang}, {previous_rendah}); without reports {none} of "
               "{total} ({previous}: {previous_none}).",
     },
-    "monthly_report.summary_top": {"id": "Kecamatan paling rawan: {names}.", "en": "Most vulnerable kecamatan: {names}."},
+    "monthly_report.summary_top": {
+        "id": "Kecamatan paling rawan: {names}.",
+        "en": "Most vulnerable kecamatan: {names}.",
+    },
     "monthly_report.summary_risen": {
         "id": "Tingkatnya naik dibanding {previous}: {names}.",
         "en": "In a higher band than in {previous}: {names}.",
     },
+    "monthly_report.risen": {"id": "{name} (dari {was} menjadi {now})", "en": "{name} (from {was} to {now})"},
     "monthly_report.summary_blind": {
         "id": "{count} dari {total} kab/kota belum memiliki kantor Siaga; kecamatan di sana tidak terpantau "
               "(bagian F).",

@@ -58,7 +58,8 @@ def configure(office) -> None:  # type: ignore[no-untyped-def]
     office.report_number = "400.10/{month}/Kesbangpol/{roman}/{year}"
 
 
-def render(session, office, tmp_path: Path, lang: str = "id", month: str = "2026-11", now: datetime = ISSUED):  # type: ignore[no-untyped-def]
+def render(session, office, tmp_path: Path, lang: str = "id", month: str = "2026-11",  # type: ignore[no-untyped-def]
+           now: datetime = ISSUED):
     report = monthly_report.gather(session, office, month, now)
     path = monthly_report.write_report(report, lang, tmp_path / f"{office.region_code}-{lang}.pdf")
     return report, path
