@@ -859,7 +859,8 @@ def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
         if args.digest_on_holidays is not None:
             office.digest_on_holidays = _yes_no(args.digest_on_holidays, "--digest-on-holidays")
             changed["digest_on_holidays"] = office.digest_on_holidays
-        changed.update(_letterhead_changes(settings, args, office))
+        letterhead = _letterhead_changes(settings, args, office)
+        changed.update(letterhead)
         if not changed:
             raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time, "
                            "--digest-on-holidays or a letterhead option (see `siaga office set --help`).")
@@ -867,9 +868,10 @@ def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
         print(f"office {office.region_code}: alert categories {','.join(office.alert_categories) or '-'}, "
               f"digest {office.digest_time:%H:%M}, check-in {office.checkin_time:%H:%M}, "
               f"digest on holidays {'yes' if office.digest_on_holidays else 'no'}")
-        letterhead = [f"{option} {'set' if getattr(office, column) else 'not set'}"
-                      for option, column, _ in LETTERHEAD_OPTIONS if option != "--name"]
-        print(f"letterhead ({office.name}): {', '.join(letterhead)}")
+        if letterhead:
+            state = [f"{option} {'set' if getattr(office, column) else 'not set'}"
+                     for option, column, _ in LETTERHEAD_OPTIONS if option != "--name"]
+            print(f"letterhead ({office.name}): {', '.join(state)}")
 
 
 # `siaga office set` options for the monthly report's kop and signature: (option, Office column, longest text).
@@ -894,7 +896,9 @@ def _letterhead_changes(settings: Settings, args: argparse.Namespace, office: An
             continue
         # A number pattern keeps its spaces: a blank where the agenda number is written by hand.
         value = value.strip() if option in ("--logo", "--report-number") else " ".join(value.split())
-        if value == "-" and option != "--name":
+        if value == "-":
+            if option == "--name":
+                raise CliError("--name cannot be cleared; give the office's name as its kop should read.")
             setattr(office, column, None)
             changed[column] = None
             continue

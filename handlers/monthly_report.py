@@ -588,11 +588,15 @@ def _counts(pdf: Any, report: MonthlyReport, lang: str) -> None:
     names = list(dict.fromkeys([*report.category_en, *now, *before]))
     shown = [c for c in names if now.get(c) or before.get(c)]
     label = (lambda c: report.category_en.get(c, c)) if lang == "en" else (lambda c: c)
+    if not shown:  # no reports in either month
+        _heading(pdf, t("monthly_report.section.counts", lang), BODY_LINE)
+        _paragraph(pdf, t("rawan.none", lang))
+        return
     rows = [[label(c), _number(before.get(c, 0), lang), _number(now.get(c, 0), lang)] for c in shown]
     total = [t("monthly_report.total", lang), _number(report.previous.reports, lang),
              _number(report.current.reports, lang)]
-    _table(pdf, [t("rawan.col.category", lang), last, this], rows or [["–", "0", "0"]], [100, 30, 30], "LRR",
-           total=total, title=t("monthly_report.section.counts", lang))
+    _table(pdf, [t("rawan.col.category", lang), last, this], rows, [100, 30, 30], "LRR", total=total,
+           title=t("monthly_report.section.counts", lang))
     pdf.ln(1)
     now_s, before_s = dict(report.current.by_severity), dict(report.previous.by_severity)
     _table(pdf, [t("rawan.col.severity", lang), last, this],
