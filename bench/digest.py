@@ -7,7 +7,7 @@ each size, in its own database, and for every office of the province:
 - digest: handlers.digest.gather (every SQL aggregate the digest tick runs) and render; the chart
   (chart_png + save_chart, as gather does when it draws) is timed apart;
 - rawan: handlers.rawan.gather over the default 30-day window (the index table); the PNG choropleth
-  (rawan_render.draw_map) is timed apart;
+  (rawan_map.draw_map) is timed apart;
 - baseline: a bare `SELECT count(*)` of the office's reports, in the same run.
 
 Memory is measured twice, both in this Python process (a PostgreSQL server's own memory is not counted):
@@ -45,7 +45,7 @@ from bench.common import (
     seed_reports,
     throwaway_database,
 )
-from handlers import chart, rawan, rawan_render
+from handlers import chart, rawan, rawan_map
 from handlers import digest as digest_handler
 from storage.db import make_sessions
 from storage.incidents import within
@@ -96,7 +96,7 @@ class Steps:
 
     def map(self) -> None:
         assert self.data is not None
-        rawan_render.draw_map(self.data, "id", self.out / f"peta-{self.office.id}.png")
+        rawan_map.draw_map(self.data, "id", self.out / f"peta-{self.office.id}.png")
 
     def run(self, step: str) -> None:
         getattr(self, step)()

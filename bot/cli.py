@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -414,7 +415,7 @@ def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
-    from handlers import rawan, rawan_render
+    from handlers import monthly_report, rawan
 
     from bot.runner import Delivery, queue_effects
 
@@ -430,11 +431,12 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
     queued = 0
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
+        now = utcnow()
         try:
-            start, end = rawan.month_window(args.month, office.tz)
+            start, _ = rawan.month_window(args.month, office.tz)
         except ValueError:
             raise CliError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10.") from None
-        local = utcnow().astimezone(ZoneInfo(office.tz))
+        local = now.astimezone(ZoneInfo(office.tz))
         if start > local:
             raise CliError(f"--month {args.month} has not begun (today is {local:%Y-%m-%d} in {office.tz}); "
                            f"give {local:%Y-%m} or an earlier month.")
@@ -443,19 +445,24 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
         else:
             _close_out(_open_out(args.out, binary=True))
             target = Path(args.out)
-        data = rawan.gather(session, office, start, end, full=True)
-        rawan_render.write_report(data, lang, target, month=args.month)
+        report = monthly_report.gather(session, office, args.month, now)
+        monthly_report.write_report(report, lang, target)
         if to_stdout:
             sys.stdout.buffer.write(target.read_bytes())
             sys.stdout.buffer.flush()
             target.unlink()
-        audit.add_audit(session, utcnow(), "rawan.report", subject=f"office:{office.id}", month=args.month,
+        audit.add_audit(session, now, "rawan.report", subject=f"office:{office.id}", month=args.month,
                         sent=bool(args.send))
         if args.send:
-            queued = queue_effects(session, [rawan.report_notice(office, data, args.month)], utcnow(), settings,
+            queued = queue_effects(session, [rawan.report_notice(office, report)], now, settings,
                                    Delivery(reach=_reach(settings)))
+    data = report.current
     print(f"{'standard output' if to_stdout else args.out}: {data.reports} reports, {len(data.scores)} kecamatan, "
-          f"month {args.month}", file=sys.stderr)
+          f"month {args.month}{'' if report.complete else ' so far'}", file=sys.stderr)
+    missing = report.letterhead.missing()
+    if missing:
+        print(f"office {office.region_code} has not set {', '.join(missing)}: the PDF leaves blanks to fill in by "
+              f"hand (siaga office set {office.region_code} --help)", file=sys.stderr)
     if args.send:
         print(f"queued for {queued} heads of office; `siaga run` sends them", file=sys.stderr)
 
@@ -852,24 +859,128 @@ def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
         if args.digest_on_holidays is not None:
             office.digest_on_holidays = _yes_no(args.digest_on_holidays, "--digest-on-holidays")
             changed["digest_on_holidays"] = office.digest_on_holidays
+        letterhead = _letterhead_changes(settings, args, office)
+        changed.update(letterhead)
         if not changed:
-            raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time "
-                           "or --digest-on-holidays.")
+            raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time, "
+                           "--digest-on-holidays or a letterhead option (see `siaga office set --help`).")
         audit.add_audit(session, utcnow(), "office.changed", subject=f"office:{office.id}", **changed)
         print(f"office {office.region_code}: alert categories {','.join(office.alert_categories) or '-'}, "
               f"digest {office.digest_time:%H:%M}, check-in {office.checkin_time:%H:%M}, "
               f"digest on holidays {'yes' if office.digest_on_holidays else 'no'}")
+        if letterhead:
+            state = [f"{option} {'set' if getattr(office, column) else 'not set'}"
+                     for option, column, _ in LETTERHEAD_OPTIONS if option != "--name"]
+            print(f"letterhead ({office.name}): {', '.join(state)}")
+
+
+# `siaga office set` options for the monthly report's kop and signature: (option, Office column, longest text).
+LETTERHEAD_OPTIONS = (
+    ("--name", "name", 200), ("--address", "address", 300), ("--phone", "phone", 60), ("--email", "email", 120),
+    ("--logo", "logo_path", 0), ("--place", "place", 100), ("--report-number", "report_number", 100),
+    ("--head-name", "head_name", 200), ("--head-nip", "head_nip", 0), ("--head-title", "head_title", 200),
+    ("--head-rank", "head_rank", 100),
+)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _letterhead_changes(settings: Settings, args: argparse.Namespace, office: Any) -> dict[str, Any]:
+    """Check and apply the letterhead options given; `-` clears one (not the name). Return what changed."""
+    from handlers import monthly_report
+
+    changed: dict[str, Any] = {}
+    for option, column, longest in LETTERHEAD_OPTIONS:
+        value = getattr(args, column)
+        if value is None:
+            continue
+        # A number pattern keeps its spaces: a blank where the agenda number is written by hand.
+        value = value.strip() if option in ("--logo", "--report-number") else " ".join(value.split())
+        if value == "-":
+            if option == "--name":
+                raise CliError("--name cannot be cleared; give the office's name as its kop should read.")
+            setattr(office, column, None)
+            changed[column] = None
+            continue
+        if not value or (longest and len(value) > longest):
+            raise CliError(f"{option} takes 1 to {longest} characters (this has {len(value)}).")
+        if option == "--email" and not _EMAIL.fullmatch(value):
+            raise CliError(f"--email {value!r} is not an e-mail address, e.g. kesbangpol@banjarmasinkota.go.id.")
+        if option == "--phone" and sum(c.isdigit() for c in value) < 5:
+            raise CliError(f"--phone {value!r} has too few digits, e.g. (0511) 3352345.")
+        if option == "--head-nip":
+            try:
+                value = monthly_report.parse_nip(value)
+            except ValueError:
+                raise CliError(f"--head-nip {value!r} is not a NIP: 18 digits (birth date, appointment year and "
+                               "month, 1 or 2, a number), e.g. 19700101 199503 1 001.") from None
+        if option == "--report-number":
+            try:
+                monthly_report.check_number_pattern(value)
+            except ValueError:
+                raise CliError(f"--report-number {value!r}: the only fields are {{year}}, {{month}} and {{roman}}, "
+                               "e.g. 400.10/{roman}/Kesbangpol/{year}.") from None
+        if option == "--logo":
+            value = str(_store_logo(settings, Path(value)))
+        setattr(office, column, value)
+        changed[column] = "(set)" if column in ("head_nip", "head_name") else value
+    return changed
+
+
+def _store_logo(settings: Settings, path: Path) -> Path:
+    """Check that a file is a PNG or JPEG image and copy it into the attachments folder."""
+    from PIL import Image, UnidentifiedImageError
+
+    from bot.attachments import store_bytes
+
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"--logo {str(path)!r}: {exc.strerror or exc}; give the path of a PNG or JPEG file.") from None
+    if len(content) > LOGO_MAX_BYTES:
+        raise CliError(f"--logo {str(path)!r} has {len(content) // 1024} KiB; a logo is at most "
+                       f"{LOGO_MAX_BYTES // 1024 // 1024} MiB.")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        kind = None
+    if kind not in ("PNG", "JPEG"):
+        raise CliError(f"--logo {str(path)!r} is not a PNG or JPEG image.")
+    suffix = ".png" if kind == "PNG" else ".jpg"
+    return store_bytes(settings.attachments_dir.resolve() / "logos", content, suffix=suffix)
 
 
 def add_office_set_parser(off: Any) -> None:
     """Register `siaga office set`."""
-    st = off.add_parser("set", help="change an office's alert categories, digest and check-in times")
+    st = off.add_parser("set", help="change an office's alert categories, digest and check-in times, and letterhead")
     st.add_argument("code", metavar="CODE", help="the office's region code, e.g. 63.71")
     st.add_argument("--alert-categories", nargs="+", metavar="CATEGORY",
                     help="category codes that always alert the heads (none: clear)")
     st.add_argument("--digest-time", type=hhmm, metavar="HH:MM", help="local time of the daily digest")
     st.add_argument("--checkin-time", type=hhmm, metavar="HH:MM", help="local time of the nihil check-in")
     st.add_argument("--digest-on-holidays", metavar="yes|no", help="send the digest on holidays too")
+    kop = st.add_argument_group("letterhead of the monthly report (`-` clears an option)")
+    kop.add_argument("--name", dest="name", metavar="TEXT", help="the office's name as its kop reads, e.g. "
+                     "\"Badan Kesatuan Bangsa dan Politik Kota Banjarmasin\"")
+    kop.add_argument("--address", dest="address", metavar="TEXT", help="street address, city and postcode")
+    kop.add_argument("--phone", dest="phone", metavar="TEXT", help="e.g. \"(0511) 3352345\"")
+    kop.add_argument("--email", dest="email", metavar="ADDRESS")
+    kop.add_argument("--logo", dest="logo_path", metavar="FILE", help="a PNG or JPEG (at most 2 MiB), copied into "
+                     "the attachments folder")
+    kop.add_argument("--place", dest="place", metavar="CITY", help="where documents are signed (default: a kota's "
+                     "own name)")
+    kop.add_argument("--report-number", dest="report_number", metavar="PATTERN", help="the report's number; "
+                     "{year}, {month} and {roman} (month in Roman numerals) are filled in, e.g. "
+                     "\"400.10/   /Kesbangpol/{roman}/{year}\"")
+    kop.add_argument("--head-name", dest="head_name", metavar="TEXT", help="the head who signs, as printed under "
+                     "the signature")
+    kop.add_argument("--head-nip", dest="head_nip", metavar="NIP", help="the head's 18-digit NIP")
+    kop.add_argument("--head-title", dest="head_title", metavar="TEXT", help="the head's jabatan (default: Kepala "
+                     "<office> <region>); a province's is the addressee of its kab/kota reports")
+    kop.add_argument("--head-rank", dest="head_rank", metavar="TEXT", help="pangkat/golongan, e.g. \"Pembina Utama "
+                     "Muda (IV/c)\"")
     st.set_defaults(func=cmd_office_set)
 
 

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.texts import t
@@ -15,6 +16,9 @@ from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
 from storage import people, rawan, regions
 from storage.db import Session
 from storage.models import Office, Officer, Role, Severity
+
+if TYPE_CHECKING:
+    from handlers.monthly_report import MonthlyReport
 
 # The formula (README, "Peta rawan konflik"): every number below is part of it.
 WEIGHTS = {"rendah": 1.0, "sedang": 3.0, "tinggi": 6.0}
@@ -390,30 +394,31 @@ def previous_month(local: datetime) -> str:
     return f"{(first - timedelta(days=1)):%Y-%m}"
 
 
-def report_notice(office: Office, data: RawanData, month: str) -> Notify:
+def report_notice(office: Office, report: MonthlyReport) -> Notify:
     """Build the notice that brings a month's PDF to the office's heads and the heads above it."""
-    from handlers import rawan_render
+    from handlers import monthly_report
 
     made: dict[str, Path] = {}
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
         if lang not in made:
-            path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{month}-{lang}.pdf")
-            rawan_render.write_report(data, lang, path, month=month)
+            path = output_path(f"peta-rawan-{report.current.scope.replace('.', '')}-{report.month}-{lang}.pdf")
+            monthly_report.write_report(report, lang, path)
             made[lang] = path
-        caption = t("rawan.report.caption", lang, region=data.region_name, month=month)
-        name = f"peta-rawan-{data.scope.replace('.', '')}-{month}.pdf"
-        return [Reply(caption, media=(Media("document", name, "application/pdf", str(made[lang])),))]
+        media = Media("document", monthly_report.file_name(report), "application/pdf", str(made[lang]))
+        return [Reply(monthly_report.caption(report, lang), media=(media,))]
 
     def variables(recipient: Officer, lang: str) -> dict[str, str]:
-        return {"1": data.region_name, "2": month}
+        return {"1": report.current.region_name, "2": report.month}
 
-    return Notify(key=f"rawan-report:{office.id}:{month}", kind="digest",
+    return Notify(key=f"rawan-report:{office.id}:{report.month}", kind="digest",
                   to=ToRole(office.id, Role.HEAD.value, upward=True), render=render, variables=variables)
 
 
 def monthly_reports(session: Session, now: datetime) -> list[Effect]:
     """Send each office's last-month report once, on its report day after its digest time (local)."""
+    from handlers import monthly_report
+
     effects: list[Effect] = []
     for office in rawan.list_offices_with_report_day(session):
         local = now.astimezone(ZoneInfo(office.tz))
@@ -423,11 +428,10 @@ def monthly_reports(session: Session, now: datetime) -> list[Effect]:
         month = previous_month(local)
         if local < due or office.rawan_report_sent == month:
             continue
-        start, end = month_window(month, office.tz)
+        _, end = month_window(month, office.tz)
         if office.created_at >= end:
             continue  # the office did not exist in that month: nothing to report
-        data = gather(session, office, start, end, full=True)
-        effects.append(report_notice(office, data, month))
+        effects.append(report_notice(office, monthly_report.gather(session, office, month, now)))
         rawan.mark_report_sent(session, office, month)
     return effects
 

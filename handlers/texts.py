@@ -471,38 +471,135 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "region codes: Kepmendagri 300.2.2-2138/2025.",
     },
     "rawan.report.caption": {
-        "id": "Laporan peta rawan konflik {region}, bulan {month}.",
-        "en": "Conflict vulnerability report of {region}, month {month}.",
+        "id": "Laporan peta rawan konflik {region}, {month}.",
+        "en": "Conflict vulnerability report of {region}, {month}.",
     },
-    "rawan.pdf.footer": {"id": "{office} · Peta rawan konflik {period}", "en": "{office} · Vulnerability map {period}"},
-    "rawan.pdf.cover_title": {"id": "Laporan Peta Rawan Konflik", "en": "Conflict Vulnerability Report"},
-    "rawan.pdf.cover_period": {"id": "Periode {period} (bulan {month})", "en": "Period {period} (month {month})"},
-    "rawan.pdf.summary": {
-        "id": "{reports} laporan kejadian dari {kecamatan} kecamatan.\n"
-              "Kecamatan tinggi: {tinggi} · sedang: {sedang} · rendah: {rendah} · tanpa laporan: {none}",
-        "en": "{reports} incident reports from {kecamatan} kecamatan.\n"
-              "Kecamatan high: {tinggi} · medium: {sedang} · low: {rendah} · no reports: {none}",
+    # The monthly report, a naskah dinas (handlers/monthly_report.py).
+    "monthly_report.government": {"id": "Pemerintah {region}", "en": "Government of {region}"},
+    "monthly_report.province_of": {"id": "Provinsi {name}", "en": "{name} Province"},
+    "monthly_report.head_of": {"id": "Kepala {unit} {region}", "en": "Head of the {unit}, {region}"},
+    "monthly_report.governor": {"id": "Gubernur {province}", "en": "Governor of {province}"},
+    "monthly_report.phone": {"id": "Telepon {phone}", "en": "Telephone {phone}"},
+    "monthly_report.email": {"id": "Pos-el {email}", "en": "Email {email}"},
+    "monthly_report.place_date": {"id": "{place}, {date}", "en": "{place}, {date}"},
+    "monthly_report.number": {"id": "Nomor", "en": "Number"},
+    "monthly_report.attachment": {"id": "Lampiran", "en": "Attachment"},
+    "monthly_report.attachment_count": {"id": "1 (satu) lembar peta", "en": "1 (one) map"},
+    "monthly_report.hal_label": {"id": "Hal", "en": "Subject"},
+    "monthly_report.hal": {
+        "id": "Laporan Peta Rawan Konflik {region} Bulan {month}",
+        "en": "Conflict Vulnerability Report, {region}, {month}",
     },
-    "rawan.pdf.method": {
+    "monthly_report.yth": {"id": "Yth.", "en": "To:"},
+    "monthly_report.title": {"id": "Laporan Peta Rawan Konflik", "en": "Conflict Vulnerability Report"},
+    "monthly_report.title_period": {"id": "PERIODE {period}", "en": "PERIOD {period}"},
+    "monthly_report.until": {"id": "{period} (s.d. pukul {time} {zone})", "en": "{period} (until {time} {zone})"},
+    "monthly_report.footer": {
+        "id": "Laporan Peta Rawan Konflik {region}, {month}",
+        "en": "Conflict Vulnerability Report, {region}, {month}",
+    },
+    "monthly_report.page": {"id": "Halaman {page} dari {pages}", "en": "Page {page} of {pages}"},
+    "monthly_report.section.intro": {"id": "A. Pendahuluan", "en": "A. Introduction"},
+    "monthly_report.intro": {
+        "id": "Laporan ini menyampaikan indeks kerawanan konflik tiap kecamatan di {region} ({total} kecamatan) "
+              "selama {period}, yang dihitung dari laporan kejadian petugas Siaga, sebagai bahan kewaspadaan dini "
+              "dan tindak lanjut. Semua waktu dalam {zone}.",
+        "en": "This report gives the conflict vulnerability index of each kecamatan of {region} ({total} kecamatan) "
+              "for {period}, computed from the incident reports of Siaga's officers, for early warning and "
+              "follow-up. All times are {zone}.",
+    },
+    "monthly_report.method": {
         "id": "Metode: setiap kejadian diberi bobot menurut tingkatnya (rendah 1, sedang 3, tinggi 6) dan "
               "menyusut dari 1 di akhir periode sampai 0,25 di awalnya. Laporan dengan kecamatan dan kategori "
-              "yang sama dalam 6 jam dihitung satu kejadian. Skor = 100 x R / (R + 6), R = jumlah bobot. "
-              "Rendah di bawah 33, sedang 33-66, tinggi 66 ke atas.",
+              "yang sama dalam 6 jam dihitung satu kejadian. Skor = 100 × R / (R + 6), R = jumlah bobot; skor "
+              "ditampilkan dibulatkan ke bawah. Rendah di bawah 33, sedang 33 sampai di bawah 66, tinggi 66 ke atas. "
+              "Kecamatan tanpa laporan tidak diberi skor.",
         "en": "Method: each event is weighted by severity (low 1, medium 3, high 6) and decays from 1 at the "
               "period's end to 0.25 at its start. Reports of the same kecamatan and category within 6 hours "
-              "count as one event. Score = 100 x R / (R + 6), R = the sum of weights. "
-              "Low below 33, medium 33-66, high 66 and above.",
+              "count as one event. Score = 100 × R / (R + 6), R = the sum of weights; scores are shown rounded "
+              "down. Low below 33, medium 33 to below 66, high 66 and above. A kecamatan without reports has "
+              "no score.",
     },
-    "rawan.pdf.map": {"id": "Peta", "en": "Map"},
-    "rawan.pdf.ranking": {"id": "Peringkat kecamatan", "en": "Kecamatan ranking"},
-    "rawan.pdf.others_none": {
-        "id": "{count} kecamatan lain tanpa laporan dalam periode ini (tanpa skor dan tingkat).",
-        "en": "{count} other kecamatan had no reports in this period (no score and no band).",
+    "monthly_report.section.summary": {"id": "B. Ringkasan", "en": "B. Summary"},
+    "monthly_report.summary": {
+        "id": "Selama {period} tercatat {reports} laporan kejadian dari {scored} kecamatan, termasuk "
+              "{tinggi_reports} laporan tingkat tinggi ({previous}: {previous_reports} laporan dari "
+              "{previous_scored} kecamatan, {previous_tinggi_reports} tingkat tinggi). Menurut indeks kerawanan, "
+              "kecamatan tingkat tinggi {tinggi}, sedang {sedang}, rendah {rendah} ({previous}: {previous_tinggi}, "
+              "{previous_sedang}, {previous_rendah}); tanpa laporan {none} dari {total} kecamatan ({previous}: "
+              "{previous_none}).",
+        "en": "Incident reports in {period}: {reports} from {scored} kecamatan, {tinggi_reports} of high severity "
+              "({previous}: {previous_reports} from {previous_scored} kecamatan, {previous_tinggi_reports} of high "
+              "severity). Kecamatan by vulnerability band: high {tinggi}, medium {sedang}, low {rendah} "
+              "({previous}: {previous_tinggi}, {previous_sedang}, {previous_rendah}); without reports {none} of "
+              "{total} ({previous}: {previous_none}).",
     },
-    "rawan.pdf.by_category": {"id": "Jumlah laporan per kategori", "en": "Reports by category"},
-    "rawan.pdf.by_severity": {"id": "Jumlah laporan per tingkat", "en": "Reports by severity"},
-    "rawan.pdf.tinggi": {"id": "Kejadian tingkat tinggi", "en": "High-severity incidents"},
-    "rawan.pdf.tinggi_none": {"id": "Tidak ada kejadian tingkat tinggi.", "en": "No high-severity incidents."},
+    "monthly_report.summary_top": {
+        "id": "Kecamatan paling rawan: {names}.",
+        "en": "Most vulnerable kecamatan: {names}.",
+    },
+    "monthly_report.summary_risen": {
+        "id": "Tingkatnya naik dibanding {previous}: {names}.",
+        "en": "In a higher band than in {previous}: {names}.",
+    },
+    "monthly_report.risen": {"id": "{name} (dari {was} menjadi {now})", "en": "{name} (from {was} to {now})"},
+    "monthly_report.summary_blind": {
+        "id": "{count} dari {total} kab/kota belum memiliki kantor Siaga; kecamatan di sana tidak terpantau "
+              "(bagian F).",
+        "en": "{count} of {total} regencies/cities have no Siaga office yet; their kecamatan are not monitored "
+              "(section F).",
+    },
+    "monthly_report.col.reports_in": {"id": "Laporan {month}", "en": "Reports {month}"},
+    "monthly_report.col.hot_in": {"id": "Kec. sedang/ tinggi {month}", "en": "Medium/ high kec. {month}"},
+    "monthly_report.col.band_in": {"id": "Tingkat (skor) {month}", "en": "Band (score) {month}"},
+    "monthly_report.no_office_mark": {"id": "* belum ada kantor Siaga", "en": "* no Siaga office yet"},
+    "monthly_report.total": {"id": "Jumlah", "en": "Total"},
+    "monthly_report.section.ranking": {"id": "C. Peringkat Kecamatan", "en": "C. Kecamatan Ranking"},
+    "monthly_report.section.counts": {
+        "id": "D. Jumlah Laporan per Kategori dan Tingkat",
+        "en": "D. Reports by Category and Severity",
+    },
+    "monthly_report.section.tinggi": {"id": "E. Kejadian Tingkat Tinggi", "en": "E. High-Severity Incidents"},
+    "monthly_report.tinggi_line": {
+        "id": "{number} · {when} · {where} · {category} · {status}",
+        "en": "{number} · {when} · {where} · {category} · {status}",
+    },
+    "monthly_report.tinggi_none": {
+        "id": "Tidak ada kejadian tingkat tinggi dalam periode ini.",
+        "en": "No high-severity incidents in this period.",
+    },
+    "monthly_report.tinggi_more": {
+        "id": "Serta {count} laporan tingkat tinggi lainnya (daftar lengkap dalam ekspor laporan).",
+        "en": "And {count} more high-severity reports (the full list is in the report export).",
+    },
+    "monthly_report.section.silent": {
+        "id": "F. Wilayah Tanpa Laporan dan Tanpa Kantor Siaga",
+        "en": "F. Areas Without Reports or Without a Siaga Office",
+    },
+    "monthly_report.blind": {
+        "id": "Belum ada kantor Siaga di {count} kab/kota: {names}. Kecamatan di wilayah ini tidak terpantau Siaga.",
+        "en": "No Siaga office yet in {count} regencies/cities: {names}. Siaga does not monitor their kecamatan.",
+    },
+    "monthly_report.unheard": {
+        "id": "Tanpa laporan selama periode ini ({count} kecamatan): {names}. Tanpa laporan belum tentu aman; "
+              "kecamatan ini tidak diberi skor.",
+        "en": "No reports in this period ({count} kecamatan): {names}. No reports does not mean calm; these "
+              "kecamatan have no score.",
+    },
+    "monthly_report.all_heard": {
+        "id": "Setiap kecamatan yang terpantau Siaga memiliki laporan dalam periode ini.",
+        "en": "Every kecamatan Siaga monitors has reports in this period.",
+    },
+    "monthly_report.section.closing": {"id": "G. Penutup", "en": "G. Closing"},
+    "monthly_report.closing": {
+        "id": "Demikian laporan ini disampaikan sebagai bahan pertimbangan dan tindak lanjut. Atas perhatian "
+              "Bapak/Ibu, kami ucapkan terima kasih.",
+        "en": "This report is submitted for your consideration and follow-up. Thank you for your attention.",
+    },
+    "monthly_report.nip": {"id": "NIP. {nip}", "en": "NIP {nip}"},
+    "monthly_report.lampiran_of": {"id": "Lampiran", "en": "Attachment to the"},
+    "monthly_report.lampiran_report": {"id": "Laporan {title}", "en": "report of the {title}"},
+    "monthly_report.date_label": {"id": "Tanggal", "en": "Date"},
     "rawan.col.rank": {"id": "No", "en": "No"},
     "rawan.col.kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
     "rawan.col.kabkota": {"id": "Kab/Kota", "en": "Regency/City"},

@@ -144,6 +144,20 @@ class Office(Base):
     digest_on_holidays: Mapped[bool] = mapped_column(default=True)
     # This office's rakor reminder offsets ("1d@08:00,2h"); None: the default.
     rakor_reminders: Mapped[str | None] = mapped_column(String(100))
+    # The monthly report's letterhead (kop) and signature block; None: the PDF leaves a marked blank.
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(120))
+    # A PNG or JPEG copied into the attachments folder by `siaga office set --logo`.
+    logo_path: Mapped[str | None] = mapped_column(String(500))
+    # Where the office's documents are signed ("Banjarmasin"), and its report number pattern ({year}, {month}, {roman}).
+    place: Mapped[str | None] = mapped_column(String(100))
+    report_number: Mapped[str | None] = mapped_column(String(100))
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    # The 18 digits of a civil servant's NIP, without spaces.
+    head_nip: Mapped[str | None] = mapped_column(String(18))
+    head_title: Mapped[str | None] = mapped_column(String(200))
+    head_rank: Mapped[str | None] = mapped_column(String(100))
 
     region: Mapped[Region] = relationship(lazy="joined")
 

@@ -222,6 +222,7 @@ class ReportDigest:
     place: str
     description: str
     status: ReportStatus
+    kecamatan_code: str
 
 
 def list_reports_of_severity(
@@ -229,7 +230,8 @@ def list_reports_of_severity(
 ) -> list[ReportDigest]:
     """Return a window's reports of one severity, oldest first, at most `limit`."""
     stmt = (
-        select(R.number, R.occurred_at, Region.name, IncidentCategory.name_id, R.place, R.description, R.status)
+        select(R.number, R.occurred_at, Region.name, IncidentCategory.name_id, R.place, R.description, R.status,
+               R.kecamatan_code)
         .join(Region, Region.code == R.kecamatan_code)
         .join(IncidentCategory, IncidentCategory.id == R.category_id)
         .where(_window(scope, start, end), R.severity == severity)

@@ -48,6 +48,8 @@ def test_a_location_shared_on_telegram_proposes_the_kecamatan_and_a_later_one_ou
 def test_a_head_gets_the_map_on_telegram_and_the_monthly_pdf_goes_to_the_heads_up_the_tree(siaga, fake):  # noqa: F811
     from datetime import UTC, datetime, timedelta
 
+    from babel.dates import format_date
+
     from storage.db import make_sessions
     from tests.support.reports import add_report
 
@@ -96,6 +98,7 @@ def test_a_head_gets_the_map_on_telegram_and_the_monthly_pdf_goes_to_the_heads_u
     for user in (head, province):
         [document] = documents(user)
         assert document.params["document:bytes"].startswith(b"%PDF-")
-        assert document.params["caption"] == f"Laporan peta rawan konflik Kota Banjarmasin, bulan {last_month}."
+        month = format_date(datetime.fromisoformat(f"{last_month}-01"), "MMMM y", locale="id")  # "November 2026"
+        assert document.params["caption"] == f"Laporan peta rawan konflik Kota Banjarmasin, {month}."
     assert not documents(budi)
     assert siaga.stop() == 0

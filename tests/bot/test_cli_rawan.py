@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pyogrio
 import pypdfium2
@@ -15,7 +16,7 @@ import shapely
 
 from bot import cli
 from bot.app import initialise
-from handlers import rawan, rawan_map, rawan_render
+from handlers import monthly_report, rawan, rawan_map
 from handlers.types import Ctx
 from storage import people
 from storage.db import make_sessions
@@ -127,6 +128,11 @@ def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path, monk
         [reply] = rawan.rawan_command("", Ctx(session=session, now=END, lang="id", channel="console",
                                               address="head-1", officer=head))
         data = rawan.gather(session, head.office, END - rawan.DEFAULT_WINDOW, END, full=True)
+        # The report of the same 30 days (a monthly report's window is its month; the rule is the same).
+        report = monthly_report.MonthlyReport(
+            month="2026-11", letterhead=monthly_report.letterhead(session, head.office), current=data,
+            previous=rawan.gather(session, head.office, END - 2 * rawan.DEFAULT_WINDOW, END - rawan.DEFAULT_WINDOW,
+                                  full=True), issued_at=END, complete=True)
     assert reply.text.splitlines()[1:] == [
         "1. Banjarmasin Utara: 65 (sedang), 2 laporan",
         "2. Banjarmasin Selatan: 33 (sedang), 1 laporan",
@@ -139,14 +145,14 @@ def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path, monk
         assert f"{name}\n{shown}" in labels
     assert not any(text.endswith(("\n66", "\n34")) for text in labels)
 
-    pdf_path = rawan_render.write_report(data, "id", tmp_path / "r.pdf", month="2026-11")
+    pdf_path = monthly_report.write_report(report, "id", tmp_path / "r.pdf")
     pdf = pypdfium2.PdfDocument(str(pdf_path))
-    words = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split()
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     pdf.close()
-    for _, name, _, shown, band in EXPECTED:
-        at = words.index(name.split()[1], words.index(name.split()[0]))
-        assert words[at + 1:at + 6] == ["Kota", "Banjarmasin", shown, band, "1" if shown != "65" else "2"]
-    assert "tinggi: 0 · sedang: 2 · rendah: 1 · tanpa laporan: 2" in " ".join(words)
+    ranking = " ".join(text[text.index("C. Peringkat Kecamatan"):text.index("D. Jumlah Laporan")].split())
+    for rank, (_, name, _, shown, band) in enumerate(EXPECTED, start=1):
+        assert f" {rank} {name} {shown} {band} " in ranking
+    assert "kecamatan tingkat tinggi 0, sedang 2, rendah 1" in " ".join(text.split())
 
 
 def test_the_geojson_is_rfc_7946_and_a_gis_reader_opens_it(siaga, tmp_path):
@@ -222,6 +228,7 @@ def test_a_month_that_has_not_begun_is_refused_in_one_line(siaga, tmp_path, mont
 def test_this_month_so_far_is_still_a_report(siaga, tmp_path):
     status, _, err = siaga("rawan-report", "--office", "63.71", "--month", "2026-11", "--out", "r.pdf")
     assert status == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-"), err
+    assert err.startswith("r.pdf: 4 reports, 5 kecamatan, month 2026-11 so far\n")
 
 
 def test_a_kecamatan_without_a_shipped_boundary_is_a_feature_without_geometry():
@@ -232,3 +239,60 @@ def test_a_kecamatan_without_a_shipped_boundary_is_a_feature_without_geometry():
     export.write_rawan_geojson(scores, END - rawan.DEFAULT_WINDOW, END, "Asia/Jakarta", out)
     [feature] = json.loads(out.getvalue())["features"]
     assert feature["geometry"] is None and feature["properties"]["window_end"] == "2026-11-23T09:00:00+07:00"
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--head-nip", "1970 0101", "--head-nip '1970 0101' is not a NIP: 18 digits"),
+    ("--head-nip", "19701301 199503 1 001", "--head-nip '19701301 199503 1 001' is not a NIP"),
+    ("--logo", "missing.png", "--logo 'missing.png': No such file or directory; give the path of a PNG or JPEG"),
+    ("--logo", "notes.png", "--logo 'notes.png' is not a PNG or JPEG image."),
+    ("--logo", "drawing.gif", "--logo 'drawing.gif' is not a PNG or JPEG image."),
+    ("--report-number", "{nomor}/2026", "--report-number '{nomor}/2026': the only fields are {year}"),
+    ("--email", "kesbangpol", "--email 'kesbangpol' is not an e-mail address"),
+    ("--phone", "kantor", "--phone 'kantor' has too few digits"),
+])
+def test_a_wrong_letterhead_value_gives_one_line_exit_2_and_changes_nothing(siaga, url, tmp_path, option, value,
+                                                                           says):
+    from PIL import Image
+
+    (tmp_path / "notes.png").write_text("not an image")
+    Image.new("RGB", (40, 40), "navy").save(tmp_path / "drawing.gif")
+    status, out, err = siaga("office", "set", "63.71", "--address", "Jalan Pramuka 4", option, value)
+    assert (status, out) == (2, b"") and err.startswith(f"siaga: {says}") and err.count("\n") == 1, err
+    with make_sessions(url).begin() as session:
+        office = people.get_office_by_region(session, "63.71")
+        assert (office.address, office.head_nip, office.logo_path, office.email) == (None, None, None, None)
+
+
+def test_the_letterhead_is_set_the_logo_copied_and_the_report_says_what_is_still_missing(siaga, url, tmp_path):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    status, _, err = siaga("rawan-report", "--office", "63.71", "--month", "2026-10", "--out", "r.pdf")
+    assert status == 0 and err.splitlines()[1:] == [
+        "office 63.71 has not set --address, --head-name, --head-nip, --report-number: the PDF leaves blanks to fill "
+        "in by hand (siaga office set 63.71 --help)"]
+    Image.new("RGB", (90, 110), "navy").save(tmp_path / "logo.png")
+    status, out, err = siaga("office", "set", "63.71", "--address", "Jalan Pramuka  Nomor 4", "--head-name", "Ahmad",
+                             "--head-nip", "19700101 199503 1 001", "--report-number", "400.10/    /{year}",
+                             "--logo", "logo.png", "--name", "Badan Kesatuan Bangsa dan Politik Kota Banjarmasin")
+    assert status == 0, err
+    assert out.decode().splitlines()[-1].startswith("letterhead (Badan Kesatuan Bangsa dan Politik Kota Banjarmasin): "
+                                                    "--address set, --phone not set, ")
+    with make_sessions(url).begin() as session:
+        office = people.get_office_by_region(session, "63.71")
+        assert (office.address, office.head_nip, office.report_number) == (
+            "Jalan Pramuka Nomor 4", "197001011995031001", "400.10/    /{year}")
+        logo = Path(office.logo_path)
+    assert logo.is_relative_to(tmp_path / "attachments" / "logos")
+    assert logo.read_bytes() == (tmp_path / "logo.png").read_bytes()
+    status, out, _ = siaga("audit", "list", "--action", "office.changed")
+    assert status == 0 and b"Ahmad" not in out and b"1970" not in out  # a name and a NIP are personal data
+
+    status, _, err = siaga("rawan-report", "--office", "63.71", "--month", "2026-10", "--out", "r.pdf")
+    assert status == 0 and len(err.splitlines()) == 1, err
+    first = " ".join(PdfReader(tmp_path / "r.pdf").pages[0].extract_text().split())
+    assert "Nomor : 400.10/ /2026" in first and "Jalan Pramuka Nomor 4" in first
+    assert siaga("office", "set", "63.71", "--head-nip", "-")[0] == 0
+    with make_sessions(url).begin() as session:
+        assert people.get_office_by_region(session, "63.71").head_nip is None

@@ -165,7 +165,7 @@ def test_the_monthly_report_goes_once_per_office_and_month_on_its_day_in_local_t
     assert mine(datetime(2026, 12, 2, 5, 0, tzinfo=UTC)) == []
     assert mine(datetime(2026, 12, 20, 5, 0, tzinfo=UTC)) == []
     [reply] = notice.render(seeded, "en")
-    assert reply.text == "Conflict vulnerability report of Kota Banjarmasin, month 2026-11."
+    assert reply.text == "Conflict vulnerability report of Kota Banjarmasin, November 2026."
     [media] = reply.media
     assert (media.kind, media.content_type, media.ref) == ("document", "application/pdf", "peta-rawan-6371-2026-11.pdf")
     assert open(media.stored_path, "rb").read(5) == b"%PDF-"
