@@ -18,7 +18,7 @@ from bot.outbox import Outbox, new_boot_id
 from bot.runner import Delivery, Runner
 from bot.scheduler import Presence, Scheduler
 from bot.web import Server, build_web, make_server
-from handlers import maintenance
+from handlers import maintenance, web
 from handlers import chart
 from storage import migrations, seed
 from storage.db import is_sqlite, make_engine, make_sessions
@@ -154,6 +154,12 @@ def build(settings: Settings) -> App:
         app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_delivery))
     wire(app)
     routes = [route for channel in app.channels for route in channel.routes()]
+    # The heads' web view: only where the world can reach us, since its sign-in links are built from that address.
+    web.configure(settings.public_base_url)
+    if settings.public_base_url:
+        from bot.webview import WebView
+
+        routes += WebView(runner, settings).routes()
     if routes:
         app.server = make_server(build_web(routes), settings.host, settings.port)
     return app

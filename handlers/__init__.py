@@ -19,6 +19,7 @@ from handlers.reports import REPORT_COMMANDS
 from handlers.texts import CATALOGUE, t
 from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, StartFlow, State, Tick
 from handlers.verification import REJECT, STATUS_COMMANDS
+from handlers.web import WEB_COMMANDS
 from storage import outbox
 from storage.models import Role
 
@@ -29,7 +30,7 @@ FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.co
 # Heads of office: the map, reading reports, verification, the digest on request, check-ins and pauses;
 # rakor and their agreements.
 COMMANDS = {**_COMMANDS, **rawan.COMMANDS, **REPORT_COMMANDS, **STATUS_COMMANDS, **DIGEST_COMMANDS,
-            **CHECKIN_COMMANDS, **rakor.COMMANDS}
+            **CHECKIN_COMMANDS, **rakor.COMMANDS, **WEB_COMMANDS}
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
 SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK, *rakor.TICKS)

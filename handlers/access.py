@@ -20,6 +20,7 @@ RULES: dict[str, frozenset[Role]] = {
     "laporan": READERS, "reports": READERS,
     "ringkasan": READERS, "digest": READERS,
     "status": VERIFIERS,
+    "web": READERS,
     "lapor": FILERS, "report": FILERS,
     "laporanku": FILERS, "myreports": FILERS,
     "nihil": FILERS,

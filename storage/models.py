@@ -433,6 +433,35 @@ class StatusChange(Base):
     actor: Mapped[Officer] = relationship(lazy="joined")
 
 
+class WebLogin(Base):
+    """A one-time sign-in link to the web view, handed out in chat; only its hash is kept."""
+
+    __tablename__ = "web_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser of a head: the cookie holds the token, the table its hash."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    # Sent back in every form; a POST without it is refused (CSRF).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # The outcome of the last action, shown once on the next page (post/redirect/get).
+    flash: Mapped[str | None] = mapped_column(Text)
+
+    officer: Mapped[Officer] = relationship(lazy="joined")
+
+
 class NihilCheckin(Base):
     """An officer's "nothing to report" for one local day."""
 

@@ -1,0 +1,72 @@
+"""The web view under test: the real routes over the test database, heads signed in through `/web` on the console."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.config import Settings
+from bot.runner import Runner
+from bot.web import build_web
+from bot.webview import WebView
+from handlers import web
+from handlers.types import Inbound
+
+BASE_URL = "http://testserver"
+LINK = re.compile(r"(https?://\S+/web/masuk\?t=[\w-]+)")
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    return Settings(database_url="sqlite://", language="id", attachments_dir=tmp_path / "attachments",
+                    public_base_url=BASE_URL)
+
+
+@pytest.fixture
+def web_runner(sessions, web_settings: Settings, clock) -> Runner:
+    return Runner(sessions, web_settings, clock=clock)
+
+
+@pytest.fixture
+def configured() -> Iterator[None]:
+    web.configure(BASE_URL)
+    yield
+    web.configure(None)
+
+
+def make_client(runner: Runner, settings: Settings) -> TestClient:
+    """A browser of its own (its own cookie jar) on the app `siaga run` serves."""
+    return TestClient(build_web(WebView(runner, settings).routes()), base_url=BASE_URL, follow_redirects=False)
+
+
+@pytest.fixture
+def client(web_runner: Runner, web_settings: Settings, configured: None) -> Iterator[TestClient]:
+    with make_client(web_runner, web_settings) as c:
+        yield c
+
+
+def ask_link(runner: Runner, address: str) -> str:
+    """Send /web from a console chat and return the link Siaga answers with."""
+    replies = runner.run_turn(Inbound("console", address, text="/web"))
+    found = LINK.search("\n".join(r.text for r in replies))
+    assert found, [r.text for r in replies]
+    return found.group(1)
+
+
+def sign_in(client: TestClient, runner: Runner, address: str) -> None:
+    """Sign a browser in as the officer of a console chat: the link, its page, the button."""
+    link = ask_link(runner, address)
+    page = client.get(link.removeprefix(BASE_URL))
+    assert page.status_code == 200, page.text
+    token = re.search(r'name="t" value="([^"]+)"', page.text).group(1)
+    done = client.post("/web/masuk", data={"t": token})
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/web/"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
