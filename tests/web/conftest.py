@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from bot.web import build_web
 from bot.webview import WebView
 from handlers import web
 from handlers.types import Inbound
+from storage import rakor
+from storage.models import Rsvp
 
 BASE_URL = "http://testserver"
 LINK = re.compile(r"(https?://\S+/web/masuk\?t=[\w-]+)")
@@ -66,6 +69,24 @@ def sign_in(client: TestClient, runner: Runner, address: str) -> None:
     done = client.post("/web/masuk", data={"t": token})
     assert done.status_code == 303, done.text
     assert done.headers["location"] == "/web/"
+
+
+def add_rakor_and_agreements(session, office_id: int, invitee_ids: list[int], now: datetime) -> None:
+    """A rakor tomorrow with its invitees (the first says hadir), and minutes whose agreements are overdue,
+    due later and undated."""
+    meeting = rakor.add_rakor(session, office_id=office_id, title="Rakor kewaspadaan pilkada",
+                              starts_at=now + timedelta(days=1), now=now, invitee_ids=invitee_ids,
+                              place="Aula Kesbangpol", agenda="Situasi menjelang pilkada")
+    rakor.set_rsvp(session, meeting.invitees[0], Rsvp.HADIR, None, now)
+    today = now.date()
+    rakor.add_report(
+        session, agreements=[
+            {"text": "Patroli gabungan di pasar", "owner_institution": "Satpol PP", "due_on": today + timedelta(days=7)},
+            {"text": "Pertemuan tokoh agama", "owner_institution": "FKUB", "due_on": today - timedelta(days=2)},
+            {"text": "Pendataan posko", "owner_office_id": office_id, "due_on": None},
+        ],
+        number=f"RKR-{office_id}-0001", office_id=office_id, title="Rakor November", held_on=today - timedelta(days=9),
+        summary="Ringkasan", reporter_id=invitee_ids[0], channel="console", created_at=now - timedelta(days=9))
 
 
 def csrf_of(html: str) -> str:

@@ -14,7 +14,7 @@ from storage import audit, outbox
 from storage.models import AuditLog, ReportStatus, Role, Severity
 from tests.conftest import add_officer
 from tests.support.heads import add_report
-from tests.web.conftest import BASE_URL, ask_link, csrf_of, make_client, sign_in
+from tests.web.conftest import BASE_URL, add_rakor_and_agreements, ask_link, csrf_of, make_client, sign_in
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -418,3 +418,21 @@ def test_unknown_urls_and_failures_get_a_page_not_a_traceback(client, web_runner
     page = client.get("/web/")
     assert page.status_code == 500
     assert "boom" not in page.text and "Traceback" not in page.text and "kesalahan di server" in page.text
+
+
+def test_rakor_lists_upcoming_meetings_with_rsvps_and_open_agreements_overdue_first(client, web_runner, web_settings,
+                                                                                   world, sessions, clock):
+    with sessions.begin() as s:
+        officer = s.get(__import__("storage.models", fromlist=["Officer"]).Officer, world["officer"])
+        add_rakor_and_agreements(s, officer.office_id, [world["officer"], world["head"]], clock.now)
+    sign_in(client, web_runner, "head-bjm")
+    page = client.get("/web/rakor").text
+    assert "Rakor kewaspadaan pilkada" in page and "Aula Kesbangpol" in page
+    assert "hadir</span> Petugas Banjarmasin" in page and "belum menjawab</span> Kepala Banjarmasin" in page
+    order = [page.index(text) for text in ("Pertemuan tokoh agama", "Patroli gabungan", "Pendataan posko")]
+    assert order == sorted(order)
+    assert page.count('class="overdue"') == 1 and "terlambat" in page
+    with make_client(web_runner, web_settings) as other:
+        sign_in(other, web_runner, "head-bjb")
+        theirs = other.get("/web/rakor").text
+        assert "Rakor kewaspadaan" not in theirs and "Pertemuan tokoh agama" not in theirs
