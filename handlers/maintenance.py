@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from handlers.types import Effect, Tick
-from storage import retention
+from storage import retention, web
 from storage.db import Session
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,10 @@ def prune(session: Session, now: datetime) -> list[Effect]:
     before = now - _retention
     inbound = retention.delete_inbound_messages_before(session, before)
     sent = retention.delete_sent_messages_before(session, before)
-    log.info("pruned inbound_messages=%d outbox_sent=%d older than %d days", inbound, sent, _retention.days)
+    # Web sign-in links and sessions are dead once expired: nothing to keep them for.
+    logins = web.prune(session, now)
+    log.info("pruned inbound_messages=%d outbox_sent=%d older than %d days, web logins/sessions=%d", inbound, sent,
+             _retention.days, logins)
     return []
 
 

@@ -84,11 +84,6 @@ def end_session(session: Session, token_hash: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
 
 
-def end_sessions_of(session: Session, officer_id: int) -> int:
-    """Sign an officer out of every browser; return how many sessions ended."""
-    return session.execute(delete(WebSession).where(WebSession.officer_id == officer_id)).rowcount
-
-
 def prune(session: Session, now: datetime) -> int:
     """Delete expired sessions and sign-in links; return how many rows went."""
     gone = session.execute(delete(WebSession).where(WebSession.expires_at <= now)).rowcount

@@ -436,3 +436,19 @@ def test_rakor_lists_upcoming_meetings_with_rsvps_and_open_agreements_overdue_fi
         sign_in(other, web_runner, "head-bjb")
         theirs = other.get("/web/rakor").text
         assert "Rakor kewaspadaan" not in theirs and "Pertemuan tokoh agama" not in theirs
+
+
+def test_expired_links_and_sessions_are_pruned_by_the_housekeeping_tick(client, web_runner, world, sessions, clock):
+    from handlers import maintenance
+    from storage.models import WebLogin, WebSession
+    from sqlalchemy import func, select
+
+    sign_in(client, web_runner, "head-bjm")
+    ask_link(web_runner, "head-bjm")  # not used
+    with sessions.begin() as s:
+        maintenance.prune(s, clock.now)
+        assert s.scalar(select(func.count()).select_from(WebSession)) == 1
+        assert s.scalar(select(func.count()).select_from(WebLogin)) == 2
+        maintenance.prune(s, clock.now + timedelta(hours=10))
+        assert s.scalar(select(func.count()).select_from(WebSession)) == 0
+        assert s.scalar(select(func.count()).select_from(WebLogin)) == 0
