@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
@@ -136,7 +137,7 @@ def test_a_head_opens_the_map_clicks_a_kecamatan_and_verifies_a_report(page, liv
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Banjarmasin Selatan" in popup.inner_text()
-    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")  # faded in
     shot(page, "map-popup")
     popup.get_by_role("link", name="Penjelasan dan laporan").click()
     page.wait_for_url(re.compile(r"/web/kecamatan/63\.71\.01"))
