@@ -47,6 +47,8 @@ SIMPLIFY_DEGREES = 0.001
 # No inline script or style anywhere; Leaflet styles its elements from script (CSSOM), which style-src allows.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# Photos shown in the page; every other attachment is sent as a download.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
@@ -182,7 +184,10 @@ class WebView:
     async def run(self, request: Request, work: Callable[[Viewer], Response], *, post: bool = False) -> Response:
         """Run a page for the signed-in head in one transaction; any other caller gets one clear refusal."""
         token = request.cookies.get(COOKIE)
-        form = dict(await request.form()) if post else {}
+        try:
+            form = dict(await request.form()) if post else {}
+        except Exception:  # a body that is no form (multipart garbage, a cut upload): nothing to act on
+            return self.error_page(400, "web.error.bad_request", what="form")
 
         def transaction() -> Response:
             with self.runner.sessions.begin() as session:
@@ -226,7 +231,10 @@ class WebView:
 
     async def login(self, request: Request) -> Response:
         """Spend the link, open a session and set its cookie; audited."""
-        token = str((await request.form()).get("t", ""))
+        try:
+            token = str((await request.form()).get("t", ""))
+        except Exception:  # not a form: the same page as an unknown link
+            token = ""
 
         def transaction() -> Response:
             with self.runner.sessions.begin() as session:
@@ -505,7 +513,10 @@ class WebView:
             path = Path(found.stored_path)
             if not path.is_file():
                 raise Refused(404, "web.error.not_found")
-            return FileResponse(path, media_type=found.content_type or None)
+            if found.content_type in INLINE_TYPES:
+                return FileResponse(path, media_type=found.content_type)
+            # Anything else an officer sent (HTML, SVG, a script...) is downloaded, never shown on our origin.
+            return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
         return await self.run(request, work)
 

@@ -452,3 +452,28 @@ def test_expired_links_and_sessions_are_pruned_by_the_housekeeping_tick(client, 
         maintenance.prune(s, clock.now + timedelta(hours=10))
         assert s.scalar(select(func.count()).select_from(WebSession)) == 0
         assert s.scalar(select(func.count()).select_from(WebLogin)) == 0
+
+
+def test_a_post_that_is_not_a_form_gets_a_clear_page(client, web_runner, world):
+    sign_in(client, web_runner, "head-bjm")
+    garbage = {"content-type": "multipart/form-data; boundary=x"}
+    response = client.post(f"/web/laporan/{world['mine']}/status", content=b"--y\r\nnonsense", headers=garbage)
+    assert response.status_code == 400 and "Traceback" not in response.text
+    assert client.post("/web/masuk", content=b"--y\r\nnonsense", headers=garbage).status_code == 404
+
+
+def test_an_attachment_that_is_not_a_photo_is_downloaded_not_shown(client, web_runner, world, sessions, tmp_path):
+    from storage import incidents
+    from storage.models import Attachment
+
+    page = tmp_path / "evil.html"
+    page.write_text("<script src='/web/lampiran/1'></script>")
+    with sessions.begin() as s:
+        report = incidents.get_report_by_number(s, world["mine"])
+        s.add(Attachment(report_id=report.id, kind="document", channel="console", ref="x", stored_path=str(page),
+                         content_type="text/html", created_at=report.created_at))
+    sign_in(client, web_runner, "head-bjm")
+    (attachment_id,) = re.findall(r'<a href="/web/lampiran/(\d+)">Dokumen 1', client.get(f"/web/laporan/{world['mine']}").text)
+    got = client.get(f"/web/lampiran/{attachment_id}")
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith("attachment")
