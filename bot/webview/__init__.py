@@ -390,6 +390,7 @@ class WebView:
             for name in ("kabkota", "kecamatan"):
                 if q.get(name) and not viewer.sees(q[name]):
                     raise viewer.refuse(f"{name}:{q[name]}")
+            last = self._local_day(viewer, q.get("sampai", ""), "sampai")
             try:
                 where = web.ReportFilter(
                     kabkota_code=q.get("kabkota") or None, kecamatan_code=q.get("kecamatan") or None,
@@ -397,13 +398,11 @@ class WebView:
                     severity=Severity(q["keparahan"]) if q.get("keparahan") else None,
                     status=ReportStatus(q["status"]) if q.get("status") else None,
                     since=self._local_day(viewer, q.get("dari", ""), "dari"),
-                    until=(self._local_day(viewer, q.get("sampai", ""), "sampai") or None),
+                    until=last + timedelta(days=1) if last else None,  # "until" a day includes that day
                 )
                 page = max(1, int(q.get("halaman") or 1))
             except ValueError:
                 raise Refused(400, "web.error.bad_request", what="filter") from None
-            if where.until is not None:  # "until" a day includes that day
-                where = web.ReportFilter(**{**where.__dict__, "until": where.until + timedelta(days=1)})
             found, total = web.page_reports(session, viewer.scope, where, (page - 1) * PAGE_SIZE, PAGE_SIZE)
             pages = max(1, math.ceil(total / PAGE_SIZE))
             kept = {k: v for k, v in q.items() if v and k != "halaman"}
@@ -412,7 +411,8 @@ class WebView:
                 return "/web/laporan?" + urlencode({**kept, "halaman": n})
 
             return self.render(
-                "reports.html", viewer.lang, viewer=viewer, nav="reports", q=q, reports=[self._row(viewer)(r) for r in found],
+                "reports.html", viewer.lang, viewer=viewer, nav="reports", q=q,
+                reports=[self._row(viewer)(r) for r in found],
                 total=total, page=page, pages=pages, page_url=page_url, kabkota=kabkota,
                 kecamatan=[(r.code, r.name, name) for r, name in kecamatan],
                 categories=[(c.id, c.name_en if viewer.lang == "en" else c.name_id) for c in categories],

@@ -81,7 +81,8 @@ def add_rakor_and_agreements(session, office_id: int, invitee_ids: list[int], no
     today = now.date()
     rakor.add_report(
         session, agreements=[
-            {"text": "Patroli gabungan di pasar", "owner_institution": "Satpol PP", "due_on": today + timedelta(days=7)},
+            {"text": "Patroli gabungan di pasar", "owner_institution": "Satpol PP",
+             "due_on": today + timedelta(days=7)},
             {"text": "Pertemuan tokoh agama", "owner_institution": "FKUB", "due_on": today - timedelta(days=2)},
             {"text": "Pendataan posko", "owner_office_id": office_id, "due_on": None},
         ],
