@@ -300,7 +300,7 @@ class WebView:
         return await self.run(request, work)
 
     def shapes(self) -> dict[str, Any]:
-        """Kecamatan outlines simplified for the browser, as GeoJSON geometries by code (computed once)."""
+        """Kecamatan and kab/kota outlines simplified for the browser, as GeoJSON geometries by code (made once)."""
         if self._shapes is None:
             import shapely
             from shapely.geometry import mapping
@@ -310,13 +310,13 @@ class WebView:
             self._shapes = {
                 code: mapping(shapely.orient_polygons(
                     shapely.simplify(b.geometry, SIMPLIFY_DEGREES, preserve_topology=True), exterior_cw=False))
-                for code, b in geo.kecamatan_boundaries().items()}
+                for layer in (geo.kecamatan_boundaries(), geo.kabkota_boundaries()) for code, b in layer.items()}
         return self._shapes
 
     async def map_data(self, request: Request) -> Response:
         """The choropleth's data: each kecamatan of the jurisdiction, its outline, score, band and counts."""
         def work(viewer: Viewer) -> Response:
-            from handlers.rawan_map import BAND_COLOURS, NO_OFFICE, NO_REPORTS
+            from handlers.rawan_map import BAND_COLOURS, NO_OFFICE, NO_OFFICE_HATCH, NO_REPORTS, NO_REPORTS_HATCH
 
             days, start, end = self._window(viewer, request)
             scores = rawan.vulnerability(viewer.session, viewer.scope, start, end)
@@ -326,12 +326,20 @@ class WebView:
                 if s.code not in shapes:
                     continue
                 heard = s.score is not None
-                colour = BAND_COLOURS[s.band] if s.band else (NO_REPORTS if s.office else NO_OFFICE)
+                # As on the printed map: a band's colour, else grey hatching ("tanpa laporan", or no office there).
+                pattern = None if s.band else ("no-reports" if s.office else "no-office")
+                colour, hatch = ((BAND_COLOURS[s.band], None) if s.band else
+                                 (NO_REPORTS, NO_REPORTS_HATCH) if s.office else (NO_OFFICE, NO_OFFICE_HATCH))
                 features.append({"type": "Feature", "geometry": shapes[s.code], "properties": {
                     "code": s.code, "name": s.name, "kabkota": s.kabkota, "rank": rank if heard else None,
                     "score": s.shown if heard else None, "band": s.band,
                     "band_label": t(f"rawan.band.{s.band or 'none'}", viewer.lang), "reports": s.reports,
-                    "colour": colour, "url": f"/web/kecamatan/{s.code}?hari={days}"}})
+                    "colour": colour, "pattern": pattern, "hatch": hatch,
+                    "url": f"/web/kecamatan/{s.code}?hari={days}"}})
+            # The kab/kota borders over the kecamatan, as on the printed map: where one regency ends.
+            kabkota = sorted({s.kabkota_code for s in scores})
+            features += [{"type": "Feature", "geometry": shapes[code], "properties": {"code": code, "outline": True}}
+                         for code in kabkota if code in shapes]
             return JSONResponse({"type": "FeatureCollection", "features": features})
 
         return await self.run(request, work)

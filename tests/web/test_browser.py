@@ -62,6 +62,7 @@ def live(database_factory, tmp_path_factory) -> Iterator[Live]:
         add_officer(s, "head-bjm", role=Role.HEAD, name="Ibu Kepala Banjarmasin")
         officer = add_officer(s, "officer-bjm", name="Petugas Lapangan")
         add_officer(s, "head-bjb", region="63.72", role=Role.HEAD, name="Kepala Banjarbaru")
+        add_officer(s, "head-kalsel", region="63", role=Role.HEAD, name="Kepala Kesbangpol Kalsel")
         hot = add_report(s, officer, created_at=clock.now - timedelta(days=1), kecamatan="63.71.01",
                          severity=Severity.TINGGI)
         hot.description = 'Massa membawa spanduk <b>"Tolak!"</b> & <script>alert(1)</script>'
@@ -129,9 +130,11 @@ def test_a_head_opens_the_map_clicks_a_kecamatan_and_verifies_a_report(page, liv
     page.wait_for_selector("#map[data-ready]")
     assert page.get_attribute("#map", "data-ready") == "5"
     assert page.locator("path.kec").count() == 5  # every kecamatan of Kota Banjarmasin drawn
+    assert page.locator("path.kabkota").count() == 1  # and the city's border over them
     # Coloured by band where reports were heard; "tanpa laporan" grey where none were.
     assert page.locator("path.kec-63-71-01").get_attribute("fill") in ("#fee8a8", "#fd8d3c", "#bd0026")
-    assert page.locator("path.kec-63-71-03").get_attribute("fill") == "#ebebeb"
+    assert page.locator("path.kec-63-71-03").get_attribute("fill") == "url(#no-reports)"
+    assert page.locator("pattern#no-reports").count() == 1
     shot(page, "map")
     page.locator("path.kec-63-71-01").click()
     popup = page.locator(".leaflet-popup-content")
@@ -230,3 +233,16 @@ def test_the_map_on_a_phone(browser, live):
         shot(tab, "phone-map")
     finally:
         context.close()
+
+
+def test_a_province_head_sees_every_kecamatan_and_the_regency_borders(page, live):
+    sign_in(page, live, "head-kalsel")
+    page.wait_for_selector("#map[data-ready]")
+    assert page.errors == []
+    assert page.locator("path.kec").count() == int(page.get_attribute("#map", "data-ready")) > 100
+    assert page.locator("path.kabkota").count() == 13
+    # Where the province has no Siaga office the map says so in its own grey, unlike "tanpa laporan".
+    assert page.locator("path.kec-63-01-01").get_attribute("fill") == "url(#no-office)"
+    assert "belum ada kantor Siaga" in page.inner_text(".legend")
+    shot(page, "map-province")
+    assert page.errors == []
