@@ -1016,8 +1016,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
             "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
-            "/rawan [30d] - peta rawan konflik per kecamatan\n"
-            "/web - peta, laporan dan verifikasi di peramban (tautan masuk sekali pakai)"
+            "/rawan [30d] - peta rawan konflik per kecamatan"
         ),
         "en": (
             "For heads of office:\n"
@@ -1025,8 +1024,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/reports NUMBER - one report in full with its photos\n"
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
             "/digest - the last 24 hours with a chart\n"
-            "/rawan [30d] - the conflict vulnerability map by kecamatan\n"
-            "/web - the map, reports and verification in a browser (a one-time sign-in link)"
+            "/rawan [30d] - the conflict vulnerability map by kecamatan"
         ),
     },
     "help.officer": {
