@@ -63,6 +63,8 @@ def live(database_factory, tmp_path_factory) -> Iterator[Live]:
         officer = add_officer(s, "officer-bjm", name="Petugas Lapangan")
         add_officer(s, "head-bjb", region="63.72", role=Role.HEAD, name="Kepala Banjarbaru")
         add_officer(s, "head-kalsel", region="63", role=Role.HEAD, name="Kepala Kesbangpol Kalsel")
+        english = add_officer(s, "head-en", role=Role.HEAD, name="Deputy Head")
+        english.language = "en"
         hot = add_report(s, officer, created_at=clock.now - timedelta(days=1), kecamatan="63.71.01",
                          severity=Severity.TINGGI)
         hot.description = 'Massa membawa spanduk <b>"Tolak!"</b> & <script>alert(1)</script>'
@@ -118,10 +120,10 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-def sign_in(page, live: Live, address: str) -> None:
+def sign_in(page, live: Live, address: str, button: str = "Masuk") -> None:
     page.goto(ask_link(live.runner, address))
     shot(page, f"login-{address}")
-    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("button", name=button).click()
     page.wait_for_url(f"{live.url}/web/")
 
 
@@ -245,4 +247,19 @@ def test_a_province_head_sees_every_kecamatan_and_the_regency_borders(page, live
     assert page.locator("path.kec-63-01-01").get_attribute("fill") == "url(#no-office)"
     assert "belum ada kantor Siaga" in page.inner_text(".legend")
     shot(page, "map-province")
+    assert page.errors == []
+
+
+def test_a_head_who_reads_english_gets_every_page_in_english(page, live):
+    sign_in(page, live, "head-en", button="Sign in")
+    page.wait_for_selector("#map[data-ready]")
+    assert "Vulnerability map of Kota Banjarmasin" in page.inner_text("h1")
+    assert "no reports" in page.inner_text(".legend")
+    shot(page, "en-map")
+    page.get_by_role("link", name="Reports", exact=True).click()
+    assert page.get_by_role("button", name="Apply").count() == 1
+    page.get_by_role("link", name=live.numbers["mild"]).click()
+    assert page.get_by_role("button", name="Mark verified").count() == 1
+    assert "Reject report" in page.inner_text("#verify")
+    shot(page, "en-report")
     assert page.errors == []
