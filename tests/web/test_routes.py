@@ -94,11 +94,15 @@ def test_officers_and_guests_get_the_polite_refusal_and_no_link(web_runner, sess
     with sessions.begin() as s:
         add_officer(s, "plain-officer")
         add_officer(s, "a-guest", role=Role.GUEST, name="Tamu")
-    for address in ("plain-officer", "a-guest"):
-        from handlers.types import Inbound
+    from handlers.texts import t
+    from handlers.types import Inbound
 
+    for address, refusal in (("plain-officer", "access.refused"), ("a-guest", "guest.refused")):
         text = "\n".join(r.text for r in web_runner.run_turn(Inbound("console", address, text="/web")))
-        assert "/web/masuk" not in text
+        assert text == t(refusal, "id")
+    with sessions.begin() as s:
+        assert {e.subject for e in audit.list_audit(s, "access.refused")} == {"command:web"}
+        assert audit.list_audit(s, "web.link") == []
 
 
 def test_without_a_public_address_web_answers_that_there_is_no_web_view(web_runner, world):
