@@ -511,6 +511,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Klik kecamatan di peta untuk skor, penjelasan dan laporannya.",
         "en": "Click a kecamatan on the map for its score, explanation and reports.",
     },
+    "web.map.waiting": {
+        "id": "{count} laporan baru menunggu verifikasi »",
+        "en": "{count} new reports await verification »",
+    },
     "web.map.open": {"id": "Penjelasan dan laporan", "en": "Explanation and reports"},
     "web.map.table": {"id": "Peringkat kecamatan", "en": "Kecamatan ranking"},
     "web.col.rank": {"id": "Peringkat", "en": "Rank"},

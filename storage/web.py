@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -103,9 +104,7 @@ class ReportFilter:
     until: datetime | None = None
 
 
-def page_reports(session: Session, region_code: str, where: ReportFilter, offset: int,
-                 limit: int) -> tuple[list[IncidentReport], int]:
-    """Return one page of a region's reports, newest first, and how many match in all."""
+def _matching(region_code: str, where: ReportFilter) -> list[Any]:
     conditions = [within(region_code)]
     if where.kabkota_code is not None:
         conditions.append(within(where.kabkota_code))
@@ -121,11 +120,22 @@ def page_reports(session: Session, region_code: str, where: ReportFilter, offset
         conditions.append(IncidentReport.created_at >= where.since)
     if where.until is not None:
         conditions.append(IncidentReport.created_at < where.until)
-    total = session.scalar(select(func.count()).select_from(IncidentReport).where(*conditions)) or 0
-    rows = session.scalars(select(IncidentReport).where(*conditions)
+    return conditions
+
+
+def count_reports(session: Session, region_code: str, where: ReportFilter) -> int:
+    """Count a region's reports that match."""
+    return session.scalar(select(func.count()).select_from(IncidentReport)
+                          .where(*_matching(region_code, where))) or 0
+
+
+def page_reports(session: Session, region_code: str, where: ReportFilter, offset: int,
+                 limit: int) -> tuple[list[IncidentReport], int]:
+    """Return one page of a region's reports, newest first, and how many match in all."""
+    rows = session.scalars(select(IncidentReport).where(*_matching(region_code, where))
                            .order_by(IncidentReport.created_at.desc(), IncidentReport.id.desc())
                            .offset(offset).limit(limit))
-    return list(rows), total
+    return list(rows), count_reports(session, region_code, where)
 
 
 def list_audit_of(session: Session, subject: str, limit: int = 200) -> list[tuple[AuditLog, str | None]]:

@@ -293,7 +293,8 @@ class WebView:
         def work(viewer: Viewer) -> Response:
             days, start, end = self._window(viewer, request)
             data = rawan.gather(viewer.session, viewer.officer.office, start, end)
-            return self.render("map.html", viewer.lang, viewer=viewer, data=data, days=days,
+            waiting = web.count_reports(viewer.session, viewer.scope, web.ReportFilter(status=ReportStatus.BARU))
+            return self.render("map.html", viewer.lang, viewer=viewer, data=data, days=days, waiting=waiting,
                                period=rawan.period_text(data, viewer.lang), nav="map",
                                band=lambda s: t(f"rawan.band.{s.band or 'none'}", viewer.lang))
 
