@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.subprocess
+from tests.support.siaga import CommandClock, Siaga
 
-SIAGA = str(Path(sys.executable).parent / "siaga")
 REPORT = ["/lapor", "1", "Banjarmasin Utara", "Kel. Sungai Jingah", "sekarang",
           "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
           "Koordinasi dengan Polresta", "lewati", "lewati", "kirim"]
+# 13:00 WITA on a Wednesday that is no holiday: the next morning's digest (07:00) covers a report filed now.
+WEDNESDAY_1300_WITA = datetime(2026, 11, 25, 13, 0, tzinfo=ZoneInfo("Asia/Makassar"))
 
 
-@pytest.fixture
-def siaga(database_factory, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id"}
-    for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
-        env.pop(name, None)
+def siaga_for(database_factory, tmp_path, clock: CommandClock | None = None):  # type: ignore[no-untyped-def]
+    command = Siaga(database_factory(), tmp_path, clock=clock)
 
-    def run(*args: str, stdin: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
-                                cwd=tmp_path, timeout=120)
-        assert result.returncode == code, result.stderr
+    def run(*args: str, stdin: str = "", code: int = 0):  # type: ignore[no-untyped-def]
+        result = command(*args, stdin=stdin, code=code)
         if code:
             # A mistake: one line saying what is wrong (argparse names the subcommand), no traceback.
             assert result.stderr.startswith("siaga") and result.stderr.count("\n") == 1, result.stderr
-            assert "Traceback" not in result.stderr
         return result
 
     run("init")
     run("office", "add", "--region", "63.71")
+    run.now = command.now  # type: ignore[attr-defined]
     return run
+
+
+@pytest.fixture
+def siaga(database_factory, tmp_path):
+    return siaga_for(database_factory, tmp_path)
 
 
 def test_office_set_changes_alert_categories_and_times_and_refuses_mistakes(siaga):
@@ -89,12 +86,13 @@ def test_invites_are_listed_and_an_open_one_can_be_revoked(siaga):
     assert "No office for region 63.72" in siaga("invite", "list", "--office", "63.72", code=2).stderr
 
 
-def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(siaga, tmp_path):
+def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(database_factory, tmp_path):
+    siaga = siaga_for(database_factory, tmp_path, CommandClock(WEDNESDAY_1300_WITA))
     code = siaga("invite", "create", "--office", "63.71", "--role", "officer", "--name", "Budi").stdout.strip()
     siaga("console", "--as", "budi", stdin="\n".join([f"daftar {code}", *REPORT]) + "\n")
     head = siaga("invite", "create", "--office", "63.71", "--role", "head", "--name", "Kepala").stdout.strip()
     siaga("console", "--as", "kepala", stdin=f"daftar {head}\n")
-    tomorrow = (datetime.now(UTC).astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
+    tomorrow = (siaga.now().astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
     result = siaga("digest", "--office", "63.71", "--date", tomorrow.isoformat(), "--chart", "chart.png")
     assert "Ringkasan harian Kesbangpol Kota Banjarmasin" in result.stdout
     assert "Menurut tingkat:\n- Tinggi: 1 (rata-rata 7 hari 0,0; +1,0)" in result.stdout
