@@ -10,6 +10,9 @@ import pytest
 
 from bot import cli
 
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
+
 SIAGA = str(Path(sys.executable).parent / "siaga")
 
 

@@ -10,6 +10,9 @@ from PIL import Image
 
 from tests.support.siaga import CommandClock, Siaga
 
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
+
 REPORT = ["/lapor", "1", "Banjarmasin Utara", "Kel. Sungai Jingah", "sekarang",
           "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
           "Koordinasi dengan Polresta", "lewati", "lewati", "kirim"]

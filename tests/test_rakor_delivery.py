@@ -26,9 +26,11 @@ from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
 from tests.conftest import Clock, add_office, prepare
 from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio
+from tests.support.siaga import CommandClock
 
 MONDAY_0700_WITA = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 TUESDAY_0900_WITA = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+WEDNESDAY_1300_WITA = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 TEMPLATES = {"notice": "HX" + "a" * 32, "reminder": "HX" + "b" * 32}
 WITA, WIB, GUEST = "whatsapp:+62811000001", "whatsapp:+62811000002", "whatsapp:+62811000003"
 
@@ -224,11 +226,15 @@ def test_siaga_rakor_add_then_siaga_run_sends_each_invitation_once_across_a_sigk
            "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER,
            "TWILIO_API_BASE_URL": fake.url, "TWILIO_TEMPLATES": json.dumps(TEMPLATES), "SIAGA_LANGUAGE": "id"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    # The fixture's rakor lies in the past of the real clock the processes use: this one is ahead.
-    year = datetime.now(UTC).year + 1
+    # The processes live at 13:00 WITA on a working Wednesday after the fixture's story, on one clock running on
+    # from process to process: no 07:00 digest or 16:00 check-in nudge falls in the minute this test takes,
+    # whatever the hour it runs.
+    clock = CommandClock(WEDNESDAY_1300_WITA)
+    year = WEDNESDAY_1300_WITA.year + 1
     added = subprocess.run([siaga, "rakor", "add", "--office", "63.71", "--title", "Rakor tahun depan",
                             "--at", f"{year}-03-02 09:00", "--invite", "62.71"],
-                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                           env={**env, "SIAGA_CLOCK_START": clock.now().isoformat()}, capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     with make_sessions(url).begin() as s:  # the fixture's rakor is not part of this story: called off long ago
         old = store.get_rakor(s, 1)
@@ -238,7 +244,8 @@ def test_siaga_rakor_add_then_siaga_run_sends_each_invitation_once_across_a_sigk
 
     def start(name: str) -> tuple[subprocess.Popen, int]:
         port = free_port()
-        process = subprocess.Popen([siaga, "run"], env={**env, "PORT": str(port)}, cwd=tmp_path,
+        process = subprocess.Popen([siaga, "run"], cwd=tmp_path,
+                                   env={**env, "PORT": str(port), "SIAGA_CLOCK_START": clock.now().isoformat()},
                                    stdout=subprocess.DEVNULL, stderr=(tmp_path / f"{name}.log").open("w"))
 
         def healthy() -> bool:
