@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fake_telegram import TelegramUser, wait_until
-from tests.test_telegram import buttons, fake, siaga  # noqa: F401 - fixtures shared with the Telegram tests
+from tests.test_run_telegram import buttons, fake, siaga  # noqa: F401 - fixtures shared with the Telegram tests
 
 pytestmark = pytest.mark.subprocess
 
