@@ -25,7 +25,8 @@ REPORT = [
 def siaga(database_factory, tmp_path):
     command = Siaga(database_factory(), tmp_path)
 
-    def run(*args: str, stdin: str = "", check: bool = True, clock: str | None = None, child: bool = False):  # type: ignore[no-untyped-def]
+    def run(*args: str, stdin: str = "", check: bool = True, clock: str | None = None,
+            child: bool = False):  # type: ignore[no-untyped-def]
         """Run `siaga *args`; `clock` starts the command's clock at that instant instead."""
         return command(*args, stdin=stdin, code=0 if check else None, clock=clock, child=child)
 
