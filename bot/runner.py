@@ -90,9 +90,10 @@ def draft_ttl(flow: str | None, settings: Settings) -> timedelta:
 
 
 def _live(state: State, ctx: Ctx) -> bool:
-    """Tell whether a stored state is a flow still running (known, its step known, not expired)."""
+    """Tell whether a stored state is a flow still running (known, its step known, not expired, not lapsed)."""
     flow = handlers.FLOWS.get(state.flow or "")
-    return flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
+    return (flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
+            and handlers.lapsed(state.flow, state.answers, ctx) is None)
 
 
 class DuplicateMessage(Exception):
@@ -247,6 +248,10 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
     lang = officer.language or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
               draft_ttl=draft_ttl(state.flow, settings))
+    if handlers.lapsed(start.flow, start.params, ctx) is not None:
+        # What it was to ask no longer applies (an invitation to a rakor cancelled before it could open).
+        start.status = FlowStartStatus.EXPIRED
+        return 0
     if state.flow is not None and _live(state, ctx):
         line = Reply(t("delivery.start_waiting", lang, flow=handlers.flow_label(start.flow, lang),
                        current=handlers.flow_label(state.flow, lang)), lang=lang)
@@ -290,6 +295,9 @@ def _open_waiting(session: Session, officer: Officer, channel: str, address: str
         lang = officer.language or settings.language
         ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
                   draft_ttl=draft_ttl(start.flow, settings))
+        if handlers.lapsed(start.flow, start.params, ctx) is not None:
+            start.status = FlowStartStatus.EXPIRED
+            continue
         return _begin(start, ctx)
     return IDLE, []
 

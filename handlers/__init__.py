@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from handlers import access, engine, maintenance, onboarding, parse, rakor, rawan
 from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
@@ -22,7 +23,7 @@ from handlers.verification import REJECT, STATUS_COMMANDS
 from storage import outbox
 from storage.models import Role
 
-__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "lapsed", "parse_command", "pending"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN, *rakor.FLOWS)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
@@ -72,9 +73,15 @@ def accepts_media(flow: str | None, step: str | None) -> bool:
     return found is not None and found.parse is parse.media
 
 
+def lapsed(flow: str | None, answers: dict[str, Any], ctx: Ctx) -> str | None:
+    """Say why a draft or a waiting start no longer applies (its rakor was cancelled), or None if it does."""
+    found = FLOWS.get(flow or "")
+    return found.lapsed(answers, ctx) if found is not None and found.lapsed is not None else None
+
+
 def pending(state: State, ctx: Ctx) -> list[Reply]:
-    """The question a chat is waiting on (shown again after a restart), or nothing when idle or expired."""
-    if state.flow not in FLOWS or engine.expired(state, ctx):
+    """The question a chat is waiting on (shown again after a restart), or nothing when idle, expired or lapsed."""
+    if state.flow not in FLOWS or engine.expired(state, ctx) or lapsed(state.flow, state.answers, ctx):
         return []
     return [bound_reply(engine.reprompt(FLOWS[state.flow], state, ctx))]
 
@@ -100,6 +107,12 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
         hours = int(ctx.draft_ttl.total_seconds() // 3600)
         lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_label(state.flow, ctx.lang), hours=hours)))
         state = IDLE
+    elif state.flow is not None and (gone := lapsed(state.flow, state.answers, ctx)) is not None:
+        # Closed for good (its rakor was cancelled, moved or has begun). An answer to it is told why, once;
+        # a command simply runs, as if the chat were idle (the invitee was told of the change already).
+        state = IDLE
+        if parse_command(inbound, bare=False) is None:
+            return _open_own_start(IDLE, [Reply(gone)], ctx)
 
     if too_long(inbound):
         hint = t("error.message_too_long", ctx.lang, max=MAX_INBOUND_CHARS, length=len(inbound.text or ""))
@@ -109,6 +122,10 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
     if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
         return _guest(state, inbound, ctx, lead)
 
+    if state.flow is not None and rakor.taps_other_invitation(state.flow, state.answers, inbound):
+        # An RSVP button of another invitation (an old one, or a reminder's): answered on its own; the open
+        # question is put again.
+        return state, rakor.rsvp_tap(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
@@ -184,6 +201,9 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.nothing_to_cancel", ctx.lang))]
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
+    if rakor.is_rsvp_tap(inbound):
+        # An RSVP button of an invitation or a reminder, tapped with no question open.
+        return IDLE, rakor.rsvp_tap(inbound, ctx)
     command = parse_command(inbound, bare=True) or _numbered_action(inbound, ctx)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
@@ -209,6 +229,8 @@ def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple
     assert ctx.officer is not None
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
+    if rakor.is_rsvp_tap(inbound):
+        return _open_own_start(IDLE, lead + rakor.rsvp_tap(inbound, ctx), ctx)
     command = parse_command(inbound, bare=True)
     if command is not None and command[0] in GUEST_COMMANDS:
         name, args = command

@@ -14,7 +14,7 @@ from handlers.engine import zone_abbreviation
 from handlers.flow import Answers, Flow, Step
 from handlers.parse import Invalid
 from handlers.texts import t
-from handlers.types import Choice, Ctx, Effect, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
+from handlers.types import Choice, Ctx, Effect, Inbound, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
 from storage import audit
 from storage import rakor as store
 from storage.db import Session
@@ -140,9 +140,30 @@ def invitation_text(rakor: Rakor, tz: str, lang: str, header: str) -> str:
     return "\n".join(lines)
 
 
-def rsvp_choices(ctx: Ctx) -> Sequence[Choice]:
-    """Offer hadir / tidak hadir / diwakilkan."""
-    return tuple(Choice(r.value, t(f"rsvp.{r.value}", ctx.lang)) for r in Rsvp)
+RSVP_TAP = re.compile(r"^rsvp:([0-9]{1,9}):([0-9]{1,6}):(hadir|tidak_hadir|diwakilkan)$")
+
+
+def rsvp_choice_id(rakor_id: int, version: int, answer: Rsvp) -> str:
+    """Name an RSVP button by its rakor and that rakor's time (version), so an old button is known as old."""
+    return f"rsvp:{rakor_id}:{version}:{answer.value}"
+
+
+def rsvp_answer(choice_id: str) -> Rsvp:
+    """Read the answer of an RSVP button (`rsvp:12:1:hadir`) or of a bare answer stored before buttons were named."""
+    return Rsvp(choice_id.rsplit(":", 1)[-1])
+
+
+def _version(answers: Answers, rakor: Rakor) -> int:
+    # An invitation opened before its version was recorded answers for the rakor's current time.
+    return int(answers.get("version") or rakor.version)
+
+
+def rsvp_choices(answers: Answers, ctx: Ctx) -> Sequence[Choice]:
+    """Offer hadir / tidak hadir / diwakilkan for this invitation's rakor and time."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    version = _version(answers, rakor) if rakor is not None else 0
+    return tuple(Choice(rsvp_choice_id(int(answers["rakor_id"]), version, r), t(f"rsvp.{r.value}", ctx.lang))
+                 for r in Rsvp)
 
 
 def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
@@ -154,33 +175,92 @@ def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
     return {"invitation": invitation_text(rakor, ctx.tz.key, ctx.lang, header)}
 
 
+def invitation_closed(rakor: Rakor | None, version: int, ctx: Ctx) -> str | None:
+    """Say why an invitation to a rakor at a given time no longer takes answers, or None while it does."""
+    if rakor is None:
+        return t("rakor.gone", ctx.lang)
+    if rakor.status == RakorStatus.CANCELLED:
+        return t("rsvp.closed.cancelled", ctx.lang, title=rakor.title)
+    if version != rakor.version:
+        return t("rsvp.closed.moved", ctx.lang, title=rakor.title,
+                 when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang))
+    if rakor.starts_at <= ctx.now:
+        return t("rsvp.closed.begun", ctx.lang, title=rakor.title)
+    return None
+
+
+def rsvp_lapsed(answers: Answers, ctx: Ctx) -> str | None:
+    """An invitation is closed once its rakor is cancelled, moved (a new invitation replaces it) or begun."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    return invitation_closed(rakor, _version(answers, rakor) if rakor else 0, ctx)
+
+
 def submit_rsvp(answers: Answers, ctx: Ctx) -> list[Reply]:
-    """Record the invitee's answer, unless the rakor was cancelled or is over."""
+    """Record the invitee's answer, unless the invitation was closed meanwhile."""
     assert ctx.officer is not None
     rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
     invitee = store.get_invitee(ctx.session, rakor.id, ctx.officer.id) if rakor else None
-    if rakor is None or invitee is None or rakor.status == RakorStatus.CANCELLED:
-        return [Reply(t("rsvp.cancelled", ctx.lang))]
-    if rakor.starts_at <= ctx.now:
-        return [Reply(t("rsvp.too_late", ctx.lang))]
-    answer = Rsvp(answers["answer"])
+    closed = rsvp_lapsed(answers, ctx)
+    if closed is not None or rakor is None or invitee is None:
+        return [Reply(closed or t("rakor.gone", ctx.lang))]
+    answer = rsvp_answer(answers["answer"])
     store.set_rsvp(ctx.session, invitee, answer, answers.get("deputy"), ctx.now)
     key = "rsvp.saved.no" if answer == Rsvp.TIDAK_HADIR else "rsvp.saved.yes"
     return [Reply(t(key, ctx.lang, title=rakor.title, answer=t(f"rsvp.{answer.value}", ctx.lang),
                     deputy=answers.get("deputy") or ""))]
 
 
+def is_rsvp_tap(inbound: Inbound) -> bool:
+    """Tell whether a message is an RSVP button (of an invitation or of a reminder)."""
+    return inbound.choice is not None and RSVP_TAP.match(inbound.choice) is not None
+
+
+def rsvp_tap(inbound: Inbound, ctx: Ctx) -> list[Reply]:
+    """Answer an RSVP button tapped outside its question: say why it is closed, or take the answer.
+
+    A deputy's name is still needed for `diwakilkan`, so that answer opens the RSVP at its second question.
+    """
+    assert ctx.officer is not None and inbound.choice is not None
+    m = RSVP_TAP.match(inbound.choice)
+    assert m is not None
+    rakor_id, version = int(m.group(1)), int(m.group(2))
+    rakor = store.get_rakor(ctx.session, rakor_id)
+    if rakor is None or store.get_invitee(ctx.session, rakor_id, ctx.officer.id) is None:
+        return [Reply(t("rakor.gone", ctx.lang))]
+    closed = invitation_closed(rakor, version, ctx)
+    if closed is not None:
+        return [Reply(closed)]
+    answer = rsvp_answer(inbound.choice)
+    if answer != Rsvp.DIWAKILKAN:
+        return submit_rsvp({"rakor_id": rakor_id, "version": version, "answer": inbound.choice}, ctx)
+    ctx.emit(StartFlow(key=f"rsvp-tap:{ctx.officer.id}:{ctx.now.isoformat()}", officer_id=ctx.officer.id,
+                       flow="rsvp", params={"rakor_id": rakor_id, "version": version, "answer": inbound.choice}))
+    return []
+
+
+def taps_other_invitation(flow: str | None, answers: Answers, inbound: Inbound) -> bool:
+    """Tell whether an RSVP button belongs to an invitation other than the one open in the chat (if any)."""
+    if not is_rsvp_tap(inbound):
+        return False
+    if flow != "rsvp":
+        return True
+    m = RSVP_TAP.match(inbound.choice or "")
+    assert m is not None
+    return (int(m.group(1)), int(m.group(2))) != (int(answers["rakor_id"]), int(answers.get("version") or 0))
+
+
 RSVP = Flow(
     name="rsvp",
     commands=(),
     steps=(
-        Step("answer", choices=rsvp_choices, prompt_params=invitation_params),
+        Step("answer", answer_choices=rsvp_choices, prompt_params=invitation_params),
         Step("deputy", parse=parse.text(min_len=3, max_len=200),
-             skip_if=lambda answers, ctx: answers.get("answer") != Rsvp.DIWAKILKAN.value),
+             skip_if=lambda answers, ctx: rsvp_answer(answers.get("answer") or "hadir") != Rsvp.DIWAKILKAN),
     ),
     submit=submit_rsvp,
     review=False,
     draft_ttl=RSVP_TTL,
+    lapsed=rsvp_lapsed,
 )
 
 
@@ -198,7 +278,8 @@ def _cancel_notice(rakor: Rakor, officer_id: int) -> Notify:
 
 def _invitation(rakor: Rakor, officer_id: int) -> StartFlow:
     return StartFlow(key=f"rakor:{rakor.id}:{rakor.version}:invite:{officer_id}", officer_id=officer_id,
-                     flow=RSVP.name, params={"rakor_id": rakor.id, "moved": rakor.version > 1},
+                     flow=RSVP.name,
+                     params={"rakor_id": rakor.id, "version": rakor.version, "moved": rakor.version > 1},
                      kind="notice", expires_at=rakor.starts_at)
 
 

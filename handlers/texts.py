@@ -951,8 +951,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Terima kasih. Jawaban Anda untuk \"{title}\": {answer}.",
         "en": "Thank you. Your answer for \"{title}\": {answer}.",
     },
-    "rsvp.cancelled": {"id": "Rakor ini sudah dibatalkan.", "en": "This rakor has been cancelled."},
-    "rsvp.too_late": {"id": "Rakor ini sudah dimulai.", "en": "This rakor has already begun."},
+    "rsvp.closed.cancelled": {
+        "id": "Undangan rakor \"{title}\" sudah ditutup: rakor ini DIBATALKAN. Jawaban Anda tidak diperlukan.",
+        "en": "The invitation to the rakor \"{title}\" is closed: the rakor was CANCELLED. No answer is needed.",
+    },
+    "rsvp.closed.moved": {
+        "id": "Tombol ini untuk waktu lama: rakor \"{title}\" sudah dipindahkan ke {when}. "
+              "Jawablah undangan yang baru.",
+        "en": "This button is for the old time: the rakor \"{title}\" was moved to {when}. "
+              "Please answer the new invitation.",
+    },
+    "rsvp.closed.begun": {
+        "id": "Undangan rakor \"{title}\" sudah ditutup: rakor sudah dimulai.",
+        "en": "The invitation to the rakor \"{title}\" is closed: the rakor has begun.",
+    },
     "rakor.cancelled": {
         "id": "Rakor \"{title}\" ({when}) oleh {office} DIBATALKAN.",
         "en": "The rakor \"{title}\" ({when}) by {office} is CANCELLED.",
