@@ -37,7 +37,7 @@ SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_T
 # A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
 # language, and read the help; everything else is refused without showing any data.
 GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
-GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language"}
+GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements"}
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:

@@ -31,6 +31,8 @@ REMINDER_HORIZON = timedelta(days=31)
 RSVP_TTL = timedelta(days=60)
 # An agreement reminder's one tap lapses before the next reminder, which would otherwise wait behind it unseen.
 AGREEMENT_TTL = timedelta(hours=20)
+# An overdue agreement's owner is reminded the day after the due date and then this often, until it is closed.
+OVERDUE_EVERY = timedelta(days=7)
 LIST_LIMIT = 10
 AGREEMENT_LIST_LIMIT = 20
 ORGANISERS = frozenset({Role.HEAD.value, Role.ADMIN.value})
@@ -560,6 +562,9 @@ def submit_minutes(answers: Answers, ctx: Ctx) -> list[Reply]:
     ctx.emit(Notify(key=f"notulen:{number}", kind="notice", to=ToRole(office.id, Role.HEAD.value, upward=False),
                     render=_minutes_render(number, title, held_on, attendance, answers["summary"], shown),
                     variables=lambda recipient, lang: {"1": number, "2": title}))
+    for agreement in report.agreements:
+        ctx.emit(*(_assigned_notice(agreement, owner.id) for owner in agreement_recipients(ctx.session, agreement)
+                   if owner.id != ctx.officer.id))
     return [Reply(t("notulen.saved", ctx.lang, number=number, count=len(items)))]
 
 
@@ -598,26 +603,72 @@ def agreement_recipients(session: Session, agreement: Agreement) -> list[Officer
     return []
 
 
+def _assigned_notice(agreement: Agreement, officer_id: int) -> Notify:
+    """Tell an owner that minutes gave them an agreement: what, by when, and how to close it."""
+    agreement_id, text, number, due_on = agreement.id, agreement.text, agreement.report.number, agreement.due_on
+    title = agreement.report.title
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        due = f"{due_on:%d/%m/%Y}" if due_on else t("agreement.no_due", lang)
+        return [Reply(t("agreement.assigned", lang, id=agreement_id, text=text, number=number, title=title, due=due))]
+
+    return Notify(key=f"agreement:{agreement_id}:assigned", kind="notice", to=ToOfficer(officer_id), render=render,
+                  variables=lambda recipient, lang: {"1": number, "2": text})
+
+
+def _next_morning(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The first 08:00 (the reminder time) in a zone after a moment."""
+    local = moment.astimezone(tz)
+    candidate = datetime.combine(local.date(), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+    return candidate if candidate > local else candidate + timedelta(days=1)
+
+
+def agreement_moments(agreement: Agreement, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime, int]]:
+    """The reminders an owner gets for an agreement, up to `now`: (tag, moment, days before the due date).
+
+    3 and 1 days before the due date at 08:00; one that had passed when the minutes were saved goes at the
+    next 08:00 instead, as long as the due day has not ended. Then, while it stays open, 08:00 on the day after
+    the due date and every OVERDUE_EVERY after it (days < 0: how many days late).
+    """
+    assert agreement.due_on is not None
+    end = datetime.combine(agreement.due_on + timedelta(days=1), time(0, 0), tzinfo=tz)
+    moments: list[tuple[str, datetime, int]] = []
+    for days in AGREEMENT_REMINDER_DAYS:
+        due = datetime.combine(agreement.due_on - timedelta(days=days), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+        if due < agreement.created_at:
+            due = _next_morning(agreement.created_at, tz)
+        if due < end:
+            moments.append((f"{days}d", due, days))
+    late = datetime.combine(agreement.due_on + timedelta(days=1), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+    n = 0
+    while late <= now:
+        moments.append((f"late{n}", late, -(late.astimezone(tz).date() - agreement.due_on).days))
+        late += OVERDUE_EVERY
+        n += 1
+    return moments
+
+
 def remind_owners(session: Session, now: datetime) -> list[Effect]:
-    """Ask each owner once, some days before the due date at 08:00 their time, to close or update an agreement."""
+    """Ask each owner, before the due date and while it is overdue, to close or update an agreement.
+
+    Of the reminders due by now and not yet queued, only the latest goes (one missed while Siaga was down, or
+    two that fell on one morning, make one message); each lapses when the next one is due.
+    """
     effects: list[Effect] = []
     latest = (now + timedelta(days=max(AGREEMENT_REMINDER_DAYS) + 1)).date()
     for agreement in store.list_agreements(session, due_before=latest):
-        assert agreement.due_on is not None
         for officer in agreement_recipients(session, agreement):
             tz = ZoneInfo(officer.office.tz)
-            end = datetime.combine(agreement.due_on + timedelta(days=1), time(0, 0), tzinfo=tz)
-            for days in AGREEMENT_REMINDER_DAYS:
-                tag = f"{days}d:{officer.id}"
-                due = datetime.combine(agreement.due_on - timedelta(days=days), AGREEMENT_REMINDER_TIME, tzinfo=tz)
-                if tag in agreement.reminded or due > now or now >= end:
-                    continue
-                if due >= agreement.created_at:
-                    effects.append(StartFlow(key=f"agreement:{agreement.id}:{days}d:{officer.id}",
-                                             officer_id=officer.id, flow="agreement",
-                                             params={"agreement_id": agreement.id, "days": days},
-                                             kind="reminder", expires_at=end))
-                store.mark_reminded(session, agreement, tag)
+            due = [(tag, moment, days) for tag, moment, days in agreement_moments(agreement, tz, now)
+                   if moment <= now and f"{tag}:{officer.id}" not in agreement.reminded]
+            if not due:
+                continue
+            tag, moment, days = max(due, key=lambda item: item[1])
+            effects.append(StartFlow(key=f"agreement:{agreement.id}:{tag}:{officer.id}", officer_id=officer.id,
+                                     flow="agreement", params={"agreement_id": agreement.id, "days": days},
+                                     kind="reminder", expires_at=max(moment, now) + AGREEMENT_TTL))
+            for item in due:
+                store.mark_reminded(session, agreement, f"{item[0]}:{officer.id}")
     return effects
 
 
@@ -629,10 +680,12 @@ def agreement_actions(ctx: Ctx) -> Sequence[Choice]:
 def agreement_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
     """Fill the follow-up question with the agreement."""
     agreement = store.get_agreement(ctx.session, int(answers["agreement_id"]))
+    late = int(answers.get("days") or 0) < 0
+    heading = t("agreement.heading.late" if late else "agreement.heading", ctx.lang)
     if agreement is None:
-        return {"agreement": "-", "due": "-", "number": "-", "days": answers.get("days", "-")}
+        return {"agreement": "-", "due": "-", "number": "-", "days": answers.get("days", "-"), "heading": heading}
     return {"agreement": agreement.text, "number": agreement.report.number, "days": answers.get("days", "-"),
-            "due": f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-"}
+            "due": f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-", "heading": heading}
 
 
 def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
@@ -646,6 +699,12 @@ def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
         return [Reply(t("agreement.later", ctx.lang))]
     if action == "progress":
         store.add_progress(ctx.session, agreement, ctx.officer.id, answers["note"], ctx.now)
+        text, number, who, note = agreement.text, agreement.report.number, _person(ctx.officer), answers["note"]
+        ctx.emit(Notify(key=f"agreement:{agreement.id}:progress:{len(agreement.progress)}", kind="notice",
+                        to=ToRole(agreement.report.office_id, Role.HEAD.value, upward=False),
+                        render=lambda recipient, lang: [Reply(t("agreement.progress_notice", lang, text=text,
+                                                                number=number, who=who, note=note))],
+                        variables=lambda recipient, lang: {"1": number, "2": text}))
         return [Reply(t("agreement.progress_saved", ctx.lang))]
     store.mark_done(ctx.session, agreement, ctx.officer.id, ctx.now)
     text, number, who = agreement.text, agreement.report.number, _person(ctx.officer)
@@ -679,7 +738,12 @@ def _agreement_line(agreement: Agreement, today: date, lang: str) -> str:
 
 
 def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool:
-    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it."""
+    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it
+    (not by its guests, who answer only for their own)."""
+    if officer.id in {o.id for o in agreement_recipients(session, agreement)}:
+        return True
+    if officer.role == Role.GUEST:
+        return False
     organiser = agreement.report.office.region_code
     above = organiser == officer.office.region_code or organiser.startswith(officer.office.region_code + ".")
     return above or officer.id in {o.id for o in agreement_recipients(session, agreement)}
@@ -702,7 +766,13 @@ def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
     if words and words[0].lower() in ("selesai", "done"):
         return _close_by_command(words[1] if len(words) > 1 else "", ctx)
     today = ctx.now.astimezone(ctx.tz).date()
-    items = store.list_agreements(ctx.session, region_code=officer.office.region_code, owner_officer_id=officer.id)
+    if officer.role == Role.GUEST:
+        # A guest sees only what they or their institution answer for, never the office's other agreements.
+        institution = (officer.office_id, officer.institution) if officer.institution else None
+        items = store.list_agreements(ctx.session, owner_officer_id=officer.id, institution=institution)
+    else:
+        items = store.list_agreements(ctx.session, region_code=officer.office.region_code,
+                                      owner_officer_id=officer.id)
     if not items:
         return [Reply(t("agreement.list.none", ctx.lang))]
     overdue = [a for a in items if a.due_on is not None and a.due_on < today]

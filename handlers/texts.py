@@ -1043,8 +1043,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "notulen.notice.summary": {"id": "Ringkasan: {summary}", "en": "Summary: {summary}"},
     "notulen.notice.agreements": {"id": "Kesepakatan:", "en": "Agreements:"},
     "agreement.action.ask": {
-        "id": "Pengingat kesepakatan ({number}), tenggat {due}:\n{agreement}\n\nBagaimana perkembangannya?",
-        "en": "Agreement reminder ({number}), due {due}:\n{agreement}\n\nHow is it going?",
+        "id": "{heading} ({number}), tenggat {due}:\n{agreement}\n\nBagaimana perkembangannya?",
+        "en": "{heading} ({number}), due {due}:\n{agreement}\n\nHow is it going?",
+    },
+    "agreement.heading": {"id": "Pengingat kesepakatan", "en": "Agreement reminder"},
+    "agreement.heading.late": {"id": "Kesepakatan TERLAMBAT", "en": "Agreement OVERDUE"},
+    "agreement.assigned": {
+        "id": "Kesepakatan baru untuk Anda dari notulen {number} ({title}):\n#{id} {text}\nTenggat: {due}\n"
+              "Anda akan diingatkan sebelum tenggat. Tutup bila selesai: /kesepakatan selesai {id}",
+        "en": "A new agreement for you from minutes {number} ({title}):\n#{id} {text}\nDue: {due}\n"
+              "You will be reminded before it is due. Close it when done: /agreements done {id}",
+    },
+    "agreement.no_due": {"id": "tanpa tenggat", "en": "no due date"},
+    "agreement.progress_notice": {
+        "id": "Perkembangan kesepakatan {number} ({who}): {text}\nCatatan: {note}",
+        "en": "Progress on an agreement of {number} ({who}): {text}\nNote: {note}",
     },
     "agreement.action.field": {"id": "Tindak lanjut", "en": "Follow-up"},
     "agreement.action.done": {"id": "Selesai", "en": "Done"},

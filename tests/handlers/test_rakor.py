@@ -362,7 +362,7 @@ def test_rakor_lists_counts_and_the_organiser_sees_who_has_not_answered(sessions
 # -- guests ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["/lapor", "/rakor", "/notulen", "/kesepakatan", "/laporanku", "halo"])
+@pytest.mark.parametrize("text", ["/lapor", "/rakor", "/notulen", "/laporanku", "halo"])
 def test_a_guest_is_refused_everything_but_their_rsvp(sessions, meeting, text):
     reply = Chat(sessions, meeting.guest.id, MONDAY_0700_WITA).say(text)
     assert reply == "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
@@ -402,7 +402,7 @@ def test_minutes_with_three_agreements_are_numbered_stored_and_sent_to_the_heads
         assert report.attendance == ["KPU", "Polri", "Bawaslu", "Satpol PP"]
         owners = [(a.owner_institution, a.owner_office_id, a.owner_officer_id) for a in report.agreements]
     assert owners == [("Polri", None, None), (None, meeting.head.office_id, None), (None, None, meeting.guest.id)]
-    [notice] = chat.effects
+    [notice] = [e for e in chat.effects if e.key.startswith("notulen:")]
     assert notice.to == ToRole(meeting.head.office_id, "head", upward=False)
     text = rendered(sessions, notice, meeting.head.id)
     assert text.startswith("Notulen RK-6371-2026-000001: Rakor pengamanan pilkada (24/11/2026)")
@@ -434,7 +434,9 @@ def test_owners_who_use_siaga_are_reminded_3_days_and_1_day_before_the_due_date(
         sent.extend(tick(sessions, rakor.remind_owners, now))
         now += timedelta(hours=1)
     # Agreement 1 is owned by Polri (no Siaga user); 2 by the office (its head); 3 by the KPU guest (no due date).
-    assert [(e.officer_id, e.params["days"]) for e in sent] == [(meeting.head.id, 3), (meeting.head.id, 1)]
+    # Still open on 1 December, the day after its due date: reminded as overdue.
+    assert [(e.officer_id, e.params["days"]) for e in sent] == [(meeting.head.id, 3), (meeting.head.id, 1),
+                                                                 (meeting.head.id, -1)]
     assert all(e.flow == "agreement" and e.kind == "reminder" for e in sent)
     chat = Chat(sessions, meeting.head.id, now)
     assert "Pengingat kesepakatan (RK-6371-2026-000001), tenggat 30/11/2026:\nSosialisasi netralitas ASN" \
@@ -500,7 +502,7 @@ def test_the_rakor_prompts_fill_every_placeholder_in_both_languages():
     for key in ("rsvp.answer.ask", "notulen.agreements.text.ask", "agreement.action.ask"):
         for lang in ("id", "en"):
             assert "{" not in handlers.texts.t(key, lang, invitation="x", n=1, agreement="a", due="d",
-                                                 number="n", days=1, zone="WIB")
+                                                 number="n", days=1, zone="WIB", heading="h")
 
 
 def test_minutes_half_way_through_an_agreement_continue_after_a_restart(sessions, meeting, settings):
@@ -712,3 +714,69 @@ def test_the_move_and_cancel_prompts_fill_every_placeholder_in_both_languages():
         for lang in ("id", "en"):
             text = handlers.texts.t(key, lang, title="x", when="w", count=1, id=1, zone="WIB")
             assert "{" not in text and "}" not in text
+
+
+# -- issue 22: agreement owners are told, reminded when the minutes came late and while overdue -------------------
+
+
+def test_owners_are_told_when_the_minutes_give_them_an_agreement(sessions, meeting):
+    chat = agreements_with_owners(sessions, meeting)
+    told = {e.to.officer_id: e for e in chat.effects if isinstance(e, Notify) and e.key.endswith(":assigned")}
+    # Agreement 2 is the office's (its head answers for it); 3 the KPU guest's; Polri has no Siaga user.
+    assert set(told) == {meeting.head.id, meeting.guest.id}
+    text = rendered(sessions, told[meeting.guest.id], meeting.guest.id)
+    assert text.startswith("Kesepakatan baru untuk Anda dari notulen RK-6371-2026-000001 (Rakor pengamanan pilkada)")
+    assert "Pemutakhiran daftar pemilih" in text and "Tenggat: tanpa tenggat" in text
+    assert "/kesepakatan selesai" in text
+    assert "Tenggat: 30/11/2026" in rendered(sessions, told[meeting.head.id], meeting.head.id)
+
+
+def test_an_agreement_recorded_after_its_reminders_is_reminded_on_the_due_day_and_while_overdue(sessions, meeting):
+    # Minutes on Monday 10:00 WITA, KPU to act by Tuesday: the H-1 reminder (Monday 08:00) had already passed.
+    recorded = MONDAY_0700_WITA + timedelta(hours=3)
+    chat = Chat(sessions, meeting.wita.id, recorded)
+    for text in ["/notulen", "rapat lain", "Rapat KPU", "hari ini", "1", "Pembahasan logistik pemilu di gudang KPU",
+                 "Pengecekan gudang logistik", "KPU", "besok", "selesai", "kirim"]:
+        chat.say(text)
+    sent: list[tuple[datetime, StartFlow]] = []
+    now = recorded
+    while now < recorded + timedelta(days=10):
+        sent.extend((now, e) for e in tick(sessions, rakor.remind_owners, now))
+        now += timedelta(hours=1)
+    moments = [f"{m.astimezone(rakor.ZoneInfo('Asia/Makassar')):%a %d %H:%M}" for m, _ in sent]
+    # Tuesday 08:00 (the due day), Wednesday 08:00 (overdue), then a week later while still open.
+    assert moments == ["Tue 24 08:00", "Wed 25 08:00", "Wed 02 08:00"]
+    assert all(e.officer_id == meeting.guest.id for _, e in sent)
+    guest = Chat(sessions, meeting.guest.id, sent[1][0])
+    assert guest.open(sent[1][1]).startswith("Kesepakatan TERLAMBAT (RK-6371-2026-000001), tenggat 24/11/2026")
+    assert guest.say("selesai") == "Kesepakatan ditandai selesai. Terima kasih."
+    assert tick(sessions, rakor.remind_owners, recorded + timedelta(days=30)) == []
+
+
+def test_a_guest_lists_and_closes_the_agreements_they_answer_for(sessions, meeting):
+    agreements_with_owners(sessions, meeting)
+    guest = Chat(sessions, meeting.guest.id, TUESDAY_0900_WITA + timedelta(hours=4))
+    listed = guest.say("/kesepakatan")
+    assert "Pemutakhiran daftar pemilih" in listed
+    assert "Patroli gabungan" not in listed and "Sosialisasi netralitas" not in listed  # not theirs
+    with sessions.begin() as s:
+        mine = next(a for a in store.list_agreements(s) if a.text == "Pemutakhiran daftar pemilih")
+        others = next(a for a in store.list_agreements(s) if a.text == "Patroli gabungan di TPS rawan")
+    assert guest.say(f"/kesepakatan selesai {others.id}").startswith("Tidak ada kesepakatan")
+    assert guest.say(f"/kesepakatan selesai {mine.id}") == "Kesepakatan ditandai selesai. Terima kasih."
+
+
+def test_a_progress_note_is_passed_to_the_organising_office(sessions, meeting):
+    agreements_with_owners(sessions, meeting)
+    guest = Chat(sessions, meeting.guest.id, TUESDAY_0900_WITA + timedelta(hours=4))
+    with sessions.begin() as s:
+        mine = next(a for a in store.list_agreements(s) if a.text == "Pemutakhiran daftar pemilih")
+    guest.open(StartFlow(key="t", officer_id=meeting.guest.id, flow="agreement",
+                         params={"agreement_id": mine.id, "days": 1}))
+    guest.say("catat perkembangan")
+    assert guest.say("Data pemilih baru sudah dicocokkan") == "Catatan perkembangan tersimpan."
+    [notice] = [e for e in guest.effects if isinstance(e, Notify)]
+    assert notice.to == ToRole(meeting.head.office_id, "head", upward=False)
+    text = rendered(sessions, notice, meeting.head.id)
+    assert "Pemutakhiran daftar pemilih" in text and "Data pemilih baru sudah dicocokkan" in text
+    assert "Tamu KPU" in text
