@@ -100,11 +100,12 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
         (Figure(names[cid], *counts) for cid, counts in by_category.items() if cid in names),
         key=lambda f: (-f.count, -f.baseline, f.name["id"]),
     )
+    # Reports received in the window (a late one is never missed), each shown at the time it happened.
     tinggi = [
-        {"number": r.number, "when": local_time(r.created_at, office.tz, "%d/%m %H:%M"), "id": r.category.name_id,
+        {"number": r.number, "when": local_time(r.occurred_at, office.tz, "%d/%m %H:%M"), "id": r.category.name_id,
          "en": r.category.name_en, "kecamatan": r.kecamatan.name, "status": r.status.value}
         for r in incidents.find_reports(session, region, severity=Severity.TINGGI, since=start, until=end,
-                                        limit=TINGGI_LINES)
+                                        limit=TINGGI_LINES, include_rejected=False)
     ]
     today = end.astimezone(tz).date()
     day = today - timedelta(days=1)
@@ -113,11 +114,19 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     province = office.region.level is RegionLevel.PROVINCE
     silent_officers: list[str] = []
     silent_offices: list[str] = []
+    silent_below: dict[str, list[str]] = {}
     if holiday is None:
         silent_officers = [o.name or f"#{o.id}" for o in checkins.list_silent_officers(
             session, office.id, day_start, day_end, day)]
         if province:
             silent_offices = [o.name for o in checkins.list_silent_offices(session, region, day_start, day_end, day)]
+            # The compliance line speaks of the whole province, as the kab/kota lines do: their silent
+            # officers are named with their office.
+            for below in people.list_offices_below(session, region):
+                silent_below[below.region_code] = [
+                    f"{o.name or '#' + str(o.id)} ({below.name})"
+                    for o in checkins.list_silent_officers(session, below.id, day_start, day_end, day)]
+                silent_officers += silent_below[below.region_code]
     found = Digest(
         office_name=office.name, tz=office.tz, end=end, total=total, severities=severities,
         categories=category_figures, tinggi=tinggi,
@@ -130,13 +139,15 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
         per_regency = digest.rollup(session, region, start, end, start)
         for below in people.list_offices_below(session, region):
             total_n, tinggi_n, stale_n = per_regency.get(below.region_code, (0, 0, 0))
-            silent = 0 if holiday else len(checkins.list_silent_officers(session, below.id, day_start, day_end, day))
+            silent = len(silent_below.get(below.region_code, []))
             found.rollup.append(OfficeLine(below.name, total_n, tinggi_n, stale_n, silent))
     found.extra = {lang: [line for provider in DIGEST_SECTIONS for line in provider(session, office, end, lang)]
                    for lang in LANGUAGES}
-    found.chart_days = [today - timedelta(days=CHART_DAYS - n) for n in range(CHART_DAYS)]
-    bounds = [_day_start(d, tz) for d in found.chart_days] + [day_end]
-    per_day = digest.count_per_day(session, region, bounds)
+    # The chart ends at the digest's moment: today's bar holds what happened since midnight, so the
+    # last 24 hours counted above show in it.
+    found.chart_days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
+    bounds = [_day_start(d, tz) for d in found.chart_days] + [end]
+    per_day = digest.count_per_day(session, region, bounds, filed_before=end)
     found.chart_series = [(names[c.id], per_day[c.id]) for c in categories if c.id in per_day]
     if with_chart:
         found.chart_path = str(chart.save_chart(chart_png(found, "id")))
@@ -228,7 +239,8 @@ def render(found: Digest, lang: str) -> list[Reply]:
     if found.chart_path:
         media = Media(kind="photo", ref=f"ringkasan-{found.end.astimezone(ZoneInfo(found.tz)):%Y%m%d}.png",
                       content_type="image/png", stored_path=found.chart_path)
-        replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name), media=(media,)))
+        when = f"{found.end.astimezone(ZoneInfo(found.tz)):%d/%m %H:%M} {ZONES.get(found.tz, found.tz)}"
+        replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name, when=when), media=(media,)))
     return replies
 
 

@@ -769,7 +769,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "digest.severity": {"id": "Menurut tingkat:", "en": "By severity:"},
     "digest.category": {"id": "Menurut kategori:", "en": "By category:"},
-    "digest.tinggi": {"id": "Laporan tingkat tinggi:", "en": "High-severity reports:"},
+    "digest.tinggi": {
+        "id": "Laporan tingkat tinggi (nomor | waktu kejadian | kategori | kecamatan | status):",
+        "en": "High-severity reports (number | time of the incident | category | kecamatan | status):",
+    },
     "digest.tinggi.line": {
         "id": "- {number} | {when} | {category} | {kecamatan} | {status}",
         "en": "- {number} | {when} | {category} | {kecamatan} | {status}",
@@ -808,7 +811,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Incidents per day by category - {office}",
     },
     "digest.chart.ylabel": {"id": "laporan", "en": "reports"},
-    "digest.chart.caption": {"id": "Grafik 7 hari terakhir, {office}", "en": "The last 7 days, {office}"},
+    "digest.chart.caption": {
+        "id": "Kejadian 7 hari terakhir menurut waktu kejadian, sampai {when}, {office}",
+        "en": "Incidents of the last 7 days by when they happened, up to {when}, {office}",
+    },
     "checkin.answer.ask": {
         "id": "Laporan harian: hari ini Anda belum mengirim laporan. Ada kejadian yang perlu dilaporkan?",
         "en": "Daily check-in: you have not sent a report today. Is there anything to report?",

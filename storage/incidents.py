@@ -116,11 +116,13 @@ def within(region_code: str) -> Any:
 def find_reports(
     session: Session, region_code: str, *, kecamatan_code: str | None = None, category_id: int | None = None,
     severity: Severity | None = None, status: ReportStatus | None = None, since: datetime | None = None,
-    until: datetime | None = None, limit: int = 10,
+    until: datetime | None = None, limit: int = 10, include_rejected: bool = True,
 ) -> list[IncidentReport]:
     """Return the newest reports of a region's kecamatan, narrowed by the given filters."""
     stmt = (select(IncidentReport).where(within(region_code))
             .order_by(IncidentReport.created_at.desc(), IncidentReport.id.desc()).limit(limit))
+    if not include_rejected:
+        stmt = stmt.where(IncidentReport.status != ReportStatus.DITOLAK)
     if kecamatan_code is not None:
         stmt = stmt.where(IncidentReport.kecamatan_code == kecamatan_code)
     if category_id is not None:

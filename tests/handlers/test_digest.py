@@ -76,8 +76,9 @@ def test_the_kota_digest_counts_exactly(sessions, week):
             "- Rendah: 1 (rata-rata 7 hari 0,1; +0,9)") in text
     assert ("Menurut kategori:\n- Unjuk rasa / demonstrasi: 2 (rata-rata 7 hari 0,3; +1,7)\n"
             "- Hoaks & ujaran kebencian: 1 (rata-rata 7 hari 0,1; +0,9)") in text
-    assert ("Laporan tingkat tinggi:\n- KJD-6371-2026-000001 | 23/11 09:00 WITA | Unjuk rasa / demonstrasi | "
-            "Banjarmasin Utara | baru") in text
+    # The time shown is the incident's (half an hour before it was filed, in these reports).
+    assert ("Laporan tingkat tinggi (nomor | waktu kejadian | kategori | kecamatan | status):\n"
+            "- KJD-6371-2026-000001 | 23/11 08:30 WITA | Unjuk rasa / demonstrasi | Banjarmasin Utara | baru") in text
     assert "Kecamatan paling aktif: Banjarmasin Utara (2), Banjarmasin Selatan (1)" in text
     assert "Masih berstatus baru setelah 24 jam: 2\nKJD-6371-2026-000007, KJD-6371-2026-000004" in text
     assert "Kepatuhan 23/11:\n- Petugas tanpa laporan maupun nihil: Bayu" in text
@@ -103,7 +104,8 @@ def test_the_other_kota_and_the_province_digest_roll_up_exactly(sessions, week):
             "- Kesbangpol 63.71: 3 laporan, 1 tinggi, 2 belum diverifikasi >24 jam, 1 petugas tanpa laporan/nihil\n"
             "- Kesbangpol 63.72: 1 laporan, 1 tinggi, 1 belum diverifikasi >24 jam, 0 petugas tanpa laporan/nihil"
             ) in province
-    assert ("Kepatuhan 23/11:\n- Semua petugas mengirim laporan atau nihil.\n"
+    # The same silent officers as in the kab/kota lines above, named with their office.
+    assert ("Kepatuhan 23/11:\n- Petugas tanpa laporan maupun nihil: Eka (Kesbangpol 63.03), Bayu (Kesbangpol 63.71)\n"
             "- Kantor kabupaten/kota tanpa laporan maupun nihil: Kesbangpol 63.03") in province
     english = office_digest(sessions, "63", lang="en")
     assert "Last 24 hours: 4 (7-day average 0.6; +3.4)" in english
@@ -160,11 +162,12 @@ def test_a_digest_too_late_is_not_sent_and_holidays_pause_it_where_the_office_sa
 def test_the_chart_is_a_png_of_the_expected_size_with_one_bar_per_day(sessions, week, tmp_path):
     with sessions.begin() as s:
         found = digest.gather(s, people.get_office_by_region(s, "63"), WITA_0700, with_chart=False)
-    assert found.chart_days == [date(2026, 11, d) for d in range(17, 24)]
+    # Seven days ending with the digest's own (07:00 on 24/11), each incident on the day it happened.
+    assert found.chart_days == [date(2026, 11, d) for d in range(18, 25)]
     assert dict((name["id"], counts) for name, counts in found.chart_series) == {
-        "Unjuk rasa / demonstrasi": [0, 0, 0, 1, 0, 0, 2],
-        "Hoaks & ujaran kebencian": [0, 1, 0, 0, 0, 0, 1],
-        "Politik uang": [0, 0, 0, 0, 1, 0, 1],
+        "Unjuk rasa / demonstrasi": [0, 0, 1, 0, 0, 2, 0],
+        "Hoaks & ujaran kebencian": [1, 0, 0, 0, 0, 1, 0],
+        "Politik uang": [0, 0, 0, 1, 0, 1, 0],
     }
     png = digest.chart_png(found, "id")
     assert png.startswith(b"\x89PNG")
