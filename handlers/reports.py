@@ -119,7 +119,7 @@ def category_name_of(category: Any, lang: str) -> str:
 
 
 def period_bounds(period: str | None, ctx: Ctx) -> tuple[datetime | None, datetime | None]:
-    """Turn a date word into a UTC range, using the sender's local calendar."""
+    """Turn a date word into a UTC range of incident times, using the sender's local calendar."""
     if period is None:
         return None, None
     today = datetime.combine(ctx.now.astimezone(ctx.tz).date(), time(0), ctx.tz)
@@ -136,7 +136,7 @@ def line(report: IncidentReport, ctx: Ctx) -> str:
     """One report in one line."""
     assert ctx.officer is not None
     return t("reports.line", ctx.lang, number=report.number,
-             when=local_time(report.created_at, ctx.officer.office.tz, "%d/%m %H:%M"),
+             when=local_time(report.occurred_at, ctx.officer.office.tz, "%d/%m %H:%M"),
              category=category_name(report, ctx.lang), kecamatan=report.kecamatan.name,
              severity=t(f"severity.{report.severity.value}", ctx.lang),
              status=t(f"status.{report.status.value}", ctx.lang))
@@ -155,12 +155,13 @@ def list_reports(args: str, ctx: Ctx) -> list[Reply]:
     found = incidents.find_reports(
         ctx.session, ctx.officer.office.region_code, kecamatan_code=filters.kecamatan and filters.kecamatan[0],
         category_id=filters.category and filters.category[0], severity=filters.severity, status=filters.status,
-        since=since, until=until, limit=LIST_LIMIT,
+        since=since, until=until, limit=LIST_LIMIT, by_incident=True,
     )
     label = ", ".join(filters.labels) or t("reports.all", ctx.lang)
     if not found:
         return [Reply(t("reports.none", ctx.lang, filters=label))]
-    lines = [t("reports.title", ctx.lang, office=ctx.officer.office.name, filters=label, count=len(found))]
+    lines = [t("reports.title", ctx.lang, office=ctx.officer.office.name, filters=label, count=len(found)),
+             t("reports.columns", ctx.lang)]
     lines += [line(r, ctx) for r in found]
     lines.append(t("reports.more", ctx.lang, example=found[0].number))
     return [Reply("\n".join(lines))]

@@ -737,6 +737,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Laporan terbaru {office} ({filters}), {count} teratas:",
         "en": "Latest reports of {office} ({filters}), top {count}:",
     },
+    "reports.columns": {
+        "id": "(nomor | waktu kejadian | kategori | kecamatan | tingkat | status)",
+        "en": "(number | time of the incident | category | kecamatan | severity | status)",
+    },
     "reports.line": {
         "id": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
         "en": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
