@@ -1085,12 +1085,12 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
         tz = ZoneInfo(office.tz)
+        now = utcnow()
         try:
-            day = date.fromisoformat(args.date) if args.date else utcnow().astimezone(tz).date()
+            day = date.fromisoformat(args.date) if args.date else now.astimezone(tz).date()
         except ValueError as exc:
             raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
-        end = datetime.combine(day, office.digest_time, tz).astimezone(UTC)
-        found = digest.gather(session, office, end, with_chart=args.send)
+        found = digest.gather(session, office, digest.requested_end(office, day, now), with_chart=args.send)
         for message in digest.split(digest.render_lines(found, args.lang)):
             print(message)
             print()

@@ -250,6 +250,15 @@ def digest_command(args: str, ctx: Ctx) -> list[Reply]:
     return render(gather(ctx.session, ctx.officer.office, ctx.now), ctx.lang)
 
 
+def requested_end(office: Office, day: date | None, now: datetime) -> datetime:
+    """When a digest asked for by hand (`siaga digest`) ends: now for today, so an afternoon `--send` tells the
+    afternoon (not the morning's snapshot beside live rakor lines); a given other day's ends at its digest time."""
+    tz = ZoneInfo(office.tz)
+    if day is None or day == now.astimezone(tz).date():
+        return now
+    return datetime.combine(day, office.digest_time, tz).astimezone(UTC)
+
+
 def digest_notify(found: Digest, office: Office, local_day: date, expires_at: datetime | None) -> Notify:
     """The scheduled digest for an office's heads."""
 

@@ -91,3 +91,16 @@ def test_a_province_digest_names_the_silent_officers_its_kabkota_lines_count(ses
     assert "1 petugas tanpa laporan/nihil" in text
     assert "Semua petugas mengirim laporan atau nihil" not in text
     assert "- Petugas tanpa laporan maupun nihil: Eka (Kesbangpol 63.03)" in text
+
+
+def test_a_digest_asked_for_in_the_afternoon_tells_the_afternoon(sessions):
+    with sessions.begin() as s:
+        andi = add_officer(s, "andi", name="Andi")
+        add_report(s, andi, created_at=utc(24, 5), kecamatan="63.71.04", severity=T)  # 13:00 WITA
+        office = people.get_office_by_region(s, "63.71")
+        end = digest.requested_end(office, date(2026, 11, 24), AFTERNOON)
+        past = digest.requested_end(office, date(2026, 11, 23), AFTERNOON)
+    assert end == AFTERNOON
+    assert past == utc(22, 23)  # another day: that day's 07:00 WITA
+    text = text_of(gathered(sessions, "63.71", end))
+    assert "24/11/2026 15:00 WITA" in text and "24 jam terakhir: 1 " in text
