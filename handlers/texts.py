@@ -663,7 +663,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Waktu: {when}\n"
             "Pelapor: {reporter} ({office})\n"
             "{quote}\n"
-            "Tindak lanjut: ketuk tombol, atau balas /status {number} terverifikasi"
+            "Tindak lanjut: pilih tindakan di bawah, atau balas /status {number} terverifikasi"
         ),
         "en": (
             "⚠️ ALERT - {severity}: {category}\n"
@@ -672,10 +672,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Time: {when}\n"
             "Reported by: {reporter} ({office})\n"
             "{quote}\n"
-            "Follow up: tap a button, or reply /status {number} verified"
+            "Follow up: choose an action below, or reply /status {number} verified"
         ),
     },
     "alert.details": {"id": "Rincian", "en": "Details"},
+    "alert.why_category": {
+        "id": "(Diperingatkan karena {office} meminta peringatan untuk setiap laporan {category}.)",
+        "en": "(Alerted because {office} asked to be alerted of every {category} report.)",
+    },
     "status.action.terverifikasi": {"id": "Verifikasi", "en": "Verify"},
     "status.action.ditangani": {"id": "Ditangani", "en": "Being handled"},
     "status.action.selesai": {"id": "Selesai", "en": "Close"},

@@ -65,7 +65,13 @@ def test_a_tinggi_report_alerts_the_heads_of_its_office_and_the_province_once_ea
         "/status KJD-6371-2026-000001 selesai", "/status KJD-6371-2026-000001 ditolak",
         "/laporan KJD-6371-2026-000001"]
     assert en.text.startswith("⚠️ ALERT - High: Demonstration / protest")
-    assert alert.variables(heads[0], "id")["1"] == "KJD-6371-2026-000001"
+    # The template's variables in the README's order: category, kecamatan, severity, number, time.
+    assert alert.variables(heads[0], "id") == {"1": "Unjuk rasa / demonstrasi", "2": "Banjarmasin Utara",
+                                               "3": "Tinggi", "4": "KJD-6371-2026-000001",
+                                               "5": "23/11/2026 09:00 WITA"}
+    # Channel-agnostic: a button on Telegram, a numbered list on WhatsApp.
+    assert "ketuk tombol" not in reply.text and "pilih tindakan di bawah" in reply.text
+    assert "Diperingatkan karena" not in reply.text
 
 
 def test_a_sedang_report_alerts_nobody_unless_its_category_always_alerts(sessions, people_):
@@ -77,6 +83,9 @@ def test_a_sedang_report_alerts_nobody_unless_its_category_always_alerts(session
     with sessions.begin() as s:
         # Only the province asked for this category: its heads, not the kab/kota head, are alerted.
         assert [h.id for h in audience(s, alerts[0])] == [people_["prov"]]
+        text = alerts[0].render(people.get_officer(s, people_["prov"]), "id")[0].text
+    assert ("(Diperingatkan karena Kesbangpol 63 meminta peringatan untuk setiap laporan Unjuk rasa / demonstrasi.)"
+            in text)
 
 
 def test_a_head_verifies_with_a_tap_while_idle_and_the_reporter_is_told(sessions, people_):
