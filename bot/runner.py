@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import handlers
 from bot.config import Settings
 from bot.channels.base import Outgoing
-from bot.outbox import LEASE, enqueue, reply_key, reply_payload
+from bot.outbox import LEASE, enqueue, reply_from_payload, reply_key, reply_payload
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
@@ -132,9 +132,12 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings)
         replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
+    released = 0
     if identity is not None and (
         identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
     ):
+        if officer is not None:
+            released = release_held(session, inbound.channel, inbound.address, now)
         identity.last_inbound_at = now
     # The language may have changed during the turn (/bahasa).
     lang = (officer.language if officer else None) or settings.language
@@ -143,7 +146,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     rows: list[tuple[str, dict[str, Any]]] = []
     # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right
     # after commit, sparing a claim round; otherwise they queue behind what is open.
-    claiming = delivery.boot_id is not None and not chat.has_open
+    claiming = delivery.boot_id is not None and not chat.has_open and not released
     if inbound.channel in delivery.outbox_channels and replies:
         base = inbound.message_id or uuid.uuid4().hex
         rows = [(reply_key(inbound.channel, base, n), {"reply": reply_payload(r)}) for n, r in enumerate(replies)]
@@ -165,9 +168,29 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
                            for (key, _), reply in zip(rows, replies, strict=True) if key in written.outbox_ids]
     else:
         queued.pending += len(written.outbox_ids)
+    queued.pending += released
     if ctx.effects:
         queued.pending += queue_effects(session, ctx.effects, now, settings, delivery)
     return replies
+
+
+# A message held for a contact who could not read it (outside WhatsApp's window) is sent when they write
+# again, if they write within this time and it has not expired.
+HELD_FOR = timedelta(days=7)
+
+
+def release_held(session: Session, channel: str, address: str, now: datetime) -> int:
+    """Queue the full text of messages held for this chat (an alert that went as a template, or not at all).
+
+    Called when the contact writes after a pause: their window is open again, so the text goes as it is,
+    ahead of the replies to what they wrote. Return the messages queued.
+    """
+    queued = 0
+    for row in outbox.take_held(session, channel, address, now, now - HELD_FOR):
+        added = enqueue(session, channel, address, reply_from_payload(row.payload["reply"]), key=f"held:{row.id}",
+                        now=now, kind=row.kind, expires_at=row.expires_at)
+        queued += added is not None
+    return queued
 
 
 # -- effects: messages to others and conversations the system starts ------------------------------

@@ -12,7 +12,7 @@ from handlers.alerts import ZONES, local_time
 from handlers.holidays import holiday_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
-from storage import checkins, digest, incidents, people
+from storage import checkins, digest, incidents, outbox, people
 from storage.db import Session
 from storage.models import Office, Officer, RegionLevel, Role, Severity
 
@@ -30,7 +30,22 @@ SEND_UNTIL = time(12, 0)
 # week. Each gets the session, the office, the digest's end and a language, and returns lines (the first
 # one a heading), or none to stay out.
 SectionProvider = Callable[[Session, Office, datetime, str], list[str]]
-DIGEST_SECTIONS: tuple[SectionProvider, ...] = (rakor.digest_lines,)
+
+
+def undelivered_lines(session: Session, office: Office, end: datetime, lang: str) -> list[str]:
+    """Alerts of the 24 hours that could not reach one of the office's heads (WhatsApp, outside its window)."""
+    lines = []
+    for row in outbox.list_undelivered(session, "alert", end - WINDOW, end):
+        identity = people.get_identity(session, row.channel, row.address)
+        if identity is None or identity.officer.office_id != office.id:
+            continue
+        number = row.idempotency_key.split(":")[1]
+        lines.append(t("digest.undelivered.line", lang, number=number,
+                       name=identity.officer.name or f"#{identity.officer.id}", channel=row.channel))
+    return [t("digest.undelivered", lang, count=len(lines)), *lines] if lines else []
+
+
+DIGEST_SECTIONS: tuple[SectionProvider, ...] = (undelivered_lines, rakor.digest_lines)
 
 
 @dataclass(frozen=True)

@@ -676,6 +676,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
     },
     "alert.details": {"id": "Rincian", "en": "Details"},
+    "alert.undelivered": {
+        "id": "Peringatan {number} TIDAK SAMPAI ke {name} ({channel}: sudah lebih dari 24 jam tidak menulis ke Siaga). "
+              "Mohon hubungi beliau langsung. Rincian: /laporan {number}",
+        "en": "Alert {number} did NOT reach {name} ({channel}: has not written to Siaga for over 24 hours). "
+              "Please contact them directly. Details: /reports {number}",
+    },
     "alert.why_category": {
         "id": "(Diperingatkan karena {office} meminta peringatan untuk setiap laporan {category}.)",
         "en": "(Alerted because {office} asked to be alerted of every {category} report.)",
@@ -1111,6 +1117,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Tutup yang sudah selesai: /kesepakatan selesai NOMOR",
         "en": "Close one that is done: /agreements done NUMBER",
     },
+    "digest.undelivered": {
+        "id": "Peringatan yang tidak sampai ({count}):",
+        "en": "Alerts that did not arrive ({count}):",
+    },
+    "digest.undelivered.line": {"id": "- {number} ke {name} ({channel})", "en": "- {number} to {name} ({channel})"},
     "digest.rakor.upcoming": {"id": "Rakor 7 hari ke depan:", "en": "Rakor in the next 7 days:"},
     "digest.rakor.item": {
         "id": "- {title}, {when} (hadir {hadir} dari {total} undangan)",

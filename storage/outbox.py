@@ -280,3 +280,36 @@ def list_last_choices(session: Session, channel: str, address: str, since: datet
         .order_by(OutboxMessage.id.desc()).limit(1)
     )
     return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]
+
+
+# -- messages a contact could not read in full, kept until they write again ---------------------------
+
+
+def hold(session: Session, message_id: int, now: datetime) -> None:
+    """Keep a message's text for when its recipient writes again (it went as a template, or not at all)."""
+    _set(session, message_id, held_at=now)
+
+
+def take_held(session: Session, channel: str, address: str, now: datetime, since: datetime) -> list[OutboxMessage]:
+    """Return, oldest first, the messages held for a chat since `since` and not expired, and release them."""
+    rows = list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
+               OutboxMessage.held_at.is_not(None), OutboxMessage.created_at >= since,
+               or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now))
+        .order_by(OutboxMessage.id)
+    ))
+    if rows:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                        .values(held_at=None).execution_options(synchronize_session=False))
+    return rows
+
+
+def list_undelivered(session: Session, kind: str, since: datetime, until: datetime) -> list[OutboxMessage]:
+    """Return the messages of a kind queued in [since, until) that could not be delivered (undeliverable, failed)."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.created_at >= since, OutboxMessage.created_at < until,
+               OutboxMessage.status.in_([OutboxStatus.UNDELIVERABLE, OutboxStatus.FAILED]))
+        .order_by(OutboxMessage.id)
+    ))
