@@ -147,27 +147,50 @@ def split_body(text: str, limit: int = BODY_LIMIT, max_parts: int = MAX_REPLY_PA
     return [p for p in parts if p] or [""]
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _keystream(secret: bytes, nonce: bytes, length: int) -> bytes:
+    """HMAC-SHA256 in counter mode: a keystream only the holder of `secret` can compute."""
+    blocks = (hmac.new(secret, b"media-stream" + nonce + n.to_bytes(4, "big"), hashlib.sha256).digest()
+              for n in range((length + 31) // 32))
+    return b"".join(blocks)[:length]
+
+
 def media_token(secret: bytes, path: str, expires: int) -> str:
-    """Return the signed, expiring token that names a file on disk in a media link.
+    """Return the signed, expiring token that names a file on disk in a media link, the path encrypted.
+
+    The link says nothing of the server's files: the path is encrypted under a nonce derived from it.
 
     >>> media_token(b"k", "/a/b.png", 100) == media_token(b"k", "/a/b.png", 100)
     True
+    >>> "/a/b" in base64.urlsafe_b64decode(media_token(b"k", "/a/b.png", 100).split(".")[0] + "==").decode("latin-1")
+    False
     """
-    name = base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
+    data = path.encode()
+    nonce = hmac.new(secret, b"media-nonce" + data + str(expires).encode(), hashlib.sha256).digest()[:12]
+    name = _b64(nonce + bytes(a ^ b for a, b in zip(data, _keystream(secret, nonce, len(data)), strict=True)))
     mac = hmac.new(secret, f"{name}.{expires}".encode(), hashlib.sha256).digest()[:16]
-    return f"{name}.{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    return f"{name}.{expires}.{_b64(mac)}"
 
 
 def media_path(secret: bytes, token: str, now: float) -> str | None:
     """Return the file a token names, or None when it is forged, garbled or expired."""
     try:
         name, expires, mac = token.split(".")
-        good = media_token(secret, base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode(), int(expires))
-    except ValueError:
+        good = hmac.new(secret, f"{name}.{int(expires)}".encode(), hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(_b64(good), mac) or int(expires) < now:
+            return None
+        raw = _unb64(name)
+        nonce, sealed = raw[:12], raw[12:]
+        return bytes(a ^ b for a, b in zip(sealed, _keystream(secret, nonce, len(sealed)), strict=True)).decode()
+    except (ValueError, UnicodeDecodeError):
         return None
-    if not hmac.compare_digest(good.rsplit(".", 1)[1], mac) or int(expires) < now:
-        return None
-    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
 
 
 class HttpxTwilioClient(AsyncHttpClient):
