@@ -181,11 +181,16 @@ ACTION_REPLY_WINDOW = timedelta(hours=24)
 
 
 def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
-    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp)."""
+    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp), or of
+    the message it replies to."""
     if not (inbound.text or "").strip().isdigit():
         return None
-    offered = tuple(Choice(i, label) for i, label in outbox.list_last_choices(
-        ctx.session, ctx.channel, ctx.address, ctx.now - ACTION_REPLY_WINDOW) if i.startswith("/"))
+    since = ctx.now - ACTION_REPLY_WINDOW
+    listed = outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since, inbound.reply_to) \
+        if inbound.reply_to else []
+    # A reply to one of our messages answers that message's list (an earlier alert's); else the latest list.
+    listed = listed or outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since)
+    offered = tuple(Choice(i, label) for i, label in listed if i.startswith("/"))
     picked = match_choice(inbound, offered) if offered else None
     return parse_command(Inbound(ctx.channel, ctx.address, choice=picked.id), bare=False) if picked else None
 

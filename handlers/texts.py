@@ -676,6 +676,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
     },
     "alert.details": {"id": "Rincian", "en": "Details"},
+    "whatsapp.reply_hint": {
+        "id": "(Balas nomornya. Bila ada pesan lain sesudah ini: balas pesan ini (geser ke kanan) dengan nomornya.)",
+        "en": "(Reply with the number. If other messages came after this one: reply to this message "
+              "(swipe right) with the number.)",
+    },
     "alert.undelivered": {
         "id": "Peringatan {number} TIDAK SAMPAI ke {name} ({channel}: sudah lebih dari 24 jam tidak menulis ke Siaga). "
               "Mohon hubungi beliau langsung. Rincian: /laporan {number}",

@@ -272,13 +272,17 @@ def count_business_recipients(session: Session, channel: str, since: datetime) -
     ) or 0
 
 
-def list_last_choices(session: Session, channel: str, address: str, since: datetime) -> list[tuple[str, str]]:
-    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty)."""
-    payload = session.scalar(
-        select(OutboxMessage.payload)
-        .where(OutboxMessage.channel == channel, OutboxMessage.address == address, OutboxMessage.created_at >= since)
-        .order_by(OutboxMessage.id.desc()).limit(1)
-    )
+def list_last_choices(session: Session, channel: str, address: str, since: datetime,
+                      provider_message_id: str | None = None) -> list[tuple[str, str]]:
+    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty), or of
+    the message the provider knows as `provider_message_id` (the one a reply answers)."""
+    stmt = (select(OutboxMessage.payload)
+            .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
+                   OutboxMessage.created_at >= since)
+            .order_by(OutboxMessage.id.desc()).limit(1))
+    if provider_message_id is not None:
+        stmt = stmt.where(OutboxMessage.provider_message_id == provider_message_id)
+    payload = session.scalar(stmt)
     return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]
 
 

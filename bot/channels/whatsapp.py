@@ -91,9 +91,11 @@ def to_inbound(form: Mapping[str, Any]) -> Inbound | None:
             media.append(Media(kind, str(url), content_type))
     payload = form.get("ButtonPayload") or None
     text = form.get("ButtonText") if payload else form.get("Body")
+    # Swiping to reply to one of our messages names it: a number then answers that message's list.
+    replied = str(form.get("OriginalRepliedMessageSid") or "")
     return Inbound(CHANNEL, sender, text=(str(text) if text else None) if not location else None,
                    choice=payload, location=location, media=tuple(media), message_id=sid,
-                   display_name=form.get("ProfileName") or None)
+                   display_name=form.get("ProfileName") or None, reply_to=replied if valid_sid(replied) else None)
 
 
 def valid_sid(sid: str) -> bool:
@@ -119,6 +121,9 @@ def render(reply: Reply) -> str:
     lines = [reply.text]
     if reply.choices:
         lines += [""] + [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
+        if any(c.id.startswith("/") for c in reply.choices):
+            # Actions (an alert's) stay answerable after later messages: by replying to this very one.
+            lines.append(t("whatsapp.reply_hint", reply.lang))
     if reply.ask_location:
         lines.append(t("whatsapp.location_hint", reply.lang))
     return "\n".join(lines)

@@ -91,3 +91,27 @@ def test_an_alert_that_cannot_go_is_told_to_the_other_head_and_delivered_when_th
 
     scenario(runner, settings, again)
     assert not any(m.get("Body", "").startswith(ALERT) for m in fake.messages[before:])
+
+
+def test_a_numbered_reply_to_the_first_of_two_alerts_acts_on_the_first(runner, wa_settings, heads, fake, clock):
+    async def steps(channel, client):
+        await post(client, INBOUND, inbound_params(HEAD, "/bantuan"))
+        with runner.sessions.begin() as s:
+            for number in ("KJD-6371-2026-000001", "KJD-6371-2026-000002"):
+                bot_outbox.enqueue(s, "whatsapp", HEAD, Reply(f"PERINGATAN {number}",
+                                                               choices=(Choice(f"/laporan {number}", "Rincian"),)),
+                                   key=f"alert:{number}:{heads['wa']}:0", now=clock(), business_initiated=True,
+                                   template="alert", kind="alert")
+        await channel.outbox.drain()
+        first = next(m for m in fake.messages if "PERINGATAN KJD-6371-2026-000001" in m.get("Body", ""))
+        assert "balas pesan ini (geser ke kanan) dengan nomornya" in first["Body"]
+        await post(client, INBOUND, inbound_params(HEAD, "1", sid="SM6"))
+        await channel.outbox.drain()
+        await post(client, INBOUND, inbound_params(HEAD, "1", sid="SM5", OriginalRepliedMessageSid=first["sid"]))
+        await channel.outbox.drain()
+
+    scenario(runner, wa_settings, steps)
+    # No such reports exist here: the refusal names the report each "1" acted on. A plain "1" answers the
+    # latest alert; a "1" sent as a reply to the first alert answers the first, after later messages too.
+    latest, first = fake.messages[-2]["Body"], fake.messages[-1]["Body"]
+    assert "KJD-6371-2026-000002" in latest and "KJD-6371-2026-000001" in first
