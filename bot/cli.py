@@ -118,7 +118,8 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
                         kecamatan=kecamatan, days=args.days)
         local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
         print(invite.code)
-        print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); the officer sends: daftar {invite.code}",
+        who = {"head": "the head of office", "admin": "the admin", "guest": "the guest"}.get(args.role, "the officer")
+        print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); {who} sends: daftar {invite.code}",
               file=sys.stderr)
 
 

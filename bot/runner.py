@@ -412,6 +412,15 @@ class Runner:
                       officer=officer, draft_ttl=self.settings.draft_ttl)
             return [replace(r, lang=lang) for r in handlers.pending(state, ctx)]
 
+    def role_of(self, channel: str, address: str) -> tuple[str, str] | None:
+        """Return the (role, language) of the active officer behind a chat, or None for a stranger."""
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, channel, address)
+            if identity is None or not identity.officer.active:
+                return None
+            officer = identity.officer
+            return officer.role.value, officer.language or self.settings.language
+
     def accepts_media(self, inbound: Inbound) -> bool:
         """Tell whether the sender is an active officer at a question that takes a photo or document.
 

@@ -10,6 +10,7 @@ from typing import Any
 from handlers import access, engine, maintenance, onboarding, parse, rakor, rawan
 from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
 from handlers.commands import COMMANDS as _COMMANDS
+from handlers.commands import role_help
 from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
@@ -37,7 +38,7 @@ SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_T
 # A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
 # language, and read the help; everything else is refused without showing any data.
 GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
-GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements"}
+GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements", "rakor"}
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -225,7 +226,7 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if name in JOIN_COMMANDS:
         if args:
             return IDLE, [Reply(t("onboarding.already", ctx.lang, office=ctx.officer.office.name))]
-        return IDLE, [Reply(t("help.text", ctx.lang))]
+        return IDLE, [Reply(role_help(ctx.officer.role.value, ctx.lang))]
     return IDLE, [Reply(t("engine.unknown_command", ctx.lang))]
 
 
@@ -240,7 +241,7 @@ def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple
     if command is not None and command[0] in GUEST_COMMANDS:
         name, args = command
         if name in ("bantuan", "help"):
-            return IDLE, lead + [Reply(t("guest.help", ctx.lang))]
+            return IDLE, lead + [Reply(role_help(ctx.officer.role.value, ctx.lang))]
         return IDLE, lead + COMMANDS[name](args, ctx)
     if command is not None and (command[0] in COMMANDS or command[0] in FLOW_COMMANDS):
         access.refuse(command[0], ctx)  # audited like every refused command; a guest is told what they get
@@ -255,6 +256,6 @@ def _unknown_sender(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if joined is None:
         return IDLE, replies
     if joined.officer is not None and joined.officer.name:
-        return IDLE, [Reply(onboarding.welcome(joined) + "\n\n" + t("help.text", joined.lang))]
+        return IDLE, [Reply(onboarding.welcome(joined) + "\n\n" + role_help(joined.officer.role.value, joined.lang))]
     state, ask = engine.start(PROFILE, joined)
     return state, [Reply(onboarding.welcome(joined))] + ask

@@ -104,6 +104,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "menu.language": {"id": "Ganti bahasa (id/en)", "en": "Switch language (id/en)"},
     "menu.help": {"id": "Daftar perintah", "en": "List of commands"},
     "menu.cancel": {"id": "Batalkan isian yang sedang berjalan", "en": "Cancel what you are filling in"},
+    "menu.nihil": {"id": "Tidak ada kejadian hari ini", "en": "Nothing to report today"},
+    "menu.pause": {"id": "Jeda pengingat laporan harian", "en": "Pause the daily check-ins"},
+    "menu.rakor": {"id": "Rakor yang akan datang", "en": "Upcoming rakor"},
+    "menu.minutes": {"id": "Catat notulen rakor", "en": "Record rakor minutes"},
+    "menu.agreements": {"id": "Kesepakatan terbuka dan terlambat", "en": "Open and overdue agreements"},
+    "menu.reports": {"id": "Laporan terbaru di wilayah Anda", "en": "Latest reports in your area"},
+    "menu.digest": {"id": "Ringkasan 24 jam terakhir", "en": "The last 24 hours' digest"},
+    "menu.status": {"id": "Tindak lanjut laporan", "en": "Follow up a report"},
+    "menu.rawan": {"id": "Peta rawan konflik", "en": "Conflict-risk map"},
+    "menu.new_rakor": {"id": "Jadwalkan rakor", "en": "Schedule a rakor"},
     "console.location_hint": {
         "id": "(di konsol: !lokasi LINTANG,BUJUR, misalnya !lokasi -3.3194,114.5908)",
         "en": "(in the console: !location LAT,LON, for example !location -3.3194,114.5908)",
@@ -305,8 +315,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Perintah Siaga:\n"
             "/lapor - laporkan kejadian\n"
             "/laporanku - laporan terakhir Anda\n"
-            "/rakor - rakor yang akan datang; /rakor_baru - jadwalkan rakor (kepala/admin)\n"
-            "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)\n"
+            "/rakor - rakor yang akan datang\n"
             "/notulen - catat notulen rakor; /kesepakatan - kesepakatan terbuka dan terlambat\n"
             "/bahasa en - ganti bahasa ke Inggris\n"
             "/bantuan - pesan ini\n"
@@ -317,8 +326,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Siaga commands:\n"
             "/report - report an incident\n"
             "/myreports - your latest reports\n"
-            "/rakor - upcoming rakor; /new_rakor - schedule a rakor (heads/admins)\n"
-            "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)\n"
+            "/rakor - upcoming rakor\n"
             "/minutes - record rakor minutes; /agreements - open and overdue agreements\n"
             "/language id - switch to Indonesian\n"
             "/help - this message\n"
@@ -866,7 +874,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
             "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
-            "/rawan [30d] - peta rawan konflik per kecamatan"
+            "/rawan [30d] - peta rawan konflik per kecamatan\n"
+            "/rakor_baru - jadwalkan rakor\n"
+            "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)"
         ),
         "en": (
             "For heads of office:\n"
@@ -874,7 +884,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/reports NUMBER - one report in full with its photos\n"
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
             "/digest - the last 24 hours with a chart\n"
-            "/rawan [30d] - the conflict vulnerability map by kecamatan"
+            "/rawan [30d] - the conflict vulnerability map by kecamatan\n"
+            "/new_rakor - schedule a rakor\n"
+            "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)"
         ),
     },
     "help.officer": {
@@ -882,10 +894,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "/nihil - nothing to report today\n/pause 3 days - pause the daily check-ins",
     },
     "help.guest": {
-        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan rakor dan dapat menjawabnya. "
-               "/bahasa en - ganti bahasa."),
-        "en": ("You are registered as a guest: you receive rakor invitations and can answer them. "
-               "/language id - switch language."),
+        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan dan pengingat rakor dan dapat menjawabnya.\n"
+               "/rakor - rakor Anda yang akan datang (waktu dan tempat)\n"
+               "/kesepakatan - kesepakatan yang menjadi tanggung jawab Anda; "
+               "/kesepakatan selesai NOMOR - tandai selesai\n"
+               "/bahasa en - ganti bahasa"),
+        "en": ("You are registered as a guest: you receive rakor invitations and reminders and can answer them.\n"
+               "/rakor - your upcoming rakor (time and place)\n"
+               "/agreements - the agreements you answer for; /agreements done NUMBER - mark one done\n"
+               "/language id - switch language"),
     },
 
     # Rakor: scheduling, invitations and RSVPs, reminders, minutes and agreements.
@@ -898,19 +915,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Perintah itu hanya untuk kepala kantor dan admin.",
         "en": "That command is for heads of office and admins only.",
     },
-    "guest.help": {
-        "id": (
-            "Sebagai tamu undangan, Anda menerima undangan dan pengingat rakor dari Siaga dan menjawabnya "
-            "dengan satu ketukan.\n/bahasa en - ganti bahasa ke Inggris"
-        ),
-        "en": (
-            "As a guest you receive rakor invitations and reminders from Siaga and answer them with one tap.\n"
-            "/language id - switch to Indonesian"
-        ),
-    },
     "guest.refused": {
-        "id": "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor.",
-        "en": "Sorry, as a guest you only receive rakor invitations and reminders.",
+        "id": "Maaf, sebagai tamu undangan Anda menerima undangan dan pengingat rakor; "
+              "/rakor dan /kesepakatan menunjukkan rakor dan kesepakatan Anda.",
+        "en": "Sorry, as a guest you receive rakor invitations and reminders; "
+              "/rakor and /agreements show your rakor and agreements.",
     },
     "error.when_past": {
         "id": "Waktu itu sudah lewat. Tulis waktu rakor yang akan datang, misalnya besok 09:00 atau 30/11 13.30.",

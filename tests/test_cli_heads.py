@@ -75,7 +75,9 @@ def test_officer_set_and_deactivate_take_effect_at_once_and_are_audited(siaga):
 
 def test_invites_are_listed_and_an_open_one_can_be_revoked(siaga):
     first = siaga("invite", "create", "--office", "63.71", "--role", "officer").stdout.strip()
-    second = siaga("invite", "create", "--office", "63.71", "--role", "head").stdout.strip()
+    created = siaga("invite", "create", "--office", "63.71", "--role", "head")
+    second = created.stdout.strip()
+    assert f"the head of office sends: daftar {second}" in created.stderr  # not "the officer" (issue 22)
     siaga("console", "--as", "used", stdin=f"daftar {second}\nIbu Kepala\n")
     assert siaga("invite", "revoke", first.lower()).stdout.strip() == f"invite {first} revoked"
     listing = siaga("invite", "list", "--office", "63.71").stdout.splitlines()

@@ -71,7 +71,8 @@ def test_a_guest_invite_needs_an_institution_and_the_guest_keeps_it(offices):
                      check=False)
     assert failed.returncode == 2
     chat = offices("console", "--as", "kpu", stdin="/lapor\n/bantuan\n").stdout
-    assert "hanya menerima undangan dan pengingat rakor" in chat and "Sebagai tamu undangan" in chat
+    assert "sebagai tamu undangan Anda menerima undangan dan pengingat rakor" in chat
+    assert "Anda terdaftar sebagai tamu" in chat
 
 
 def test_rakor_add_invites_offices_and_officers_and_the_scheduler_round_sends_the_invitations(offices):

@@ -13,7 +13,7 @@ import pytest
 from bot.runner import Runner
 from handlers import rakor
 from handlers.types import Inbound, Tick
-from storage import conversations, flow_starts, outbox
+from storage import conversations, flow_starts, outbox, people
 from storage import rakor as store
 from storage.models import FlowStartStatus, Role, Rsvp
 from tests.conftest import add_officer
@@ -132,3 +132,35 @@ def test_an_unanswered_invitation_closes_when_the_rakor_begins(runner, invited, 
     answer = say(runner, "andi", "/laporanku")
     assert "Rakor pilkada" not in answer
     assert flow_of(runner, "andi") is None
+
+
+# -- issue 22 #8: the right words for each role -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "present", "absent"), [
+    (Role.HEAD, ["/laporan", "/status", "/ringkasan", "/rawan", "/rakor_baru"], ["/nihil"]),
+    (Role.OFFICER, ["/lapor ", "/nihil", "/jeda"], ["/ringkasan", "/rakor_baru"]),
+    (Role.GUEST, ["/rakor", "/kesepakatan"], ["/lapor", "/notulen", "/laporanku", "/ringkasan"]),
+])
+def test_the_welcome_lists_what_the_role_may_use(runner, sessions, clock, role, present, absent):
+    with sessions.begin() as s:
+        office = people.get_office_by_region(s, "63.71") or people.add_office(
+            s, "63.71", "Kesbangpol 63.71", "Asia/Makassar", clock())
+        invite = people.add_invite(s, office, role, clock(), name="Baru",
+                                   institution="KPU" if role is Role.GUEST else None)
+    welcome = say(runner, "new", f"daftar {invite.code}")
+    assert "Selamat datang" in welcome
+    for command in present:
+        assert command in welcome, command
+    for command in absent:
+        assert command not in welcome, command
+    help_text = say(runner, "new", "/bantuan")
+    for command in present:
+        assert command in help_text, command
+    for command in absent:
+        assert command not in help_text, command
+
+
+def test_a_guest_sees_time_and_place_of_the_rakor_they_are_invited_to(runner, invited, clock):
+    listed = say(runner, "kpu", "/rakor")
+    assert "Rakor pilkada" in listed and "Aula" in listed and "09:00 WITA" in listed

@@ -362,15 +362,19 @@ def test_rakor_lists_counts_and_the_organiser_sees_who_has_not_answered(sessions
 # -- guests ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["/lapor", "/rakor", "/notulen", "/laporanku", "halo"])
+GUEST_REFUSAL = ("Maaf, sebagai tamu undangan Anda menerima undangan dan pengingat rakor; "
+                 "/rakor dan /kesepakatan menunjukkan rakor dan kesepakatan Anda.")
+
+
+@pytest.mark.parametrize("text", ["/lapor", "/notulen", "/laporanku", "/rakor_baru", "halo"])
 def test_a_guest_is_refused_everything_but_their_rsvp(sessions, meeting, text):
     reply = Chat(sessions, meeting.guest.id, MONDAY_0700_WITA).say(text)
-    assert reply == "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
+    assert reply == GUEST_REFUSAL
 
 
 def test_a_guest_may_read_the_help_and_change_language(sessions, meeting):
     chat = Chat(sessions, meeting.guest.id, MONDAY_0700_WITA)
-    assert chat.say("/bantuan").startswith("Sebagai tamu undangan")
+    assert chat.say("/bantuan").startswith("Anda terdaftar sebagai tamu")
     assert chat.say("/bahasa en") == "Language: English."
 
 
@@ -639,8 +643,7 @@ def test_officers_guests_and_other_offices_heads_are_refused_and_audited(session
     assert officer.say(f"/rakor_ubah {meeting.rakor_id}") == \
         "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda."
     guest = Chat(sessions, meeting.guest.id, MOVED_AT)
-    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == \
-        "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
+    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == GUEST_REFUSAL
     with sessions.begin() as s:
         other = add_officer(s, "kalteng-head", region="62.71", tz="Asia/Pontianak", role=Role.HEAD,
                             name="Kepala Kalteng")
