@@ -652,7 +652,8 @@ def cmd_rakor_list(settings: Settings, args: argparse.Namespace) -> None:
         table = [("id", "office", "starts (office time)", "status", "title", "hadir", "tidak", "wakil", "belum")]
         for m in meetings:
             counts = [sum(1 for i in m.invitees if i.rsvp == r) for r in Rsvp]
-            table.append((str(m.id), m.office.region_code, rakor_handlers.local_when(m.starts_at, m.office.tz, "en"),
+            table.append((str(m.id), m.office.region_code,
+                          rakor_handlers.local_when(m.starts_at, m.office.tz, settings.language),
                           m.status.value, m.title, *map(str, counts),
                           str(sum(1 for i in m.invitees if i.rsvp is None))))
     print_table(table)

@@ -276,7 +276,9 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
         start.status = FlowStartStatus.EXPIRED
         return 0
     if state.flow is not None and _live(state, ctx):
-        line = Reply(t("delivery.start_waiting", lang, flow=handlers.flow_label(start.flow, lang),
+        waiting = handlers.FLOWS[start.flow].label
+        name = waiting(start.params, ctx) if waiting is not None else handlers.flow_label(start.flow, lang)
+        line = Reply(t("delivery.start_waiting", lang, flow=name,
                        current=handlers.flow_label(state.flow, lang)), lang=lang)
         added = enqueue(session, channel, address, line, key=f"start:{start.key}:waiting", now=now,
                         business_initiated=True, kind=start.kind, expires_at=start.expires_at)

@@ -174,7 +174,19 @@ def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
     if rakor is None:
         return {"invitation": t("rakor.gone", ctx.lang)}
     header = "rakor.invitation.moved" if answers.get("moved") else "rakor.invitation.title"
-    return {"invitation": invitation_text(rakor, ctx.tz.key, ctx.lang, header)}
+    text = invitation_text(rakor, ctx.tz.key, ctx.lang, header)
+    if answers.get("moved") and rakor.moved_from is not None:
+        text += "\n" + t("rakor.line.was", ctx.lang, when=local_when(rakor.moved_from, ctx.tz.key, ctx.lang))
+    return {"invitation": text}
+
+
+def invitation_label(answers: Answers, ctx: Ctx) -> str:
+    """Name an invitation waiting to open: the rakor's title and time."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    if rakor is None:
+        return t("flow.rsvp", ctx.lang)
+    return t("rsvp.waiting_label", ctx.lang, title=rakor.title,
+             when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang))
 
 
 def invitation_closed(rakor: Rakor | None, version: int, ctx: Ctx) -> str | None:
@@ -263,6 +275,7 @@ RSVP = Flow(
     review=False,
     draft_ttl=RSVP_TTL,
     lapsed=rsvp_lapsed,
+    label=invitation_label,
 )
 
 
@@ -299,17 +312,42 @@ def tell_invitees(session: Session, now: datetime, rakor: Rakor | None = None) -
     return effects
 
 
-def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset) -> Notify:
-    title, starts_at, place = rakor.title, rakor.starts_at, rakor.place
+def how_soon(starts_at: datetime, now: datetime, tz: ZoneInfo, lang: str) -> str:
+    """Say how soon a meeting starts: "30 menit lagi", "2 jam lagi", "besok", "3 hari lagi".
+
+    >>> how_soon(datetime(2026, 11, 24, 1, tzinfo=UTC), datetime(2026, 11, 23, 23, tzinfo=UTC), ZoneInfo("Asia/Makassar"), "id")
+    '2 jam lagi'
+    """
+    left = starts_at - now
+    if left < timedelta(hours=1):
+        return t("rakor.soon.minutes", lang, n=max(1, round(left.total_seconds() / 60)))
+    days = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days == 0 or left < timedelta(hours=12):
+        return t("rakor.soon.hours", lang, n=round(left.total_seconds() / 3600))
+    if days == 1:
+        return t("rakor.soon.tomorrow", lang)
+    return t("rakor.soon.days", lang, n=days)
+
+
+def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset, now: datetime) -> Notify:
+    title, starts_at, place, rakor_id, version = rakor.title, rakor.starts_at, rakor.place, rakor.id, rakor.version
     deputy = invitee.deputy if invitee.rsvp == Rsvp.DIWAKILKAN else None
+    unanswered = invitee.rsvp is None
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
-        lines = [t("rakor.reminder", lang, title=title, when=local_when(starts_at, recipient.office.tz, lang))]
+        tz = ZoneInfo(recipient.office.tz)
+        lines = [t("rakor.reminder", lang, title=title, when=local_when(starts_at, recipient.office.tz, lang),
+                   soon=how_soon(starts_at, now, tz, lang))]
         if place:
             lines.append(t("rakor.line.place", lang, place=place))
         if deputy:
             lines.append(t("rakor.reminder.deputy", lang, deputy=deputy))
-        return [Reply("\n".join(lines))]
+        if not unanswered:
+            return [Reply("\n".join(lines))]
+        # Who has not answered can answer from the reminder itself.
+        lines.append(t("rakor.reminder.unanswered", lang))
+        return [Reply("\n".join(lines), choices=tuple(Choice(rsvp_choice_id(rakor_id, version, r),
+                                                              t(f"rsvp.{r.value}", lang)) for r in Rsvp))]
 
     return Notify(key=f"rakor:{rakor.id}:{rakor.version}:{offset.tag}:{invitee.officer_id}", kind="reminder",
                   to=ToOfficer(invitee.officer_id), render=render, expires_at=starts_at,
@@ -338,7 +376,7 @@ def remind_invitees(session: Session, now: datetime) -> list[Effect]:
                 if tag in invitee.reminded or due > now:
                     continue
                 if due >= rakor.scheduled_at:
-                    effects.append(_reminder(rakor, invitee, offset))
+                    effects.append(_reminder(rakor, invitee, offset, now))
                 store.mark_reminded(session, invitee, tag)
     return effects
 
@@ -441,8 +479,10 @@ def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
         if silent and _organises(officer, rakor):
             names = ", ".join(_person(i.officer) for i in silent)
             lines.append(t("rakor.list.silent", ctx.lang, names=names))
-    if officer.role.value in ORGANISERS and any(_organises(officer, r) for r in meetings):
-        lines.append(t("rakor.list.manage", ctx.lang))
+    mine = [str(r.id) for r in meetings if _organises(officer, r)]
+    if officer.role.value in ORGANISERS and mine:
+        # Name the rakor the sender may move: a province head also sees kab/kota rakor he cannot.
+        lines.append(t("rakor.list.manage", ctx.lang, ids=", ".join(mine), example=mine[0]))
     return [Reply("\n".join(lines))]
 
 
@@ -455,10 +495,12 @@ def _person(officer: Officer) -> str:
 
 
 def meeting_choices(ctx: Ctx) -> Sequence[Choice]:
-    """Offer the office's rakor of the last 30 days (and today's), or a meeting not scheduled in Siaga."""
+    """Offer the office's rakor of the last 30 days that have begun, or a meeting not scheduled in Siaga."""
     assert ctx.officer is not None
-    recent = store.list_rakor(ctx.session, region_code=ctx.officer.office.region_code,
-                              after=ctx.now - timedelta(days=30), before=ctx.now + timedelta(days=1))
+    # Only meetings that have begun, of the sender's own office: the minutes belong to the organiser.
+    recent = [r for r in store.list_rakor(ctx.session, region_code=ctx.officer.office.region_code,
+                                          after=ctx.now - timedelta(days=30), before=ctx.now)
+              if r.office_id == ctx.officer.office_id]
     choices = [Choice(str(r.id), f"{r.title} ({r.starts_at.astimezone(ctx.tz):%d/%m})") for r in recent[-8:]]
     return (*choices, Choice("none", t("notulen.rakor.unscheduled", ctx.lang)))
 

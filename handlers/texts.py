@@ -1004,8 +1004,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The rakor \"{title}\" ({when}) by {office} is CANCELLED.",
     },
     "rakor.reminder": {
-        "id": "Pengingat rakor: \"{title}\"\nWaktu: {when}",
-        "en": "Rakor reminder: \"{title}\"\nWhen: {when}",
+        "id": "Pengingat rakor ({soon}): \"{title}\"\nWaktu: {when}",
+        "en": "Rakor reminder ({soon}): \"{title}\"\nWhen: {when}",
+    },
+    "rakor.reminder.unanswered": {
+        "id": "Anda belum menjawab undangan ini. Apakah Anda akan hadir?",
+        "en": "You have not answered this invitation yet. Will you attend?",
+    },
+    "rakor.soon.minutes": {"id": "{n} menit lagi", "en": "in {n} minutes"},
+    "rakor.soon.hours": {"id": "{n} jam lagi", "en": "in {n} hours"},
+    "rakor.soon.tomorrow": {"id": "besok", "en": "tomorrow"},
+    "rakor.soon.days": {"id": "{n} hari lagi", "en": "in {n} days"},
+    "rakor.line.was": {"id": "Sebelumnya: {when}", "en": "Was: {when}"},
+    "rsvp.waiting_label": {
+        "id": "undangan rakor \"{title}\" ({when})",
+        "en": "invitation to the rakor \"{title}\" ({when})",
     },
     "rakor.reminder.deputy": {"id": "Diwakili oleh: {deputy}", "en": "Deputy: {deputy}"},
     "rakor_new.title.ask": {"id": "Judul rakor?", "en": "Title of the rakor?"},
@@ -1163,8 +1176,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "flow.rakor_move": {"id": "pemindahan rakor", "en": "rakor move"},
     "flow.rakor_cancel": {"id": "pembatalan rakor", "en": "rakor cancellation"},
     "rakor.list.manage": {
-        "id": "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR",
-        "en": "Move: /move_rakor NUMBER; cancel: /cancel_rakor NUMBER",
+        "id": "Rakor yang dapat Anda ubah: {ids}. Pindahkan: /rakor_ubah {example}; batalkan: /rakor_batal {example}",
+        "en": "Rakor you may change: {ids}. Move: /move_rakor {example}; cancel: /cancel_rakor {example}",
     },
     "rakor.manage.none": {
         "id": "Tidak ada rakor mendatang yang Anda selenggarakan.",

@@ -493,6 +493,8 @@ class Rakor(Base):
     version: Mapped[int] = mapped_column(default=1)
     # When the current time was set: reminders already due then are not sent (the invitation covers them).
     scheduled_at: Mapped[datetime]
+    # The time before the last move, for the notice of the move ("dipindahkan dari ...").
+    moved_from: Mapped[datetime | None]
     # Reminder offsets for this rakor ("1d@08:00,2h"); None: the office's, else the default.
     reminders: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))

@@ -139,6 +139,7 @@ def list_rakor(
 
 def move_rakor(session: Session, rakor: Rakor, starts_at: datetime, now: datetime) -> None:
     """Give a rakor a new time: invitees are asked again and reminders follow the new time."""
+    rakor.moved_from = rakor.starts_at
     rakor.starts_at = starts_at
     rakor.version += 1
     rakor.scheduled_at = now

@@ -87,6 +87,7 @@ def test_rakor_add_invites_offices_and_officers_and_the_scheduler_round_sends_th
     assert listing[0].split() == ["id", "office", "starts", "(office", "time)", "status", "title", "hadir", "tidak",
                                   "wakil", "belum"]
     assert "scheduled" in listing[1] and listing[1].rstrip().endswith("0      0      0      4")
+    assert when in listing[1]  # in the configured language: "Senin, 02/03/..." (issue 22)
 
     sessions = sessionmaker(bind=make_engine(offices.url), expire_on_commit=False)
     with sessions.begin() as s:

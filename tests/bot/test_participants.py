@@ -164,3 +164,62 @@ def test_the_welcome_lists_what_the_role_may_use(runner, sessions, clock, role, 
 def test_a_guest_sees_time_and_place_of_the_rakor_they_are_invited_to(runner, invited, clock):
     listed = say(runner, "kpu", "/rakor")
     assert "Rakor pilkada" in listed and "Aula" in listed and "09:00 WITA" in listed
+
+
+# -- issue 22 #10: what participants are told ------------------------------------------------------------------
+
+
+def test_a_reminder_says_how_soon_and_offers_rsvp_buttons_to_who_has_not_answered(runner, invited, clock):
+    runner.run_tick(INVITE)
+    assert "Terima kasih" in say(runner, "kpu", "hadir")  # the guest answers; Andi does not
+    clock.now = TUESDAY_0900_WITA - timedelta(hours=2)
+    runner.run_tick(REMIND)
+    with runner.sessions.begin() as s:
+        reminders = {m.address: m.payload["reply"] for m in outbox.list_messages(s, limit=None)
+                     if m.kind == "reminder" and ":2h:" in m.idempotency_key}
+    assert reminders["andi"]["text"].startswith('Pengingat rakor (2 jam lagi): "Rakor pilkada"')
+    assert [c[1] for c in reminders["andi"]["choices"]] == ["Hadir", "Tidak hadir", "Diwakilkan"]
+    assert not reminders["kpu"].get("choices")
+    # A tap on the reminder's button answers the invitation, even with another question open.
+    say(runner, "andi", "batal")  # the invitation left unanswered
+    say(runner, "andi", "/lapor")
+    answer = say(runner, "andi", choice=reminders["andi"]["choices"][1][0])
+    assert 'Jawaban Anda untuk "Rakor pilkada": Tidak hadir' in answer and "Jenis kejadian" in answer
+    with runner.sessions.begin() as s:
+        assert store.get_invitee(s, invited["rakor"], invited["andi"]).rsvp is Rsvp.TIDAK_HADIR
+
+
+def test_the_move_notice_gives_the_old_time_and_a_waiting_invitation_is_named(runner, invited, clock):
+    say(runner, "andi", "/lapor")  # busy: the invitation waits
+    runner.run_tick(INVITE)
+    assert 'Ada undangan rakor "Rakor pilkada" (Selasa, 24/11/2026 09:00 WITA) untuk Anda' in sent_to(runner, "andi")[-1]
+    say(runner, "andi", "batal")
+    say(runner, "kpu", "hadir")
+    with runner.sessions.begin() as s:
+        rakor.move_meeting(s, store.get_rakor(s, invited["rakor"]), TUESDAY_0900_WITA + timedelta(days=1), clock())
+    runner.run_tick(INVITE)
+    moved = sent_to(runner, "kpu")[-1]
+    assert "DIPINDAHKAN" in moved and "Rabu, 25/11/2026 09:00 WITA" in moved
+    assert "Sebelumnya: Selasa, 24/11/2026 09:00 WITA" in moved
+
+
+def test_notulen_offers_only_meetings_of_one_s_office_that_have_begun(runner, sessions, invited, clock):
+    with sessions.begin() as s:
+        head = s.get(store.Officer, invited["head"])
+        store.add_rakor(s, office_id=head.office_id, title="Rapat kemarin", now=clock() - timedelta(days=2),
+                        starts_at=clock() - timedelta(days=1), invitee_ids=[])
+        other = add_officer(s, "kalteng", region="62.71", tz="Asia/Pontianak", role=Role.HEAD, name="Kalteng")
+        store.add_rakor(s, office_id=other.office_id, title="Rapat Kalteng", now=clock() - timedelta(days=2),
+                        starts_at=clock() - timedelta(hours=3), invitee_ids=[])
+        province = add_officer(s, "prov", region="63", role=Role.HEAD, name="Provinsi")
+        store.add_rakor(s, office_id=province.office_id, title="Rapat provinsi", now=clock() - timedelta(days=2),
+                        starts_at=clock() - timedelta(hours=3), invitee_ids=[])
+    def offered(address: str) -> str:
+        replies = runner.run_turn(Inbound("console", address, text="/notulen"))
+        return " | ".join(c.label for r in replies for c in r.choices)
+
+    head = offered("head")
+    assert "Rapat kemarin" in head
+    assert "Rakor pilkada" not in head  # tomorrow: not held yet
+    assert "Rapat Kalteng" not in head and "Rapat provinsi" not in head
+    assert "Rapat kemarin" not in offered("prov")  # the kota's rakor is the kota's to minute

@@ -683,8 +683,14 @@ def test_a_rakor_cancelled_elsewhere_while_the_draft_waited_is_left_alone(sessio
 
 def test_rakor_lists_how_to_move_or_cancel_for_the_organiser_only(sessions, meeting):
     assert Chat(sessions, meeting.head.id, MOVED_AT).say("/rakor").endswith(
-        "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR")
+        f"Rakor yang dapat Anda ubah: {meeting.rakor_id}. Pindahkan: /rakor_ubah {meeting.rakor_id}; "
+        f"batalkan: /rakor_batal {meeting.rakor_id}")
     assert "/rakor_ubah" not in Chat(sessions, meeting.wita.id, MOVED_AT).say("/rakor")
+    # A province head sees the kota's rakor, and is offered to change none of them.
+    with sessions.begin() as s:
+        province = add_officer(s, "prov", region="63", role=Role.HEAD, name="Kepala Provinsi")
+    listed = Chat(sessions, province.id, MOVED_AT).say("/rakor")
+    assert "Rakor pengamanan pilkada" in listed and "/rakor_ubah" not in listed
     help_text = Chat(sessions, meeting.head.id, MOVED_AT).say("/bantuan")
     assert "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)" in help_text
 
