@@ -862,6 +862,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Pengingat laporan harian dijeda sampai {day}.",
         "en": "Daily check-ins are paused until {day}.",
     },
+    "pause.not_understood": {
+        "id": "\"{text}\" tidak dipahami: jeda selalu dimulai hari ini dan dihitung dalam hari "
+              "(untuk hari ini dan besok: /jeda 2 hari).",
+        "en": "\"{text}\" was not understood: a pause always starts today and counts days "
+              "(for today and tomorrow: /pause 2 days).",
+    },
     "pause.usage": {
         "id": ("Tulis /jeda 3 hari untuk menjeda pengingat laporan harian (paling lama 30 hari), "
                "/jeda selesai untuk melanjutkan."),
