@@ -182,10 +182,13 @@ def _number(value: float, lang: str) -> str:
 
 
 def _figure(f: Figure, lang: str) -> str:
+    """A count beside the daily average of the 7 windows before it, and the change in words."""
     change = f.count - f.average
-    sign = "+" if change > 0 else ("-" if change < 0 else "±")
-    return t("digest.figure", lang, count=f.count, average=_number(f.average, lang),
-             change=f"{sign}{_number(abs(change), lang)}")
+    if round(change, 1) == 0:
+        words = t("digest.change.same", lang)
+    else:
+        words = t("digest.change.up" if change > 0 else "digest.change.down", lang, by=_number(abs(change), lang))
+    return t("digest.figure", lang, count=f.count, average=_number(f.average, lang), change=words)
 
 
 def render_lines(found: Digest, lang: str) -> list[list[str]]:

@@ -791,9 +791,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "digest.title": {"id": "Ringkasan harian {office}\n{when}", "en": "Daily digest, {office}\n{when}"},
     "digest.total": {"id": "24 jam terakhir: {figure}", "en": "Last 24 hours: {figure}"},
     "digest.figure": {
-        "id": "{count} (rata-rata 7 hari {average}; {change})",
-        "en": "{count} (7-day average {average}; {change})",
+        "id": "{count} (biasanya {average} per hari selama 7 hari sebelumnya; {change})",
+        "en": "{count} (usually {average} a day over the 7 days before; {change})",
     },
+    "digest.change.up": {"id": "naik {by}", "en": "up {by}"},
+    "digest.change.down": {"id": "turun {by}", "en": "down {by}"},
+    "digest.change.same": {"id": "sama", "en": "the same"},
     "digest.severity": {"id": "Menurut tingkat:", "en": "By severity:"},
     "digest.category": {"id": "Menurut kategori:", "en": "By category:"},
     "digest.tinggi": {

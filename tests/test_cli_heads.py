@@ -99,7 +99,7 @@ def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(siaga, tm
     tomorrow = (datetime.now(UTC).astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
     result = siaga("digest", "--office", "63.71", "--date", tomorrow.isoformat(), "--chart", "chart.png")
     assert "Ringkasan harian Kesbangpol Kota Banjarmasin" in result.stdout
-    assert "Menurut tingkat:\n- Tinggi: 1 (rata-rata 7 hari 0,0; +1,0)" in result.stdout
+    assert "Menurut tingkat:\n- Tinggi: 1 (biasanya 0,0 per hari selama 7 hari sebelumnya; naik 1,0)" in result.stdout
     assert "Masih berstatus baru" in result.stdout and result.stderr.strip() == "chart written to chart.png"
     assert Image.open(tmp_path / "chart.png").size == (800, 450)
     assert "Daily digest" in siaga("digest", "--office", "63.71", "--lang", "en").stdout
