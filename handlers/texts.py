@@ -760,6 +760,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Laporan terbaru {office} ({filters}), {count} teratas:",
         "en": "Latest reports of {office} ({filters}), top {count}:",
     },
+    "reports.title.page": {
+        "id": "Laporan {office} ({filters}), halaman {page}:",
+        "en": "Reports of {office} ({filters}), page {page}:",
+    },
+    "reports.next": {"id": "Berikutnya: {command}", "en": "Next: {command}"},
     "reports.columns": {
         "id": "(nomor | waktu kejadian | kategori | kecamatan | tingkat | status)",
         "en": "(number | time of the incident | category | kecamatan | severity | status)",

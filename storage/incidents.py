@@ -117,6 +117,7 @@ def find_reports(
     session: Session, region_code: str, *, kecamatan_code: str | None = None, category_id: int | None = None,
     severity: Severity | None = None, status: ReportStatus | None = None, since: datetime | None = None,
     until: datetime | None = None, limit: int = 10, include_rejected: bool = True, by_incident: bool = False,
+    offset: int = 0,
 ) -> list[IncidentReport]:
     """Return the newest reports of a region's kecamatan, narrowed by the given filters.
 
@@ -124,7 +125,7 @@ def find_reports(
     """
     moment = IncidentReport.occurred_at if by_incident else IncidentReport.created_at
     stmt = (select(IncidentReport).where(within(region_code))
-            .order_by(moment.desc(), IncidentReport.id.desc()).limit(limit))
+            .order_by(moment.desc(), IncidentReport.id.desc()).limit(limit).offset(offset))
     if not include_rejected:
         stmt = stmt.where(IncidentReport.status != ReportStatus.DITOLAK)
     if kecamatan_code is not None:
