@@ -93,11 +93,16 @@ def test_a_head_verifies_with_a_tap_while_idle_and_the_reporter_is_told(sessions
     tap = chat(sessions, "head", choice="/status KJD-6371-2026-000001 terverifikasi", now=NOW + timedelta(minutes=5))
     assert tap.text == "Status laporan KJD-6371-2026-000001 kini terverifikasi. Pelapor sudah diberi tahu."
     told = [e for e in tap.effects if isinstance(e, Notify)]
-    assert len(told) == 1 and told[0].to == ToOfficer(people_["officer"])
+    assert len(told) == 2 and told[0].to == ToOfficer(people_["officer"])
     with sessions.begin() as s:
         reporter = people.get_officer(s, people_["officer"])
         assert told[0].render(reporter, "id")[0].text == (
             "Laporan Anda KJD-6371-2026-000001 kini berstatus terverifikasi (oleh Kepala Kota).")
+        # The province head, alerted too, learns who acted, with the actions the new status allows (issue 22).
+        assert told[1].to == ToOfficer(people_["prov"])
+        colleague = told[1].render(people.get_officer(s, people_["prov"]), "id")[0]
+        assert colleague.text.startswith("Laporan KJD-6371-2026-000001 sudah terverifikasi oleh Kepala Kota.")
+        assert [c.id for c in colleague.choices][0] == "/status KJD-6371-2026-000001 ditangani"
         report = incidents.get_report_by_number(s, "KJD-6371-2026-000001")
         assert report.status is ReportStatus.TERVERIFIKASI
         change = s.scalars(select(StatusChange)).one()
