@@ -181,9 +181,9 @@ def _open_own_start(state: State, replies: list[Reply], ctx: Ctx) -> tuple[State
 ACTION_REPLY_WINDOW = timedelta(hours=24)
 
 
-def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
-    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp), or of
-    the message it replies to."""
+def _numbered_pick(inbound: Inbound, ctx: Ctx) -> str | None:
+    """Read "1" sent while idle as the first choice of the last message (an alert's actions, a reminder's RSVP on
+    WhatsApp), or of the message it replies to; return the choice id (a command or an RSVP button)."""
     if not (inbound.text or "").strip().isdigit():
         return None
     since = ctx.now - ACTION_REPLY_WINDOW
@@ -191,9 +191,10 @@ def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
         if inbound.reply_to else []
     # A reply to one of our messages answers that message's list (an earlier alert's); else the latest list.
     listed = listed or outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since)
-    offered = tuple(Choice(i, label) for i, label in listed if i.startswith("/"))
+    offered = tuple(Choice(i, label) for i, label in listed
+                    if i.startswith("/") or rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=i)))
     picked = match_choice(inbound, offered) if offered else None
-    return parse_command(Inbound(ctx.channel, ctx.address, choice=picked.id), bare=False) if picked else None
+    return picked.id if picked else None
 
 
 def flow_label(name: str, lang: str) -> str:
@@ -207,10 +208,13 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.nothing_to_cancel", ctx.lang))]
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
+    picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
+    if picked is not None:
+        inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
     if rakor.is_rsvp_tap(inbound):
-        # An RSVP button of an invitation or a reminder, tapped with no question open.
+        # An RSVP button of an invitation or a reminder (or its number), answered with no question open.
         return IDLE, rakor.rsvp_tap(inbound, ctx)
-    command = parse_command(inbound, bare=True) or _numbered_action(inbound, ctx)
+    command = parse_command(inbound, bare=True)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
     name, args = command

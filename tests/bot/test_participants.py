@@ -223,3 +223,13 @@ def test_notulen_offers_only_meetings_of_one_s_office_that_have_begun(runner, se
     assert "Rakor pilkada" not in head  # tomorrow: not held yet
     assert "Rapat Kalteng" not in head and "Rapat provinsi" not in head
     assert "Rapat kemarin" not in offered("prov")  # the kota's rakor is the kota's to minute
+
+
+def test_a_number_typed_after_a_reminder_answers_its_rsvp_list(runner, invited, clock):
+    runner.run_tick(INVITE)
+    say(runner, "andi", "batal")  # the invitation left unanswered
+    clock.now = TUESDAY_0900_WITA - timedelta(hours=2)
+    runner.run_tick(REMIND)
+    assert 'Jawaban Anda untuk "Rakor pilkada": Hadir' in say(runner, "andi", "1")  # as on WhatsApp's list
+    with runner.sessions.begin() as s:
+        assert store.get_invitee(s, invited["rakor"], invited["andi"]).rsvp is Rsvp.HADIR
