@@ -685,8 +685,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "alert.details": {"id": "Rincian", "en": "Details"},
     "status.colleague": {
-        "id": "Laporan {number} sudah {status} oleh {by}. Tombol pada peringatan sebelumnya tidak berlaku lagi.",
-        "en": "Report {number} is now {status}, by {by}. The buttons of the earlier alert no longer apply.",
+        "id": "Laporan {number} sudah {status} oleh {by}. Tindak lanjut berikutnya: /laporan {number}",
+        "en": "Report {number} is now {status}, by {by}. What comes next: /reports {number}",
     },
     "whatsapp.reply_hint": {
         "id": "(Balas nomornya. Bila ada pesan lain sesudah ini: balas pesan ini (geser ke kanan) dengan nomornya.)",

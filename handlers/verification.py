@@ -63,8 +63,10 @@ def notify_reporter(report: IncidentReport, new: ReportStatus, reason: str | Non
 
 
 def notify_other_heads(report: IncidentReport, new: ReportStatus, ctx: Ctx) -> list[Notify]:
-    """Tell the other heads who were alerted of a report who moved it, with the actions its new status allows,
-    so their alert's old buttons do not read as still open."""
+    """Tell the other heads who were alerted of a report who moved it, so their alert does not read as still open.
+
+    Without buttons of its own: a number typed next still answers the alert's list, and is told the status.
+    """
     assert ctx.officer is not None
     office = alert_office(ctx.session, report)
     if office is None:
@@ -72,8 +74,7 @@ def notify_other_heads(report: IncidentReport, new: ReportStatus, ctx: Ctx) -> l
     number, actor_name, actor_id = report.number, ctx.officer.name or "-", ctx.officer.id
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
-        return [Reply(t("status.colleague", lang, number=number, status=_status_label(new, lang), by=actor_name),
-                      choices=action_choices(number, new, lang))]
+        return [Reply(t("status.colleague", lang, number=number, status=_status_label(new, lang), by=actor_name))]
 
     return [Notify(key=f"status:{number}:{new.value}:head", kind="notice", to=ToOfficer(head.id), render=render,
                    variables=lambda recipient, lang: {"1": number, "2": _status_label(new, lang)})

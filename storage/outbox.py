@@ -272,17 +272,24 @@ def count_business_recipients(session: Session, channel: str, since: datetime) -
     ) or 0
 
 
+# How many of a chat's latest messages are looked through for the newest list of choices.
+LAST_CHOICES_DEPTH = 10
+
+
 def list_last_choices(session: Session, channel: str, address: str, since: datetime,
                       provider_message_id: str | None = None) -> list[tuple[str, str]]:
-    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty), or of
-    the message the provider knows as `provider_message_id` (the one a reply answers)."""
+    """Return the (id, label) choices of the newest message with choices queued to a chat since `since` (none:
+    empty), or of the message the provider knows as `provider_message_id` (the one a reply answers).
+
+    A plain message after a list (a colleague's notice, an answer) leaves that list answerable by number.
+    """
     stmt = (select(OutboxMessage.payload)
             .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
                    OutboxMessage.created_at >= since)
-            .order_by(OutboxMessage.id.desc()).limit(1))
+            .order_by(OutboxMessage.id.desc()).limit(LAST_CHOICES_DEPTH))
     if provider_message_id is not None:
         stmt = stmt.where(OutboxMessage.provider_message_id == provider_message_id)
-    payload = session.scalar(stmt)
+    payload = next((p for p in session.scalars(stmt) if ((p or {}).get("reply") or {}).get("choices")), None)
     return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]
 
 
