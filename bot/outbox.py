@@ -72,15 +72,19 @@ def enqueue(
     session: Session, channel: str, address: str, reply: Reply, *, key: str, now: datetime,
     business_initiated: bool = False, template: str | None = None, variables: Mapping[str, str] | None = None,
     kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
+    hold: bool = False,
 ) -> int | None:
     """Queue a message in the caller's transaction; None when `key` was queued before (nothing is added).
 
     A business-initiated message (alert, reminder, digest) names the approved `template` and its
     `variables` to fall back on when the contact's window is closed (WhatsApp: 24 hours). It goes
-    out no earlier than `not_before` and is never sent after `expires_at`.
+    out no earlier than `not_before` and is never sent after `expires_at`. With `hold`, a text the contact
+    could not read then (sent as the template, or not at all) is sent when they write again; a started
+    conversation's question needs no holding, as the conversation asks it again itself.
     """
     payload = {"reply": reply_payload(reply), "business_initiated": business_initiated,
-               "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()}}
+               "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()},
+               **({"hold": True} if hold else {})}
     return outbox.add_message(session, key, channel, address, payload, now, kind=kind, not_before=not_before,
                               expires_at=expires_at)
 
@@ -350,7 +354,8 @@ class Outbox:
             return message
         template = payload.get("template")
         # Either way the recipient does not read the text now: it is held for when they write again.
-        outbox.hold(session, row.id, now)
+        if payload.get("hold"):
+            outbox.hold(session, row.id, now)
         if not template or template not in getattr(channel, "templates", {}):
             hours = int(window.total_seconds() // 3600)
             error = f"outside the {hours}-hour window and no template {template or '(none)'!r} is configured"

@@ -234,7 +234,8 @@ def _queue_notify(session: Session, effect: Notify, now: datetime, settings: Set
             added = enqueue(session, identity.channel, identity.address, replace(reply, lang=lang),
                             key=f"{base}:{n}", now=now, business_initiated=True,
                             template=effect.kind if n == 0 else None, variables=variables if n == 0 else None,
-                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at)
+                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at,
+                            hold=True)
             queued += added is not None
     return queued
 

@@ -42,7 +42,7 @@ def alert_outside_the_window(runner, settings, clock, *, reply_after: bool):
             head = people.get_identity(s, "whatsapp", HEAD).officer
             bot_outbox.enqueue(s, "whatsapp", HEAD, Reply(ALERT, choices=(Choice(f"/laporan {NUMBER}", "Rincian"),)),
                                key=f"alert:{NUMBER}:{head.id}:0", now=clock(), business_initiated=True,
-                               template="alert", kind="alert",
+                               template="alert", kind="alert", hold=True,
                                variables={"1": "Unjuk rasa", "2": "Banjarmasin Utara", "3": "Tinggi"})
         await channel.outbox.drain()
         if reply_after:
