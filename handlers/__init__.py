@@ -36,7 +36,8 @@ _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
 SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK, *rakor.TICKS)
 # A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
-# language, and read the help; everything else is refused without showing any data.
+# language, read the help, see the rakor they are invited to and the agreements they answer for; everything
+# else is refused without showing any data.
 GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
 GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements", "rakor"}
 
@@ -239,6 +240,9 @@ def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple
     assert ctx.officer is not None
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
+    picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
+    if picked is not None and rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=picked)):
+        inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
     if rakor.is_rsvp_tap(inbound):
         return _open_own_start(IDLE, lead + rakor.rsvp_tap(inbound, ctx), ctx)
     command = parse_command(inbound, bare=True)

@@ -233,3 +233,13 @@ def test_a_number_typed_after_a_reminder_answers_its_rsvp_list(runner, invited, 
     assert 'Jawaban Anda untuk "Rakor pilkada": Hadir' in say(runner, "andi", "1")  # as on WhatsApp's list
     with runner.sessions.begin() as s:
         assert store.get_invitee(s, invited["rakor"], invited["andi"]).rsvp is Rsvp.HADIR
+
+
+def test_a_guest_answers_a_reminder_s_rsvp_list_with_a_number(runner, invited, clock):
+    runner.run_tick(INVITE)
+    say(runner, "kpu", "batal")  # left unanswered
+    clock.now = TUESDAY_0900_WITA - timedelta(hours=2)
+    runner.run_tick(REMIND)
+    assert 'Jawaban Anda untuk "Rakor pilkada": Tidak hadir' in say(runner, "kpu", "2")
+    with runner.sessions.begin() as s:
+        assert store.get_invitee(s, invited["rakor"], invited["guest"]).rsvp is Rsvp.TIDAK_HADIR
