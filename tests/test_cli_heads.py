@@ -75,7 +75,9 @@ def test_officer_set_and_deactivate_take_effect_at_once_and_are_audited(siaga):
 
 def test_invites_are_listed_and_an_open_one_can_be_revoked(siaga):
     first = siaga("invite", "create", "--office", "63.71", "--role", "officer").stdout.strip()
-    second = siaga("invite", "create", "--office", "63.71", "--role", "head").stdout.strip()
+    created = siaga("invite", "create", "--office", "63.71", "--role", "head")
+    second = created.stdout.strip()
+    assert f"the head of office sends: daftar {second}" in created.stderr  # not "the officer" (issue 22)
     siaga("console", "--as", "used", stdin=f"daftar {second}\nIbu Kepala\n")
     assert siaga("invite", "revoke", first.lower()).stdout.strip() == f"invite {first} revoked"
     listing = siaga("invite", "list", "--office", "63.71").stdout.splitlines()
@@ -98,7 +100,7 @@ def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(database_
     tomorrow = (siaga.now().astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
     result = siaga("digest", "--office", "63.71", "--date", tomorrow.isoformat(), "--chart", "chart.png")
     assert "Ringkasan harian Kesbangpol Kota Banjarmasin" in result.stdout
-    assert "Menurut tingkat:\n- Tinggi: 1 (rata-rata 7 hari 0,0; +1,0)" in result.stdout
+    assert "Menurut tingkat:\n- Tinggi: 1 (biasanya 0,0 per hari selama 7 hari sebelumnya; naik 1,0)" in result.stdout
     assert "Masih berstatus baru" in result.stdout and result.stderr.strip() == "chart written to chart.png"
     assert Image.open(tmp_path / "chart.png").size == (800, 450)
     assert "Daily digest" in siaga("digest", "--office", "63.71", "--lang", "en").stdout

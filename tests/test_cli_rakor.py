@@ -64,7 +64,8 @@ def test_a_guest_invite_needs_an_institution_and_the_guest_keeps_it(offices):
                      check=False)
     assert failed.returncode == 2
     chat = offices("console", "--as", "kpu", stdin="/lapor\n/bantuan\n").stdout
-    assert "hanya menerima undangan dan pengingat rakor" in chat and "Sebagai tamu undangan" in chat
+    assert "sebagai tamu undangan Anda menerima undangan dan pengingat rakor" in chat
+    assert "Anda terdaftar sebagai tamu" in chat
 
 
 def test_rakor_add_invites_offices_and_officers_and_the_scheduler_round_sends_the_invitations(offices):
@@ -80,6 +81,7 @@ def test_rakor_add_invites_offices_and_officers_and_the_scheduler_round_sends_th
     assert listing[0].split() == ["id", "office", "starts", "(office", "time)", "status", "title", "hadir", "tidak",
                                   "wakil", "belum"]
     assert "scheduled" in listing[1] and listing[1].rstrip().endswith("0      0      0      4")
+    assert when in listing[1]  # in the configured language: "Senin, 02/03/..." (issue 22)
 
     sessions = sessionmaker(bind=make_engine(offices.url), expire_on_commit=False)
     with sessions.begin() as s:

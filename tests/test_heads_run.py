@@ -126,7 +126,7 @@ def test_siaga_run_sends_each_head_their_digest_at_their_local_0700_once(world):
     assert "24 jam terakhir: 2" in province
     assert "Per kabupaten/kota:\n- Kesbangpol 63.71: 2 laporan, 1 tinggi" in province
     photo = next(c for c in kota.received() if c.method == "sendPhoto")
-    assert photo.params.get("caption", "").startswith("Grafik 7 hari terakhir")
+    assert photo.params.get("caption", "").startswith("Kejadian 7 hari terakhir menurut waktu kejadian")
     assert kalteng.received() == []
     assert runs[-1].stop() == 0
 

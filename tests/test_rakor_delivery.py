@@ -178,8 +178,10 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
                      "Pemutakhiran daftar pemilih", "Ketua KPU", "30/11", "selesai", "kirim"]:
             await siaga.say(WITA, text)
         assert fake.bodies(WITA)[-1].startswith("Notulen RK-6371-2026-000001 tersimpan dengan 3 kesepakatan")
-        [minutes] = fake.bodies(HEAD)
+        minutes, assigned = fake.bodies(HEAD)
         assert minutes.startswith("Notulen RK-6371-2026-000001: Rakor pilkada (24/11/2026)")
+        # The head answers for the office's agreement: told so with the minutes (issue 22).
+        assert assigned.startswith("Kesepakatan baru untuk Anda dari notulen RK-6371-2026-000001")
         assert "3. Pemutakhiran daftar pemilih | Ketua KPU (KPU) | 30/11/2026" in minutes
         while clock() < datetime(2026, 11, 29, 2, 0, tzinfo=UTC):
             clock.advance(hours=1)
@@ -194,7 +196,8 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
     asyncio.run(main())
     # The same days bring each office's 07:00 digest (text and chart) and each officer's 16:00 nihil
     # check-in: not these.
-    reminded[:] = [r for r in reminded if not r[2].startswith(("Ringkasan harian", "Grafik 7 hari", "Laporan harian"))]
+    reminded[:] = [r for r in reminded
+                   if not r[2].startswith(("Ringkasan harian", "Kejadian 7 hari terakhir", "Laporan harian"))]
     # 08:00 WITA three days and one day before 30/11, to the office's head and to the KPU guest; nobody for Polri.
     assert sorted((when, to) for when, to, _ in reminded) == [
         (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), GUEST), (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), HEAD),
