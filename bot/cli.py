@@ -118,7 +118,8 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
                         kecamatan=kecamatan, days=args.days)
         local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
         print(invite.code)
-        print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); the officer sends: daftar {invite.code}",
+        who = {"head": "the head of office", "admin": "the admin", "guest": "the guest"}.get(args.role, "the officer")
+        print(f"valid until {local_expiry:%Y-%m-%d %H:%M} ({office.tz}); {who} sends: daftar {invite.code}",
               file=sys.stderr)
 
 
@@ -651,7 +652,8 @@ def cmd_rakor_list(settings: Settings, args: argparse.Namespace) -> None:
         table = [("id", "office", "starts (office time)", "status", "title", "hadir", "tidak", "wakil", "belum")]
         for m in meetings:
             counts = [sum(1 for i in m.invitees if i.rsvp == r) for r in Rsvp]
-            table.append((str(m.id), m.office.region_code, rakor_handlers.local_when(m.starts_at, m.office.tz, "en"),
+            table.append((str(m.id), m.office.region_code,
+                          rakor_handlers.local_when(m.starts_at, m.office.tz, settings.language),
                           m.status.value, m.title, *map(str, counts),
                           str(sum(1 for i in m.invitees if i.rsvp is None))))
     print_table(table)
@@ -1085,12 +1087,12 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     with _sessions(settings).begin() as session:
         office = _office(session, args.office)
         tz = ZoneInfo(office.tz)
+        now = utcnow()
         try:
-            day = date.fromisoformat(args.date) if args.date else utcnow().astimezone(tz).date()
+            day = date.fromisoformat(args.date) if args.date else now.astimezone(tz).date()
         except ValueError as exc:
             raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
-        end = datetime.combine(day, office.digest_time, tz).astimezone(UTC)
-        found = digest.gather(session, office, end, with_chart=args.send)
+        found = digest.gather(session, office, digest.requested_end(office, day, now), with_chart=args.send)
         for message in digest.split(digest.render_lines(found, args.lang)):
             print(message)
             print()

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from bot.channels.base import Channel, Outgoing, SendError
+from handlers.texts import t
 from handlers.types import Choice, Media, Reply
 from storage import outbox, people
 from storage.db import Session
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Role
 
 __all__ = ["Outbox", "Outgoing", "enqueue", "new_boot_id"]
 
@@ -71,15 +72,19 @@ def enqueue(
     session: Session, channel: str, address: str, reply: Reply, *, key: str, now: datetime,
     business_initiated: bool = False, template: str | None = None, variables: Mapping[str, str] | None = None,
     kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
+    hold: bool = False,
 ) -> int | None:
     """Queue a message in the caller's transaction; None when `key` was queued before (nothing is added).
 
     A business-initiated message (alert, reminder, digest) names the approved `template` and its
     `variables` to fall back on when the contact's window is closed (WhatsApp: 24 hours). It goes
-    out no earlier than `not_before` and is never sent after `expires_at`.
+    out no earlier than `not_before` and is never sent after `expires_at`. With `hold`, a text the contact
+    could not read then (sent as the template, or not at all) is sent when they write again; a started
+    conversation's question needs no holding, as the conversation asks it again itself.
     """
     payload = {"reply": reply_payload(reply), "business_initiated": business_initiated,
-               "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()}}
+               "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()},
+               **({"hold": True} if hold else {})}
     return outbox.add_message(session, key, channel, address, payload, now, kind=kind, not_before=not_before,
                               expires_at=expires_at)
 
@@ -348,14 +353,43 @@ class Outbox:
         if last is not None and now - last < window:
             return message
         template = payload.get("template")
+        # Either way the recipient does not read the text now: it is held for when they write again.
+        if payload.get("hold"):
+            outbox.hold(session, row.id, now)
         if not template or template not in getattr(channel, "templates", {}):
             hours = int(window.total_seconds() // 3600)
             error = f"outside the {hours}-hour window and no template {template or '(none)'!r} is configured"
             outbox.mark_failed(session, row.id, error, OutboxStatus.UNDELIVERABLE)
             log.warning("outbox: message %d undeliverable: %s", row.id, error)
+            self._escalate(session, row, now)
             return None
         return Outgoing(row.id, row.channel, row.address, message.reply, row.attempts,
                         template=template, variables=dict(payload.get("variables") or {}), kind=row.kind)
+
+    def _escalate(self, session: Session, row: OutboxMessage, now: datetime) -> None:
+        """Tell the other heads of the recipient's office, and the admins above it, of an alert that did not go.
+
+        An alert that reached nobody must not go unnoticed: they can call the head or read it to them.
+        Its key is `alert:{number}:{recipient id}:{part}`.
+        """
+        if row.kind != "alert":
+            return
+        identity = people.get_identity(session, row.channel, row.address)
+        if identity is None:
+            return
+        head = identity.officer
+        number = row.idempotency_key.split(":")[1] if row.idempotency_key.startswith("alert:") else "-"
+        others = [o for role, upward in ((Role.HEAD, False), (Role.ADMIN, True))
+                  for o in people.list_role_holders(session, head.office_id, role, upward=upward) if o.id != head.id]
+        for other in dict.fromkeys(others):
+            reach = people.get_preferred_identity(session, other.id, tuple(self.channels))
+            if reach is None:
+                continue
+            lang = other.language or "id"
+            text = t("alert.undelivered", lang, number=number, name=head.name or f"#{head.id}",
+                     channel=row.channel)
+            enqueue(session, reach.channel, reach.address, Reply(text, lang=lang), now=now, kind="notice",
+                    key=f"undelivered:{row.id}:{other.id}", business_initiated=True, expires_at=row.expires_at)
 
     async def _send(self, message: Outgoing) -> tuple[Outgoing, str | None, BaseException | None]:
         channel = self.channels[message.channel]
@@ -392,6 +426,10 @@ class Outbox:
                     text = str(error) if isinstance(error, SendError) else f"unexpected {type(error).__name__}"
                     outbox.mark_failed(session, message.id, text[:500], reask_at=now)
                     log.warning("outbox: message %d failed: %s", message.id, text)
+                    if message.template is not None:  # the template was the last way to reach them
+                        row = session.get(OutboxMessage, message.id)
+                        if row is not None:
+                            self._escalate(session, row, now)
             for channel in {m.channel for m, _, error in results if error is None and m.kind != "reply"}:
                 self._check_cap(session, channel, now)
 

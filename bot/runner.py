@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import handlers
 from bot.config import Settings
 from bot.channels.base import Outgoing
-from bot.outbox import LEASE, enqueue, reply_key, reply_payload
+from bot.outbox import LEASE, enqueue, reply_from_payload, reply_key, reply_payload
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
@@ -90,9 +90,10 @@ def draft_ttl(flow: str | None, settings: Settings) -> timedelta:
 
 
 def _live(state: State, ctx: Ctx) -> bool:
-    """Tell whether a stored state is a flow still running (known, its step known, not expired)."""
+    """Tell whether a stored state is a flow still running (known, its step known, not expired, not lapsed)."""
     flow = handlers.FLOWS.get(state.flow or "")
-    return flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
+    return (flow is not None and engine.known(flow, state) and not engine.expired(state, ctx)
+            and handlers.lapsed(state.flow, state.answers, ctx) is None)
 
 
 class DuplicateMessage(Exception):
@@ -131,9 +132,12 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings)
         replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
+    released = 0
     if identity is not None and (
         identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
     ):
+        if officer is not None:
+            released = release_held(session, inbound.channel, inbound.address, now)
         identity.last_inbound_at = now
     # The language may have changed during the turn (/bahasa).
     lang = (officer.language if officer else None) or settings.language
@@ -142,7 +146,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     rows: list[tuple[str, dict[str, Any]]] = []
     # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right
     # after commit, sparing a claim round; otherwise they queue behind what is open.
-    claiming = delivery.boot_id is not None and not chat.has_open
+    claiming = delivery.boot_id is not None and not chat.has_open and not released
     if inbound.channel in delivery.outbox_channels and replies:
         base = inbound.message_id or uuid.uuid4().hex
         rows = [(reply_key(inbound.channel, base, n), {"reply": reply_payload(r)}) for n, r in enumerate(replies)]
@@ -164,9 +168,29 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
                            for (key, _), reply in zip(rows, replies, strict=True) if key in written.outbox_ids]
     else:
         queued.pending += len(written.outbox_ids)
+    queued.pending += released
     if ctx.effects:
         queued.pending += queue_effects(session, ctx.effects, now, settings, delivery)
     return replies
+
+
+# A message held for a contact who could not read it (outside WhatsApp's window) is sent when they write
+# again, if they write within this time and it has not expired.
+HELD_FOR = timedelta(days=7)
+
+
+def release_held(session: Session, channel: str, address: str, now: datetime) -> int:
+    """Queue the full text of messages held for this chat (an alert that went as a template, or not at all).
+
+    Called when the contact writes after a pause: their window is open again, so the text goes as it is,
+    ahead of the replies to what they wrote. Return the messages queued.
+    """
+    queued = 0
+    for row in outbox.take_held(session, channel, address, now, now - HELD_FOR):
+        added = enqueue(session, channel, address, reply_from_payload(row.payload["reply"]), key=f"held:{row.id}",
+                        now=now, kind=row.kind, expires_at=row.expires_at)
+        queued += added is not None
+    return queued
 
 
 # -- effects: messages to others and conversations the system starts ------------------------------
@@ -210,7 +234,8 @@ def _queue_notify(session: Session, effect: Notify, now: datetime, settings: Set
             added = enqueue(session, identity.channel, identity.address, replace(reply, lang=lang),
                             key=f"{base}:{n}", now=now, business_initiated=True,
                             template=effect.kind if n == 0 else None, variables=variables if n == 0 else None,
-                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at)
+                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at,
+                            hold=True)
             queued += added is not None
     return queued
 
@@ -247,8 +272,14 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
     lang = officer.language or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
               draft_ttl=draft_ttl(state.flow, settings))
+    if handlers.lapsed(start.flow, start.params, ctx) is not None:
+        # What it was to ask no longer applies (an invitation to a rakor cancelled before it could open).
+        start.status = FlowStartStatus.EXPIRED
+        return 0
     if state.flow is not None and _live(state, ctx):
-        line = Reply(t("delivery.start_waiting", lang, flow=handlers.flow_label(start.flow, lang),
+        waiting = handlers.FLOWS[start.flow].label
+        name = waiting(start.params, ctx) if waiting is not None else handlers.flow_label(start.flow, lang)
+        line = Reply(t("delivery.start_waiting", lang, flow=name,
                        current=handlers.flow_label(state.flow, lang)), lang=lang)
         added = enqueue(session, channel, address, line, key=f"start:{start.key}:waiting", now=now,
                         business_initiated=True, kind=start.kind, expires_at=start.expires_at)
@@ -290,6 +321,9 @@ def _open_waiting(session: Session, officer: Officer, channel: str, address: str
         lang = officer.language or settings.language
         ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
                   draft_ttl=draft_ttl(start.flow, settings))
+        if handlers.lapsed(start.flow, start.params, ctx) is not None:
+            start.status = FlowStartStatus.EXPIRED
+            continue
         return _begin(start, ctx)
     return IDLE, []
 
@@ -380,6 +414,15 @@ class Runner:
             ctx = Ctx(session=session, now=self.clock(), lang=lang, channel=channel, address=address,
                       officer=officer, draft_ttl=self.settings.draft_ttl)
             return [replace(r, lang=lang) for r in handlers.pending(state, ctx)]
+
+    def role_of(self, channel: str, address: str) -> tuple[str, str] | None:
+        """Return the (role, language) of the active officer behind a chat, or None for a stranger."""
+        with self.sessions.begin() as session:
+            identity = people.get_identity(session, channel, address)
+            if identity is None or not identity.officer.active:
+                return None
+            officer = identity.officer
+            return officer.role.value, officer.language or self.settings.language
 
     def accepts_media(self, inbound: Inbound) -> bool:
         """Tell whether the sender is an active officer at a question that takes a photo or document.

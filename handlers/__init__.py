@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from handlers import access, engine, maintenance, onboarding, parse, rakor, rawan
 from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
 from handlers.commands import COMMANDS as _COMMANDS
+from handlers.commands import role_help
 from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
 from handlers.flow import Flow
 from handlers.incident import INCIDENT
@@ -23,7 +25,7 @@ from handlers.web import WEB_COMMANDS
 from storage import outbox
 from storage.models import Role
 
-__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "parse_command", "pending"]
+__all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "lapsed", "parse_command", "pending"]
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN, *rakor.FLOWS)}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
@@ -35,9 +37,10 @@ _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
 SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK, *rakor.TICKS)
 # A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
-# language, and read the help; everything else is refused without showing any data.
+# language, read the help, see the rakor they are invited to and the agreements they answer for; everything
+# else is refused without showing any data.
 GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
-GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language"}
+GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements", "rakor"}
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -73,9 +76,15 @@ def accepts_media(flow: str | None, step: str | None) -> bool:
     return found is not None and found.parse is parse.media
 
 
+def lapsed(flow: str | None, answers: dict[str, Any], ctx: Ctx) -> str | None:
+    """Say why a draft or a waiting start no longer applies (its rakor was cancelled), or None if it does."""
+    found = FLOWS.get(flow or "")
+    return found.lapsed(answers, ctx) if found is not None and found.lapsed is not None else None
+
+
 def pending(state: State, ctx: Ctx) -> list[Reply]:
-    """The question a chat is waiting on (shown again after a restart), or nothing when idle or expired."""
-    if state.flow not in FLOWS or engine.expired(state, ctx):
+    """The question a chat is waiting on (shown again after a restart), or nothing when idle, expired or lapsed."""
+    if state.flow not in FLOWS or engine.expired(state, ctx) or lapsed(state.flow, state.answers, ctx):
         return []
     return [bound_reply(engine.reprompt(FLOWS[state.flow], state, ctx))]
 
@@ -101,6 +110,12 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
         hours = int(ctx.draft_ttl.total_seconds() // 3600)
         lead.append(Reply(t("engine.expired", ctx.lang, flow=flow_label(state.flow, ctx.lang), hours=hours)))
         state = IDLE
+    elif state.flow is not None and (gone := lapsed(state.flow, state.answers, ctx)) is not None:
+        # Closed for good (its rakor was cancelled, moved or has begun). An answer to it is told why, once;
+        # a command simply runs, as if the chat were idle (the invitee was told of the change already).
+        state = IDLE
+        if parse_command(inbound, bare=False) is None:
+            return _open_own_start(IDLE, [Reply(gone)], ctx)
 
     if too_long(inbound):
         hint = t("error.message_too_long", ctx.lang, max=MAX_INBOUND_CHARS, length=len(inbound.text or ""))
@@ -110,6 +125,10 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
     if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
         return _guest(state, inbound, ctx, lead)
 
+    if state.flow is not None and rakor.taps_other_invitation(state.flow, state.answers, inbound):
+        # An RSVP button of another invitation (an old one, or a reminder's): answered on its own; the open
+        # question is put again.
+        return state, rakor.rsvp_tap(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
@@ -164,14 +183,20 @@ def _open_own_start(state: State, replies: list[Reply], ctx: Ctx) -> tuple[State
 ACTION_REPLY_WINDOW = timedelta(hours=24)
 
 
-def _numbered_action(inbound: Inbound, ctx: Ctx) -> tuple[str, str] | None:
-    """Read "1" sent while idle as the first action of the last message (an alert's list on WhatsApp)."""
+def _numbered_pick(inbound: Inbound, ctx: Ctx) -> str | None:
+    """Read "1" sent while idle as the first choice of the last message (an alert's actions, a reminder's RSVP on
+    WhatsApp), or of the message it replies to; return the choice id (a command or an RSVP button)."""
     if not (inbound.text or "").strip().isdigit():
         return None
-    offered = tuple(Choice(i, label) for i, label in outbox.list_last_choices(
-        ctx.session, ctx.channel, ctx.address, ctx.now - ACTION_REPLY_WINDOW) if i.startswith("/"))
+    since = ctx.now - ACTION_REPLY_WINDOW
+    listed = outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since, inbound.reply_to) \
+        if inbound.reply_to else []
+    # A reply to one of our messages answers that message's list (an earlier alert's); else the latest list.
+    listed = listed or outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since)
+    offered = tuple(Choice(i, label) for i, label in listed
+                    if i.startswith("/") or rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=i)))
     picked = match_choice(inbound, offered) if offered else None
-    return parse_command(Inbound(ctx.channel, ctx.address, choice=picked.id), bare=False) if picked else None
+    return picked.id if picked else None
 
 
 def flow_label(name: str, lang: str) -> str:
@@ -185,7 +210,13 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
         return IDLE, [Reply(t("engine.nothing_to_cancel", ctx.lang))]
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
-    command = parse_command(inbound, bare=True) or _numbered_action(inbound, ctx)
+    picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
+    if picked is not None:
+        inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
+    if rakor.is_rsvp_tap(inbound):
+        # An RSVP button of an invitation or a reminder (or its number), answered with no question open.
+        return IDLE, rakor.rsvp_tap(inbound, ctx)
+    command = parse_command(inbound, bare=True)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
     name, args = command
@@ -201,7 +232,7 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if name in JOIN_COMMANDS:
         if args:
             return IDLE, [Reply(t("onboarding.already", ctx.lang, office=ctx.officer.office.name))]
-        return IDLE, [Reply(t("help.text", ctx.lang))]
+        return IDLE, [Reply(role_help(ctx.officer.role.value, ctx.lang))]
     return IDLE, [Reply(t("engine.unknown_command", ctx.lang))]
 
 
@@ -210,11 +241,16 @@ def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple
     assert ctx.officer is not None
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
+    picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
+    if picked is not None and rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=picked)):
+        inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
+    if rakor.is_rsvp_tap(inbound):
+        return _open_own_start(IDLE, lead + rakor.rsvp_tap(inbound, ctx), ctx)
     command = parse_command(inbound, bare=True)
     if command is not None and command[0] in GUEST_COMMANDS:
         name, args = command
         if name in ("bantuan", "help"):
-            return IDLE, lead + [Reply(t("guest.help", ctx.lang))]
+            return IDLE, lead + [Reply(role_help(ctx.officer.role.value, ctx.lang))]
         return IDLE, lead + COMMANDS[name](args, ctx)
     if command is not None and (command[0] in COMMANDS or command[0] in FLOW_COMMANDS):
         access.refuse(command[0], ctx)  # audited like every refused command; a guest is told what they get
@@ -229,6 +265,6 @@ def _unknown_sender(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if joined is None:
         return IDLE, replies
     if joined.officer is not None and joined.officer.name:
-        return IDLE, [Reply(onboarding.welcome(joined) + "\n\n" + t("help.text", joined.lang))]
+        return IDLE, [Reply(onboarding.welcome(joined) + "\n\n" + role_help(joined.officer.role.value, joined.lang))]
     state, ask = engine.start(PROFILE, joined)
     return state, [Reply(onboarding.welcome(joined))] + ask

@@ -12,8 +12,10 @@ READERS = frozenset({Role.HEAD, Role.ADMIN})
 VERIFIERS = frozenset({Role.HEAD})
 FILERS = frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN})
 # A guest (a rakor participant from another institution) gets invitations and RSVPs, and only
-# these commands, which hold no data.
-GUEST_COMMANDS = frozenset({"bantuan", "help", "bahasa", "language", "start", "daftar", "join"})
+# these commands: help and language, the rakor they are invited to, and the agreements they or their
+# institution answer for.
+GUEST_COMMANDS = frozenset({"bantuan", "help", "bahasa", "language", "start", "daftar", "join",
+                            "kesepakatan", "agreements", "rakor"})
 
 # Commands and flow commands limited to some roles; any other command is open to every role but guests.
 RULES: dict[str, frozenset[Role]] = {

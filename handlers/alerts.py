@@ -57,8 +57,13 @@ def alert_office(session, report: IncidentReport) -> Office | None:  # type: ign
     return next((o for o in offices if report.category.code in (o.alert_categories or [])), None)
 
 
-def render_alert(report: IncidentReport, reporter_name: str, office_name: str):  # type: ignore[no-untyped-def]
-    """Return the alert's render function; it reads only values copied now, not the session."""
+def render_alert(report: IncidentReport, reporter_name: str, office_name: str,  # type: ignore[no-untyped-def]
+                 category_office: str | None = None):
+    """Return the alert's render function and its template variables; they read only values copied now.
+
+    `category_office` names the office that asked to be alerted of this category whatever the severity:
+    the alert then says so, since its severity alone would not explain it.
+    """
     number, status = report.number, report.status
     kecamatan, severity, occurred = report.kecamatan.name, report.severity.value, report.occurred_at
     categories = {"id": report.category.name_id, "en": report.category.name_en}
@@ -69,11 +74,14 @@ def render_alert(report: IncidentReport, reporter_name: str, office_name: str): 
         text = t("alert.text", lang, severity=t(f"severity.{severity}", lang), category=category,
                  number=number, kecamatan=kecamatan, when=local_time(occurred, recipient.office.tz),
                  reporter=reporter_name, office=office_name, quote=quote)
+        if category_office is not None:
+            text += "\n" + t("alert.why_category", lang, category=category, office=category_office)
         return [Reply(text, choices=action_choices(number, status, lang))]
 
     def variables(recipient: Officer, lang: str) -> dict[str, str]:
-        return {"1": number, "2": categories.get(lang, categories["id"]), "3": kecamatan,
-                "4": local_time(occurred, recipient.office.tz)}
+        # In the order of the README's suggested template: category, kecamatan, severity, number, time.
+        return {"1": categories.get(lang, categories["id"]), "2": kecamatan, "3": t(f"severity.{severity}", lang),
+                "4": number, "5": local_time(occurred, recipient.office.tz)}
 
     return render, variables
 
@@ -83,6 +91,7 @@ def alert_for(session, report: IncidentReport) -> Notify | None:  # type: ignore
     office = alert_office(session, report)
     if office is None:
         return None
-    render, variables = render_alert(report, report.reporter.name, report.office.name)
+    why = office.name if report.severity is not Severity.TINGGI else None
+    render, variables = render_alert(report, report.reporter.name, report.office.name, why)
     return Notify(key=f"alert:{report.number}", kind="alert", to=ToRole(office.id, Role.HEAD.value, upward=True),
                   render=render, variables=variables)

@@ -78,7 +78,10 @@ def pause_command(args: str, ctx: Ctx) -> list[Reply]:
         if paused is not None and paused > ctx.now:
             until = paused.astimezone(ctx.tz) - timedelta(days=1)
             return [Reply(t("pause.active", ctx.lang, day=f"{until:%d/%m/%Y}") + "\n" + t("pause.usage", ctx.lang))]
-        return [Reply(t("pause.usage", ctx.lang, max=MAX_PAUSE_DAYS))]
+        usage = t("pause.usage", ctx.lang, max=MAX_PAUSE_DAYS)
+        if word:  # say what was not understood, rather than only repeat the usage
+            return [Reply(t("pause.not_understood", ctx.lang, text=args.strip()[:40]) + "\n" + usage)]
+        return [Reply(usage)]
     days = int(match.group(1))
     today = ctx.now.astimezone(ctx.tz).date()
     until = datetime.combine(today + timedelta(days=days), time(0), ctx.tz).astimezone(UTC)

@@ -14,13 +14,40 @@ MY_REPORTS_LIMIT = 5
 Command = Callable[[str, Ctx], list[Reply]]
 
 
+def role_help(role: str, lang: str) -> str:
+    """The commands a role may use, as help (`/bantuan`) and after joining."""
+    if role == "guest":
+        return t("help.guest", lang)
+    extra = t("help.head", lang) if role in ("head", "admin") else t("help.officer", lang)
+    return "\n\n".join([t("help.text", lang), extra])
+
+
 def help_command(args: str, ctx: Ctx) -> list[Reply]:
     """List the commands the sender's role may use."""
-    role = ctx.officer.role.value if ctx.officer else "officer"
-    if role == "guest":
-        return [Reply(t("help.guest", ctx.lang))]
-    extra = [t("help.head", ctx.lang)] if role in ("head", "admin") else [t("help.officer", ctx.lang)]
-    return [Reply("\n\n".join([t("help.text", ctx.lang), *extra]))]
+    return [Reply(role_help(ctx.officer.role.value if ctx.officer else "officer", ctx.lang))]
+
+
+# A chat app's command menu per role: (Indonesian command, English command, description key), most used first.
+# Telegram shows it per chat (setMyCommands with a chat scope), so each reader sees what they may use.
+_COMMON_TAIL = (("bahasa", "language", "menu.language"), ("bantuan", "help", "menu.help"),
+                ("batal", "cancel", "menu.cancel"))
+OFFICER_MENU = (("lapor", "report", "menu.report"), ("laporanku", "myreports", "menu.myreports"),
+                ("nihil", "nihil", "menu.nihil"), ("jeda", "pause", "menu.pause"), ("rakor", "rakor", "menu.rakor"),
+                ("notulen", "minutes", "menu.minutes"), ("kesepakatan", "agreements", "menu.agreements"),
+                *_COMMON_TAIL)
+HEAD_MENU = (("laporan", "reports", "menu.reports"), ("ringkasan", "digest", "menu.digest"),
+             ("status", "status", "menu.status"), ("rawan", "rawan", "menu.rawan"),
+             ("rakor", "rakor", "menu.rakor"), ("rakor_baru", "new_rakor", "menu.new_rakor"),
+             ("notulen", "minutes", "menu.minutes"), ("kesepakatan", "agreements", "menu.agreements"),
+             ("lapor", "report", "menu.report"), *_COMMON_TAIL)
+GUEST_MENU = (("rakor", "rakor", "menu.rakor"), ("kesepakatan", "agreements", "menu.agreements"),
+              ("bahasa", "language", "menu.language"), ("bantuan", "help", "menu.help"))
+MENUS = {"officer": OFFICER_MENU, "head": HEAD_MENU, "admin": HEAD_MENU, "guest": GUEST_MENU}
+
+
+def menu_for(role: str, lang: str) -> list[tuple[str, str]]:
+    """Return a role's command menu in a language: (command, description)."""
+    return [(id_name if lang == "id" else en_name, t(key, lang)) for id_name, en_name, key in MENUS[role]]
 
 
 def my_reports(args: str, ctx: Ctx) -> list[Reply]:

@@ -12,7 +12,7 @@ from handlers.alerts import ZONES, local_time
 from handlers.holidays import holiday_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
-from storage import checkins, digest, incidents, people
+from storage import checkins, digest, incidents, outbox, people
 from storage.db import Session
 from storage.models import Office, Officer, RegionLevel, Role, Severity
 
@@ -30,7 +30,22 @@ SEND_UNTIL = time(12, 0)
 # week. Each gets the session, the office, the digest's end and a language, and returns lines (the first
 # one a heading), or none to stay out.
 SectionProvider = Callable[[Session, Office, datetime, str], list[str]]
-DIGEST_SECTIONS: tuple[SectionProvider, ...] = (rakor.digest_lines,)
+
+
+def undelivered_lines(session: Session, office: Office, end: datetime, lang: str) -> list[str]:
+    """Alerts of the 24 hours that could not reach one of the office's heads (WhatsApp, outside its window)."""
+    lines = []
+    for row in outbox.list_undelivered(session, "alert", end - WINDOW, end):
+        identity = people.get_identity(session, row.channel, row.address)
+        if identity is None or identity.officer.office_id != office.id:
+            continue
+        number = row.idempotency_key.split(":")[1]
+        lines.append(t("digest.undelivered.line", lang, number=number,
+                       name=identity.officer.name or f"#{identity.officer.id}", channel=row.channel))
+    return [t("digest.undelivered", lang, count=len(lines)), *lines] if lines else []
+
+
+DIGEST_SECTIONS: tuple[SectionProvider, ...] = (undelivered_lines, rakor.digest_lines)
 
 
 @dataclass(frozen=True)
@@ -100,11 +115,12 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
         (Figure(names[cid], *counts) for cid, counts in by_category.items() if cid in names),
         key=lambda f: (-f.count, -f.baseline, f.name["id"]),
     )
+    # Reports received in the window (a late one is never missed), each shown at the time it happened.
     tinggi = [
-        {"number": r.number, "when": local_time(r.created_at, office.tz, "%d/%m %H:%M"), "id": r.category.name_id,
+        {"number": r.number, "when": local_time(r.occurred_at, office.tz, "%d/%m %H:%M"), "id": r.category.name_id,
          "en": r.category.name_en, "kecamatan": r.kecamatan.name, "status": r.status.value}
         for r in incidents.find_reports(session, region, severity=Severity.TINGGI, since=start, until=end,
-                                        limit=TINGGI_LINES)
+                                        limit=TINGGI_LINES, include_rejected=False)
     ]
     today = end.astimezone(tz).date()
     day = today - timedelta(days=1)
@@ -113,11 +129,19 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     province = office.region.level is RegionLevel.PROVINCE
     silent_officers: list[str] = []
     silent_offices: list[str] = []
+    silent_below: dict[str, list[str]] = {}
     if holiday is None:
         silent_officers = [o.name or f"#{o.id}" for o in checkins.list_silent_officers(
             session, office.id, day_start, day_end, day)]
         if province:
             silent_offices = [o.name for o in checkins.list_silent_offices(session, region, day_start, day_end, day)]
+            # The compliance line speaks of the whole province, as the kab/kota lines do: their silent
+            # officers are named with their office.
+            for below in people.list_offices_below(session, region):
+                silent_below[below.region_code] = [
+                    f"{o.name or '#' + str(o.id)} ({below.name})"
+                    for o in checkins.list_silent_officers(session, below.id, day_start, day_end, day)]
+                silent_officers += silent_below[below.region_code]
     found = Digest(
         office_name=office.name, tz=office.tz, end=end, total=total, severities=severities,
         categories=category_figures, tinggi=tinggi,
@@ -130,13 +154,15 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
         per_regency = digest.rollup(session, region, start, end, start)
         for below in people.list_offices_below(session, region):
             total_n, tinggi_n, stale_n = per_regency.get(below.region_code, (0, 0, 0))
-            silent = 0 if holiday else len(checkins.list_silent_officers(session, below.id, day_start, day_end, day))
+            silent = len(silent_below.get(below.region_code, []))
             found.rollup.append(OfficeLine(below.name, total_n, tinggi_n, stale_n, silent))
     found.extra = {lang: [line for provider in DIGEST_SECTIONS for line in provider(session, office, end, lang)]
                    for lang in LANGUAGES}
-    found.chart_days = [today - timedelta(days=CHART_DAYS - n) for n in range(CHART_DAYS)]
-    bounds = [_day_start(d, tz) for d in found.chart_days] + [day_end]
-    per_day = digest.count_per_day(session, region, bounds)
+    # The chart ends at the digest's moment: today's bar holds what happened since midnight, so the
+    # last 24 hours counted above show in it.
+    found.chart_days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
+    bounds = [_day_start(d, tz) for d in found.chart_days] + [end]
+    per_day = digest.count_per_day(session, region, bounds, filed_before=end)
     found.chart_series = [(names[c.id], per_day[c.id]) for c in categories if c.id in per_day]
     if with_chart:
         found.chart_path = str(chart.save_chart(chart_png(found, "id")))
@@ -156,10 +182,13 @@ def _number(value: float, lang: str) -> str:
 
 
 def _figure(f: Figure, lang: str) -> str:
+    """A count beside the daily average of the 7 windows before it, and the change in words."""
     change = f.count - f.average
-    sign = "+" if change > 0 else ("-" if change < 0 else "±")
-    return t("digest.figure", lang, count=f.count, average=_number(f.average, lang),
-             change=f"{sign}{_number(abs(change), lang)}")
+    if round(change, 1) == 0:
+        words = t("digest.change.same", lang)
+    else:
+        words = t("digest.change.up" if change > 0 else "digest.change.down", lang, by=_number(abs(change), lang))
+    return t("digest.figure", lang, count=f.count, average=_number(f.average, lang), change=words)
 
 
 def render_lines(found: Digest, lang: str) -> list[list[str]]:
@@ -228,7 +257,8 @@ def render(found: Digest, lang: str) -> list[Reply]:
     if found.chart_path:
         media = Media(kind="photo", ref=f"ringkasan-{found.end.astimezone(ZoneInfo(found.tz)):%Y%m%d}.png",
                       content_type="image/png", stored_path=found.chart_path)
-        replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name), media=(media,)))
+        when = f"{found.end.astimezone(ZoneInfo(found.tz)):%d/%m %H:%M} {ZONES.get(found.tz, found.tz)}"
+        replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name, when=when), media=(media,)))
     return replies
 
 
@@ -236,6 +266,15 @@ def digest_command(args: str, ctx: Ctx) -> list[Reply]:
     """`/ringkasan`: the sender's office digest for the last 24 hours, now."""
     assert ctx.officer is not None
     return render(gather(ctx.session, ctx.officer.office, ctx.now), ctx.lang)
+
+
+def requested_end(office: Office, day: date | None, now: datetime) -> datetime:
+    """When a digest asked for by hand (`siaga digest`) ends: now for today, so an afternoon `--send` tells the
+    afternoon (not the morning's snapshot beside live rakor lines); a given other day's ends at its digest time."""
+    tz = ZoneInfo(office.tz)
+    if day is None or day == now.astimezone(tz).date():
+        return now
+    return datetime.combine(day, office.digest_time, tz).astimezone(UTC)
 
 
 def digest_notify(found: Digest, office: Office, local_day: date, expires_at: datetime | None) -> Notify:

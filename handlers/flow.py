@@ -58,6 +58,11 @@ class Flow:
     draft_ttl: timedelta | None = None
     # Roles that may start it by command; None: every role but guests.
     roles: frozenset[str] | None = None
+    # Whether a draft (or a start waiting to open) still applies, judged against the world: None when it
+    # does, else the sentence telling the sender why it was closed (an invitation to a cancelled rakor).
+    lapsed: Callable[[Answers, Ctx], str | None] | None = None
+    # How a start of this flow waiting behind another is named to its officer (the rakor it is about).
+    label: Callable[[Answers, Ctx], str] | None = None
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""

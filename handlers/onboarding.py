@@ -9,6 +9,7 @@ from datetime import timedelta
 from handlers import parse
 from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
+from handlers.commands import role_help
 from handlers.texts import t
 from handlers.types import Ctx, Reply
 from storage import audit, people
@@ -76,7 +77,8 @@ def submit_profile(answers: Answers, ctx: Ctx) -> list[Reply]:
     """Save the officer's name."""
     assert ctx.officer is not None
     people.rename_officer(ctx.session, ctx.officer, answers["name"])
-    return [Reply(t("profile.saved", ctx.lang, name=excerpt(answers["name"], 80)) + "\n\n" + t("help.text", ctx.lang))]
+    return [Reply(t("profile.saved", ctx.lang, name=excerpt(answers["name"], 80)) + "\n\n"
+                  + role_help(ctx.officer.role.value if ctx.officer else "officer", ctx.lang))]
 
 
 PROFILE = Flow(

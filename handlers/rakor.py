@@ -14,7 +14,7 @@ from handlers.engine import zone_abbreviation
 from handlers.flow import Answers, Flow, Step
 from handlers.parse import Invalid
 from handlers.texts import t
-from handlers.types import Choice, Ctx, Effect, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
+from handlers.types import Choice, Ctx, Effect, Inbound, Notify, Render, Reply, StartFlow, Tick, ToOfficer, ToRole
 from storage import audit
 from storage import rakor as store
 from storage.db import Session
@@ -31,6 +31,8 @@ REMINDER_HORIZON = timedelta(days=31)
 RSVP_TTL = timedelta(days=60)
 # An agreement reminder's one tap lapses before the next reminder, which would otherwise wait behind it unseen.
 AGREEMENT_TTL = timedelta(hours=20)
+# An overdue agreement's owner is reminded the day after the due date and then this often, until it is closed.
+OVERDUE_EVERY = timedelta(days=7)
 LIST_LIMIT = 10
 AGREEMENT_LIST_LIMIT = 20
 ORGANISERS = frozenset({Role.HEAD.value, Role.ADMIN.value})
@@ -140,9 +142,30 @@ def invitation_text(rakor: Rakor, tz: str, lang: str, header: str) -> str:
     return "\n".join(lines)
 
 
-def rsvp_choices(ctx: Ctx) -> Sequence[Choice]:
-    """Offer hadir / tidak hadir / diwakilkan."""
-    return tuple(Choice(r.value, t(f"rsvp.{r.value}", ctx.lang)) for r in Rsvp)
+RSVP_TAP = re.compile(r"^rsvp:([0-9]{1,9}):([0-9]{1,6}):(hadir|tidak_hadir|diwakilkan)$")
+
+
+def rsvp_choice_id(rakor_id: int, version: int, answer: Rsvp) -> str:
+    """Name an RSVP button by its rakor and that rakor's time (version), so an old button is known as old."""
+    return f"rsvp:{rakor_id}:{version}:{answer.value}"
+
+
+def rsvp_answer(choice_id: str) -> Rsvp:
+    """Read the answer of an RSVP button (`rsvp:12:1:hadir`) or of a bare answer stored before buttons were named."""
+    return Rsvp(choice_id.rsplit(":", 1)[-1])
+
+
+def _version(answers: Answers, rakor: Rakor) -> int:
+    # An invitation opened before its version was recorded answers for the rakor's current time.
+    return int(answers.get("version") or rakor.version)
+
+
+def rsvp_choices(answers: Answers, ctx: Ctx) -> Sequence[Choice]:
+    """Offer hadir / tidak hadir / diwakilkan for this invitation's rakor and time."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    version = _version(answers, rakor) if rakor is not None else 0
+    return tuple(Choice(rsvp_choice_id(int(answers["rakor_id"]), version, r), t(f"rsvp.{r.value}", ctx.lang))
+                 for r in Rsvp)
 
 
 def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
@@ -151,36 +174,108 @@ def invitation_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
     if rakor is None:
         return {"invitation": t("rakor.gone", ctx.lang)}
     header = "rakor.invitation.moved" if answers.get("moved") else "rakor.invitation.title"
-    return {"invitation": invitation_text(rakor, ctx.tz.key, ctx.lang, header)}
+    text = invitation_text(rakor, ctx.tz.key, ctx.lang, header)
+    if answers.get("moved") and rakor.moved_from is not None:
+        text += "\n" + t("rakor.line.was", ctx.lang, when=local_when(rakor.moved_from, ctx.tz.key, ctx.lang))
+    return {"invitation": text}
+
+
+def invitation_label(answers: Answers, ctx: Ctx) -> str:
+    """Name an invitation waiting to open: the rakor's title and time."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    if rakor is None:
+        return t("flow.rsvp", ctx.lang)
+    return t("rsvp.waiting_label", ctx.lang, title=rakor.title,
+             when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang))
+
+
+def invitation_closed(rakor: Rakor | None, version: int, ctx: Ctx) -> str | None:
+    """Say why an invitation to a rakor at a given time no longer takes answers, or None while it does."""
+    if rakor is None:
+        return t("rakor.gone", ctx.lang)
+    if rakor.status == RakorStatus.CANCELLED:
+        return t("rsvp.closed.cancelled", ctx.lang, title=rakor.title)
+    if version != rakor.version:
+        return t("rsvp.closed.moved", ctx.lang, title=rakor.title,
+                 when=local_when(rakor.starts_at, ctx.tz.key, ctx.lang))
+    if rakor.starts_at <= ctx.now:
+        return t("rsvp.closed.begun", ctx.lang, title=rakor.title)
+    return None
+
+
+def rsvp_lapsed(answers: Answers, ctx: Ctx) -> str | None:
+    """An invitation is closed once its rakor is cancelled, moved (a new invitation replaces it) or begun."""
+    rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
+    return invitation_closed(rakor, _version(answers, rakor) if rakor else 0, ctx)
 
 
 def submit_rsvp(answers: Answers, ctx: Ctx) -> list[Reply]:
-    """Record the invitee's answer, unless the rakor was cancelled or is over."""
+    """Record the invitee's answer, unless the invitation was closed meanwhile."""
     assert ctx.officer is not None
     rakor = store.get_rakor(ctx.session, int(answers["rakor_id"]))
     invitee = store.get_invitee(ctx.session, rakor.id, ctx.officer.id) if rakor else None
-    if rakor is None or invitee is None or rakor.status == RakorStatus.CANCELLED:
-        return [Reply(t("rsvp.cancelled", ctx.lang))]
-    if rakor.starts_at <= ctx.now:
-        return [Reply(t("rsvp.too_late", ctx.lang))]
-    answer = Rsvp(answers["answer"])
+    closed = rsvp_lapsed(answers, ctx)
+    if closed is not None or rakor is None or invitee is None:
+        return [Reply(closed or t("rakor.gone", ctx.lang))]
+    answer = rsvp_answer(answers["answer"])
     store.set_rsvp(ctx.session, invitee, answer, answers.get("deputy"), ctx.now)
     key = "rsvp.saved.no" if answer == Rsvp.TIDAK_HADIR else "rsvp.saved.yes"
     return [Reply(t(key, ctx.lang, title=rakor.title, answer=t(f"rsvp.{answer.value}", ctx.lang),
                     deputy=answers.get("deputy") or ""))]
 
 
+def is_rsvp_tap(inbound: Inbound) -> bool:
+    """Tell whether a message is an RSVP button (of an invitation or of a reminder)."""
+    return inbound.choice is not None and RSVP_TAP.match(inbound.choice) is not None
+
+
+def rsvp_tap(inbound: Inbound, ctx: Ctx) -> list[Reply]:
+    """Answer an RSVP button tapped outside its question: say why it is closed, or take the answer.
+
+    A deputy's name is still needed for `diwakilkan`, so that answer opens the RSVP at its second question.
+    """
+    assert ctx.officer is not None and inbound.choice is not None
+    m = RSVP_TAP.match(inbound.choice)
+    assert m is not None
+    rakor_id, version = int(m.group(1)), int(m.group(2))
+    rakor = store.get_rakor(ctx.session, rakor_id)
+    if rakor is None or store.get_invitee(ctx.session, rakor_id, ctx.officer.id) is None:
+        return [Reply(t("rakor.gone", ctx.lang))]
+    closed = invitation_closed(rakor, version, ctx)
+    if closed is not None:
+        return [Reply(closed)]
+    answer = rsvp_answer(inbound.choice)
+    if answer != Rsvp.DIWAKILKAN:
+        return submit_rsvp({"rakor_id": rakor_id, "version": version, "answer": inbound.choice}, ctx)
+    ctx.emit(StartFlow(key=f"rsvp-tap:{ctx.officer.id}:{ctx.now.isoformat()}", officer_id=ctx.officer.id,
+                       flow="rsvp", params={"rakor_id": rakor_id, "version": version, "answer": inbound.choice}))
+    return []
+
+
+def taps_other_invitation(flow: str | None, answers: Answers, inbound: Inbound) -> bool:
+    """Tell whether an RSVP button belongs to an invitation other than the one open in the chat (if any)."""
+    if not is_rsvp_tap(inbound):
+        return False
+    if flow != "rsvp":
+        return True
+    m = RSVP_TAP.match(inbound.choice or "")
+    assert m is not None
+    return (int(m.group(1)), int(m.group(2))) != (int(answers["rakor_id"]), int(answers.get("version") or 0))
+
+
 RSVP = Flow(
     name="rsvp",
     commands=(),
     steps=(
-        Step("answer", choices=rsvp_choices, prompt_params=invitation_params),
+        Step("answer", answer_choices=rsvp_choices, prompt_params=invitation_params),
         Step("deputy", parse=parse.text(min_len=3, max_len=200),
-             skip_if=lambda answers, ctx: answers.get("answer") != Rsvp.DIWAKILKAN.value),
+             skip_if=lambda answers, ctx: rsvp_answer(answers.get("answer") or "hadir") != Rsvp.DIWAKILKAN),
     ),
     submit=submit_rsvp,
     review=False,
     draft_ttl=RSVP_TTL,
+    lapsed=rsvp_lapsed,
+    label=invitation_label,
 )
 
 
@@ -198,7 +293,8 @@ def _cancel_notice(rakor: Rakor, officer_id: int) -> Notify:
 
 def _invitation(rakor: Rakor, officer_id: int) -> StartFlow:
     return StartFlow(key=f"rakor:{rakor.id}:{rakor.version}:invite:{officer_id}", officer_id=officer_id,
-                     flow=RSVP.name, params={"rakor_id": rakor.id, "moved": rakor.version > 1},
+                     flow=RSVP.name,
+                     params={"rakor_id": rakor.id, "version": rakor.version, "moved": rakor.version > 1},
                      kind="notice", expires_at=rakor.starts_at)
 
 
@@ -216,17 +312,42 @@ def tell_invitees(session: Session, now: datetime, rakor: Rakor | None = None) -
     return effects
 
 
-def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset) -> Notify:
-    title, starts_at, place = rakor.title, rakor.starts_at, rakor.place
+def how_soon(starts_at: datetime, now: datetime, tz: ZoneInfo, lang: str) -> str:
+    """Say how soon a meeting starts: "30 menit lagi", "2 jam lagi", "besok", "3 hari lagi".
+
+    >>> how_soon(datetime(2026, 11, 24, 1, tzinfo=UTC), datetime(2026, 11, 23, 23, tzinfo=UTC), ZoneInfo("Asia/Makassar"), "id")
+    '2 jam lagi'
+    """
+    left = starts_at - now
+    if left < timedelta(hours=1):
+        return t("rakor.soon.minutes", lang, n=max(1, round(left.total_seconds() / 60)))
+    days = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days == 0 or left < timedelta(hours=12):
+        return t("rakor.soon.hours", lang, n=round(left.total_seconds() / 3600))
+    if days == 1:
+        return t("rakor.soon.tomorrow", lang)
+    return t("rakor.soon.days", lang, n=days)
+
+
+def _reminder(rakor: Rakor, invitee: RakorInvitee, offset: Offset, now: datetime) -> Notify:
+    title, starts_at, place, rakor_id, version = rakor.title, rakor.starts_at, rakor.place, rakor.id, rakor.version
     deputy = invitee.deputy if invitee.rsvp == Rsvp.DIWAKILKAN else None
+    unanswered = invitee.rsvp is None
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
-        lines = [t("rakor.reminder", lang, title=title, when=local_when(starts_at, recipient.office.tz, lang))]
+        tz = ZoneInfo(recipient.office.tz)
+        lines = [t("rakor.reminder", lang, title=title, when=local_when(starts_at, recipient.office.tz, lang),
+                   soon=how_soon(starts_at, now, tz, lang))]
         if place:
             lines.append(t("rakor.line.place", lang, place=place))
         if deputy:
             lines.append(t("rakor.reminder.deputy", lang, deputy=deputy))
-        return [Reply("\n".join(lines))]
+        if not unanswered:
+            return [Reply("\n".join(lines))]
+        # Who has not answered can answer from the reminder itself.
+        lines.append(t("rakor.reminder.unanswered", lang))
+        return [Reply("\n".join(lines), choices=tuple(Choice(rsvp_choice_id(rakor_id, version, r),
+                                                              t(f"rsvp.{r.value}", lang)) for r in Rsvp))]
 
     return Notify(key=f"rakor:{rakor.id}:{rakor.version}:{offset.tag}:{invitee.officer_id}", kind="reminder",
                   to=ToOfficer(invitee.officer_id), render=render, expires_at=starts_at,
@@ -255,7 +376,7 @@ def remind_invitees(session: Session, now: datetime) -> list[Effect]:
                 if tag in invitee.reminded or due > now:
                     continue
                 if due >= rakor.scheduled_at:
-                    effects.append(_reminder(rakor, invitee, offset))
+                    effects.append(_reminder(rakor, invitee, offset, now))
                 store.mark_reminded(session, invitee, tag)
     return effects
 
@@ -358,8 +479,10 @@ def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
         if silent and _organises(officer, rakor):
             names = ", ".join(_person(i.officer) for i in silent)
             lines.append(t("rakor.list.silent", ctx.lang, names=names))
-    if officer.role.value in ORGANISERS and any(_organises(officer, r) for r in meetings):
-        lines.append(t("rakor.list.manage", ctx.lang))
+    mine = [str(r.id) for r in meetings if _organises(officer, r)]
+    if officer.role.value in ORGANISERS and mine:
+        # Name the rakor the sender may move: a province head also sees kab/kota rakor he cannot.
+        lines.append(t("rakor.list.manage", ctx.lang, ids=", ".join(mine), example=mine[0]))
     return [Reply("\n".join(lines))]
 
 
@@ -372,10 +495,12 @@ def _person(officer: Officer) -> str:
 
 
 def meeting_choices(ctx: Ctx) -> Sequence[Choice]:
-    """Offer the office's rakor of the last 30 days (and today's), or a meeting not scheduled in Siaga."""
+    """Offer the office's rakor of the last 30 days that have begun, or a meeting not scheduled in Siaga."""
     assert ctx.officer is not None
-    recent = store.list_rakor(ctx.session, region_code=ctx.officer.office.region_code,
-                              after=ctx.now - timedelta(days=30), before=ctx.now + timedelta(days=1))
+    # Only meetings that have begun, of the sender's own office: the minutes belong to the organiser.
+    recent = [r for r in store.list_rakor(ctx.session, region_code=ctx.officer.office.region_code,
+                                          after=ctx.now - timedelta(days=30), before=ctx.now)
+              if r.office_id == ctx.officer.office_id]
     choices = [Choice(str(r.id), f"{r.title} ({r.starts_at.astimezone(ctx.tz):%d/%m})") for r in recent[-8:]]
     return (*choices, Choice("none", t("notulen.rakor.unscheduled", ctx.lang)))
 
@@ -479,6 +604,9 @@ def submit_minutes(answers: Answers, ctx: Ctx) -> list[Reply]:
     ctx.emit(Notify(key=f"notulen:{number}", kind="notice", to=ToRole(office.id, Role.HEAD.value, upward=False),
                     render=_minutes_render(number, title, held_on, attendance, answers["summary"], shown),
                     variables=lambda recipient, lang: {"1": number, "2": title}))
+    for agreement in report.agreements:
+        ctx.emit(*(_assigned_notice(agreement, owner.id) for owner in agreement_recipients(ctx.session, agreement)
+                   if owner.id != ctx.officer.id))
     return [Reply(t("notulen.saved", ctx.lang, number=number, count=len(items)))]
 
 
@@ -517,26 +645,72 @@ def agreement_recipients(session: Session, agreement: Agreement) -> list[Officer
     return []
 
 
+def _assigned_notice(agreement: Agreement, officer_id: int) -> Notify:
+    """Tell an owner that minutes gave them an agreement: what, by when, and how to close it."""
+    agreement_id, text, number, due_on = agreement.id, agreement.text, agreement.report.number, agreement.due_on
+    title = agreement.report.title
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        due = f"{due_on:%d/%m/%Y}" if due_on else t("agreement.no_due", lang)
+        return [Reply(t("agreement.assigned", lang, id=agreement_id, text=text, number=number, title=title, due=due))]
+
+    return Notify(key=f"agreement:{agreement_id}:assigned", kind="notice", to=ToOfficer(officer_id), render=render,
+                  variables=lambda recipient, lang: {"1": number, "2": text})
+
+
+def _next_morning(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The first 08:00 (the reminder time) in a zone after a moment."""
+    local = moment.astimezone(tz)
+    candidate = datetime.combine(local.date(), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+    return candidate if candidate > local else candidate + timedelta(days=1)
+
+
+def agreement_moments(agreement: Agreement, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime, int]]:
+    """The reminders an owner gets for an agreement, up to `now`: (tag, moment, days before the due date).
+
+    3 and 1 days before the due date at 08:00; one that had passed when the minutes were saved goes at the
+    next 08:00 instead, as long as the due day has not ended. Then, while it stays open, 08:00 on the day after
+    the due date and every OVERDUE_EVERY after it (days < 0: how many days late).
+    """
+    assert agreement.due_on is not None
+    end = datetime.combine(agreement.due_on + timedelta(days=1), time(0, 0), tzinfo=tz)
+    moments: list[tuple[str, datetime, int]] = []
+    for days in AGREEMENT_REMINDER_DAYS:
+        due = datetime.combine(agreement.due_on - timedelta(days=days), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+        if due < agreement.created_at:
+            due = _next_morning(agreement.created_at, tz)
+        if due < end:
+            moments.append((f"{days}d", due, days))
+    late = datetime.combine(agreement.due_on + timedelta(days=1), AGREEMENT_REMINDER_TIME, tzinfo=tz)
+    n = 0
+    while late <= now:
+        moments.append((f"late{n}", late, -(late.astimezone(tz).date() - agreement.due_on).days))
+        late += OVERDUE_EVERY
+        n += 1
+    return moments
+
+
 def remind_owners(session: Session, now: datetime) -> list[Effect]:
-    """Ask each owner once, some days before the due date at 08:00 their time, to close or update an agreement."""
+    """Ask each owner, before the due date and while it is overdue, to close or update an agreement.
+
+    Of the reminders due by now and not yet queued, only the latest goes (one missed while Siaga was down, or
+    two that fell on one morning, make one message); each lapses when the next one is due.
+    """
     effects: list[Effect] = []
     latest = (now + timedelta(days=max(AGREEMENT_REMINDER_DAYS) + 1)).date()
     for agreement in store.list_agreements(session, due_before=latest):
-        assert agreement.due_on is not None
         for officer in agreement_recipients(session, agreement):
             tz = ZoneInfo(officer.office.tz)
-            end = datetime.combine(agreement.due_on + timedelta(days=1), time(0, 0), tzinfo=tz)
-            for days in AGREEMENT_REMINDER_DAYS:
-                tag = f"{days}d:{officer.id}"
-                due = datetime.combine(agreement.due_on - timedelta(days=days), AGREEMENT_REMINDER_TIME, tzinfo=tz)
-                if tag in agreement.reminded or due > now or now >= end:
-                    continue
-                if due >= agreement.created_at:
-                    effects.append(StartFlow(key=f"agreement:{agreement.id}:{days}d:{officer.id}",
-                                             officer_id=officer.id, flow="agreement",
-                                             params={"agreement_id": agreement.id, "days": days},
-                                             kind="reminder", expires_at=end))
-                store.mark_reminded(session, agreement, tag)
+            due = [(tag, moment, days) for tag, moment, days in agreement_moments(agreement, tz, now)
+                   if moment <= now and f"{tag}:{officer.id}" not in agreement.reminded]
+            if not due:
+                continue
+            tag, moment, days = max(due, key=lambda item: item[1])
+            effects.append(StartFlow(key=f"agreement:{agreement.id}:{tag}:{officer.id}", officer_id=officer.id,
+                                     flow="agreement", params={"agreement_id": agreement.id, "days": days},
+                                     kind="reminder", expires_at=max(moment, now) + AGREEMENT_TTL))
+            for item in due:
+                store.mark_reminded(session, agreement, f"{item[0]}:{officer.id}")
     return effects
 
 
@@ -548,10 +722,12 @@ def agreement_actions(ctx: Ctx) -> Sequence[Choice]:
 def agreement_params(answers: Answers, ctx: Ctx) -> dict[str, Any]:
     """Fill the follow-up question with the agreement."""
     agreement = store.get_agreement(ctx.session, int(answers["agreement_id"]))
+    late = int(answers.get("days") or 0) < 0
+    heading = t("agreement.heading.late" if late else "agreement.heading", ctx.lang)
     if agreement is None:
-        return {"agreement": "-", "due": "-", "number": "-", "days": answers.get("days", "-")}
+        return {"agreement": "-", "due": "-", "number": "-", "days": answers.get("days", "-"), "heading": heading}
     return {"agreement": agreement.text, "number": agreement.report.number, "days": answers.get("days", "-"),
-            "due": f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-"}
+            "due": f"{agreement.due_on:%d/%m/%Y}" if agreement.due_on else "-", "heading": heading}
 
 
 def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
@@ -565,6 +741,12 @@ def submit_agreement(answers: Answers, ctx: Ctx) -> list[Reply]:
         return [Reply(t("agreement.later", ctx.lang))]
     if action == "progress":
         store.add_progress(ctx.session, agreement, ctx.officer.id, answers["note"], ctx.now)
+        text, number, who, note = agreement.text, agreement.report.number, _person(ctx.officer), answers["note"]
+        ctx.emit(Notify(key=f"agreement:{agreement.id}:progress:{len(agreement.progress)}", kind="notice",
+                        to=ToRole(agreement.report.office_id, Role.HEAD.value, upward=False),
+                        render=lambda recipient, lang: [Reply(t("agreement.progress_notice", lang, text=text,
+                                                                number=number, who=who, note=note))],
+                        variables=lambda recipient, lang: {"1": number, "2": text}))
         return [Reply(t("agreement.progress_saved", ctx.lang))]
     store.mark_done(ctx.session, agreement, ctx.officer.id, ctx.now)
     text, number, who = agreement.text, agreement.report.number, _person(ctx.officer)
@@ -598,7 +780,12 @@ def _agreement_line(agreement: Agreement, today: date, lang: str) -> str:
 
 
 def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool:
-    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it."""
+    """An agreement is closed by whoever is reminded of it, or by the organising office and offices above it
+    (not by its guests, who answer only for their own)."""
+    if officer.id in {o.id for o in agreement_recipients(session, agreement)}:
+        return True
+    if officer.role == Role.GUEST:
+        return False
     organiser = agreement.report.office.region_code
     above = organiser == officer.office.region_code or organiser.startswith(officer.office.region_code + ".")
     return above or officer.id in {o.id for o in agreement_recipients(session, agreement)}
@@ -621,7 +808,13 @@ def agreements_command(args: str, ctx: Ctx) -> list[Reply]:
     if words and words[0].lower() in ("selesai", "done"):
         return _close_by_command(words[1] if len(words) > 1 else "", ctx)
     today = ctx.now.astimezone(ctx.tz).date()
-    items = store.list_agreements(ctx.session, region_code=officer.office.region_code, owner_officer_id=officer.id)
+    if officer.role == Role.GUEST:
+        # A guest sees only what they or their institution answer for, never the office's other agreements.
+        institution = (officer.office_id, officer.institution) if officer.institution else None
+        items = store.list_agreements(ctx.session, owner_officer_id=officer.id, institution=institution)
+    else:
+        items = store.list_agreements(ctx.session, region_code=officer.office.region_code,
+                                      owner_officer_id=officer.id)
     if not items:
         return [Reply(t("agreement.list.none", ctx.lang))]
     overdue = [a for a in items if a.due_on is not None and a.due_on < today]

@@ -34,7 +34,8 @@ TOP_IN_CHAT = 5
 # Where rendered maps and PDFs are written; bot/app.py points it into the attachments folder.
 OUTPUT_DIR = Path(tempfile.gettempdir()) / "siaga-generated"
 
-_WINDOW = re.compile(r"^(\d{1,3})\s*(d|h|hari|days?)?$")
+_WINDOW = re.compile(r"^(?:(?:last|terakhir)\s+)?(\d{1,3})\s*(d|h|jam|hours?|hari|days?|w|minggu|weeks?)?"
+                     r"(?:\s+(?:terakhir|last))?$")
 
 
 def score_of(raw: float) -> float:
@@ -76,7 +77,8 @@ def number_text(value: float, places: int, lang: str) -> str:
 
 
 def parse_window(text: str) -> timedelta:
-    """Read a window such as `30d`, `7 hari` or `48h` (1 hour to 366 days); raise ValueError otherwise.
+    """Read a window such as `30d`, `7 hari`, `2 minggu`, `30 hari terakhir` or `48 jam` (1 hour to 366 days);
+    raise ValueError otherwise.
 
     >>> parse_window("30d")
     datetime.timedelta(days=30)
@@ -85,7 +87,12 @@ def parse_window(text: str) -> timedelta:
     if m is None:
         raise ValueError(text)
     amount, unit = int(m.group(1)), m.group(2) or "d"
-    window = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+    if unit in ("h", "jam", "hour", "hours"):
+        window = timedelta(hours=amount)
+    elif unit in ("w", "minggu", "week", "weeks"):
+        window = timedelta(weeks=amount)
+    else:
+        window = timedelta(days=amount)
     if not timedelta(hours=1) <= window <= timedelta(days=366):
         raise ValueError(text)
     return window

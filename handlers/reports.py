@@ -15,6 +15,9 @@ from storage import incidents, regions
 from storage.models import IncidentReport, ReportStatus, Severity
 
 LIST_LIMIT = 10
+# "/laporan tinggi hal 2": the next page of a list.
+PAGE = re.compile(r"(?<!\w)(?:hal|halaman|page)\s*(\d{1,3})(?!\w)", re.IGNORECASE)
+MAX_PAGE = 100
 NUMBER = re.compile(r"^[A-Za-z]{3}-\d{2,4}-\d{4}-\d{6}$")
 
 SEVERITY_WORDS = {"rendah": Severity.RENDAH, "low": Severity.RENDAH, "sedang": Severity.SEDANG,
@@ -54,6 +57,9 @@ def visible_report(ctx: Ctx, number: str, command: str) -> tuple[IncidentReport 
 @dataclass
 class Filters:
     kecamatan: tuple[str, str] | None = None
+    # A province head's kabupaten/kota: (region code, name).
+    regency: tuple[str, str] | None = None
+    page: int = 1
     category: tuple[int, str] | None = None
     severity: Severity | None = None
     status: ReportStatus | None = None
@@ -73,6 +79,10 @@ def parse_filters(args: str, ctx: Ctx) -> Filters | str:
     assert ctx.officer is not None
     found = Filters()
     text = " ".join(args.casefold().split())
+    page = PAGE.search(text)
+    if page is not None:
+        found.page = max(1, min(int(page.group(1)), MAX_PAGE))
+        text = " ".join(PAGE.sub(" ", text).split())
     for phrase in sorted(DATE_WORDS, key=len, reverse=True):
         hit, text = _take(text, phrase)
         if hit:
@@ -101,8 +111,15 @@ def parse_filters(args: str, ctx: Ctx) -> Filters | str:
             found.labels.append(t(f"status.{found.status.value}", ctx.lang))
             _, text = _take(text, word)
     rest = " ".join(text.split())
+    office_code = ctx.officer.office.region_code
+    if rest and "." not in office_code:
+        regencies = regions.find_regencies(ctx.session, office_code, rest)
+        if len(regencies) == 1:
+            found.regency = (regencies[0].code, regencies[0].name)
+            found.labels.append(regencies[0].name)
+            return found
     if rest:
-        scope = [ctx.officer.office.region_code]
+        scope = [office_code]
         matches = regions.find_kecamatan(ctx.session, scope, query=rest, limit=5)
         exact = [(r, p) for r, p in matches if r.name.casefold() == rest]
         matches = exact or matches
@@ -119,7 +136,7 @@ def category_name_of(category: Any, lang: str) -> str:
 
 
 def period_bounds(period: str | None, ctx: Ctx) -> tuple[datetime | None, datetime | None]:
-    """Turn a date word into a UTC range, using the sender's local calendar."""
+    """Turn a date word into a UTC range of incident times, using the sender's local calendar."""
     if period is None:
         return None, None
     today = datetime.combine(ctx.now.astimezone(ctx.tz).date(), time(0), ctx.tz)
@@ -136,7 +153,7 @@ def line(report: IncidentReport, ctx: Ctx) -> str:
     """One report in one line."""
     assert ctx.officer is not None
     return t("reports.line", ctx.lang, number=report.number,
-             when=local_time(report.created_at, ctx.officer.office.tz, "%d/%m %H:%M"),
+             when=local_time(report.occurred_at, ctx.officer.office.tz, "%d/%m %H:%M"),
              category=category_name(report, ctx.lang), kecamatan=report.kecamatan.name,
              severity=t(f"severity.{report.severity.value}", ctx.lang),
              status=t(f"status.{report.status.value}", ctx.lang))
@@ -153,15 +170,26 @@ def list_reports(args: str, ctx: Ctx) -> list[Reply]:
         return [Reply(t("reports.filter_unknown", ctx.lang, text=filters))]
     since, until = period_bounds(filters.period, ctx)
     found = incidents.find_reports(
-        ctx.session, ctx.officer.office.region_code, kecamatan_code=filters.kecamatan and filters.kecamatan[0],
+        ctx.session, filters.regency[0] if filters.regency else ctx.officer.office.region_code,
+        kecamatan_code=filters.kecamatan and filters.kecamatan[0],
         category_id=filters.category and filters.category[0], severity=filters.severity, status=filters.status,
-        since=since, until=until, limit=LIST_LIMIT,
+        since=since, until=until, limit=LIST_LIMIT + 1, offset=(filters.page - 1) * LIST_LIMIT, by_incident=True,
     )
+    more, found = len(found) > LIST_LIMIT, found[:LIST_LIMIT]
     label = ", ".join(filters.labels) or t("reports.all", ctx.lang)
     if not found:
         return [Reply(t("reports.none", ctx.lang, filters=label))]
-    lines = [t("reports.title", ctx.lang, office=ctx.officer.office.name, filters=label, count=len(found))]
+    lines = [t("reports.title", ctx.lang, office=ctx.officer.office.name, filters=label, count=len(found)),
+             t("reports.columns", ctx.lang)]
+    if filters.page > 1:
+        lines[0] = t("reports.title.page", ctx.lang, office=ctx.officer.office.name, filters=label,
+                     page=filters.page)
     lines += [line(r, ctx) for r in found]
+    if more:
+        # The same filters, the next page: the words are the sender's own, so they read back as typed.
+        words = " ".join(PAGE.sub(" ", " ".join(args.split())).split())
+        lines.append(t("reports.next", ctx.lang, command=" ".join(filter(None, ["/laporan", words,
+                                                                                 f"hal {filters.page + 1}"]))))
     lines.append(t("reports.more", ctx.lang, example=found[0].number))
     return [Reply("\n".join(lines))]
 

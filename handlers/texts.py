@@ -104,6 +104,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "menu.language": {"id": "Ganti bahasa (id/en)", "en": "Switch language (id/en)"},
     "menu.help": {"id": "Daftar perintah", "en": "List of commands"},
     "menu.cancel": {"id": "Batalkan isian yang sedang berjalan", "en": "Cancel what you are filling in"},
+    "menu.nihil": {"id": "Tidak ada kejadian hari ini", "en": "Nothing to report today"},
+    "menu.pause": {"id": "Jeda pengingat laporan harian", "en": "Pause the daily check-ins"},
+    "menu.rakor": {"id": "Rakor yang akan datang", "en": "Upcoming rakor"},
+    "menu.minutes": {"id": "Catat notulen rakor", "en": "Record rakor minutes"},
+    "menu.agreements": {"id": "Kesepakatan terbuka dan terlambat", "en": "Open and overdue agreements"},
+    "menu.reports": {"id": "Laporan terbaru di wilayah Anda", "en": "Latest reports in your area"},
+    "menu.digest": {"id": "Ringkasan 24 jam terakhir", "en": "The last 24 hours' digest"},
+    "menu.status": {"id": "Tindak lanjut laporan", "en": "Follow up a report"},
+    "menu.rawan": {"id": "Peta rawan konflik", "en": "Conflict-risk map"},
+    "menu.new_rakor": {"id": "Jadwalkan rakor", "en": "Schedule a rakor"},
     "console.location_hint": {
         "id": "(di konsol: !lokasi LINTANG,BUJUR, misalnya !lokasi -3.3194,114.5908)",
         "en": "(in the console: !location LAT,LON, for example !location -3.3194,114.5908)",
@@ -305,8 +315,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Perintah Siaga:\n"
             "/lapor - laporkan kejadian\n"
             "/laporanku - laporan terakhir Anda\n"
-            "/rakor - rakor yang akan datang; /rakor_baru - jadwalkan rakor (kepala/admin)\n"
-            "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)\n"
+            "/rakor - rakor yang akan datang\n"
             "/notulen - catat notulen rakor; /kesepakatan - kesepakatan terbuka dan terlambat\n"
             "/bahasa en - ganti bahasa ke Inggris\n"
             "/bantuan - pesan ini\n"
@@ -317,8 +326,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Siaga commands:\n"
             "/report - report an incident\n"
             "/myreports - your latest reports\n"
-            "/rakor - upcoming rakor; /new_rakor - schedule a rakor (heads/admins)\n"
-            "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)\n"
+            "/rakor - upcoming rakor\n"
             "/minutes - record rakor minutes; /agreements - open and overdue agreements\n"
             "/language id - switch to Indonesian\n"
             "/help - this message\n"
@@ -842,7 +850,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Waktu: {when}\n"
             "Pelapor: {reporter} ({office})\n"
             "{quote}\n"
-            "Tindak lanjut: ketuk tombol, atau balas /status {number} terverifikasi"
+            "Tindak lanjut: pilih tindakan di bawah, atau balas /status {number} terverifikasi"
         ),
         "en": (
             "⚠️ ALERT - {severity}: {category}\n"
@@ -851,10 +859,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Time: {when}\n"
             "Reported by: {reporter} ({office})\n"
             "{quote}\n"
-            "Follow up: tap a button, or reply /status {number} verified"
+            "Follow up: choose an action below, or reply /status {number} verified"
         ),
     },
     "alert.details": {"id": "Rincian", "en": "Details"},
+    "status.colleague": {
+        "id": "Laporan {number} sudah {status} oleh {by}. Tindak lanjut berikutnya: /laporan {number}",
+        "en": "Report {number} is now {status}, by {by}. What comes next: /reports {number}",
+    },
+    "whatsapp.reply_hint": {
+        "id": "(Balas nomornya. Bila ada pesan lain sesudah ini: balas pesan ini (geser ke kanan) dengan nomornya.)",
+        "en": "(Reply with the number. If other messages came after this one: reply to this message "
+              "(swipe right) with the number.)",
+    },
+    "alert.undelivered": {
+        "id": "Peringatan {number} TIDAK SAMPAI ke {name} ({channel}: sudah lebih dari 24 jam tidak menulis ke Siaga). "
+              "Mohon hubungi beliau langsung. Rincian: /laporan {number}",
+        "en": "Alert {number} did NOT reach {name} ({channel}: has not written to Siaga for over 24 hours). "
+              "Please contact them directly. Details: /reports {number}",
+    },
+    "alert.why_category": {
+        "id": "(Diperingatkan karena {office} meminta peringatan untuk setiap laporan {category}.)",
+        "en": "(Alerted because {office} asked to be alerted of every {category} report.)",
+    },
     "status.action.terverifikasi": {"id": "Verifikasi", "en": "Verify"},
     "status.action.ditangani": {"id": "Ditangani", "en": "Being handled"},
     "status.action.selesai": {"id": "Selesai", "en": "Close"},
@@ -916,6 +943,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Laporan terbaru {office} ({filters}), {count} teratas:",
         "en": "Latest reports of {office} ({filters}), top {count}:",
     },
+    "reports.title.page": {
+        "id": "Laporan {office} ({filters}), halaman {page}:",
+        "en": "Reports of {office} ({filters}), page {page}:",
+    },
+    "reports.next": {"id": "Berikutnya: {command}", "en": "Next: {command}"},
+    "reports.columns": {
+        "id": "(nomor | waktu kejadian | kategori | kecamatan | tingkat | status)",
+        "en": "(number | time of the incident | category | kecamatan | severity | status)",
+    },
     "reports.line": {
         "id": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
         "en": "{number} | {when} | {category} | {kecamatan} | {severity} | {status}",
@@ -943,12 +979,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "digest.title": {"id": "Ringkasan harian {office}\n{when}", "en": "Daily digest, {office}\n{when}"},
     "digest.total": {"id": "24 jam terakhir: {figure}", "en": "Last 24 hours: {figure}"},
     "digest.figure": {
-        "id": "{count} (rata-rata 7 hari {average}; {change})",
-        "en": "{count} (7-day average {average}; {change})",
+        "id": "{count} (biasanya {average} per hari selama 7 hari sebelumnya; {change})",
+        "en": "{count} (usually {average} a day over the 7 days before; {change})",
     },
+    "digest.change.up": {"id": "naik {by}", "en": "up {by}"},
+    "digest.change.down": {"id": "turun {by}", "en": "down {by}"},
+    "digest.change.same": {"id": "sama", "en": "the same"},
     "digest.severity": {"id": "Menurut tingkat:", "en": "By severity:"},
     "digest.category": {"id": "Menurut kategori:", "en": "By category:"},
-    "digest.tinggi": {"id": "Laporan tingkat tinggi:", "en": "High-severity reports:"},
+    "digest.tinggi": {
+        "id": "Laporan tingkat tinggi (nomor | waktu kejadian | kategori | kecamatan | status):",
+        "en": "High-severity reports (number | time of the incident | category | kecamatan | status):",
+    },
     "digest.tinggi.line": {
         "id": "- {number} | {when} | {category} | {kecamatan} | {status}",
         "en": "- {number} | {when} | {category} | {kecamatan} | {status}",
@@ -987,7 +1029,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Incidents per day by category - {office}",
     },
     "digest.chart.ylabel": {"id": "laporan", "en": "reports"},
-    "digest.chart.caption": {"id": "Grafik 7 hari terakhir, {office}", "en": "The last 7 days, {office}"},
+    "digest.chart.caption": {
+        "id": "Kejadian 7 hari terakhir menurut waktu kejadian, sampai {when}, {office}",
+        "en": "Incidents of the last 7 days by when they happened, up to {when}, {office}",
+    },
     "checkin.answer.ask": {
         "id": "Laporan harian: hari ini Anda belum mengirim laporan. Ada kejadian yang perlu dilaporkan?",
         "en": "Daily check-in: you have not sent a report today. Is there anything to report?",
@@ -1008,6 +1053,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Pengingat laporan harian dijeda sampai {day}.",
         "en": "Daily check-ins are paused until {day}.",
     },
+    "pause.not_understood": {
+        "id": "\"{text}\" tidak dipahami: jeda selalu dimulai hari ini dan dihitung dalam hari "
+              "(untuk hari ini dan besok: /jeda 2 hari).",
+        "en": "\"{text}\" was not understood: a pause always starts today and counts days "
+              "(for today and tomorrow: /pause 2 days).",
+    },
     "pause.usage": {
         "id": ("Tulis /jeda 3 hari untuk menjeda pengingat laporan harian (paling lama 30 hari), "
                "/jeda selesai untuk melanjutkan."),
@@ -1020,7 +1071,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/laporan NOMOR - satu laporan lengkap dengan fotonya\n"
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
             "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
-            "/rawan [30d] - peta rawan konflik per kecamatan"
+            "/rawan [30d] - peta rawan konflik per kecamatan\n"
+            "/rakor_baru - jadwalkan rakor\n"
+            "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)"
         ),
         "en": (
             "For heads of office:\n"
@@ -1028,7 +1081,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/reports NUMBER - one report in full with its photos\n"
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
             "/digest - the last 24 hours with a chart\n"
-            "/rawan [30d] - the conflict vulnerability map by kecamatan"
+            "/rawan [30d] - the conflict vulnerability map by kecamatan\n"
+            "/new_rakor - schedule a rakor\n"
+            "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)"
         ),
     },
     "help.officer": {
@@ -1036,10 +1091,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "/nihil - nothing to report today\n/pause 3 days - pause the daily check-ins",
     },
     "help.guest": {
-        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan rakor dan dapat menjawabnya. "
-               "/bahasa en - ganti bahasa."),
-        "en": ("You are registered as a guest: you receive rakor invitations and can answer them. "
-               "/language id - switch language."),
+        "id": ("Anda terdaftar sebagai tamu: Anda menerima undangan dan pengingat rakor dan dapat menjawabnya.\n"
+               "/rakor - rakor Anda yang akan datang (waktu dan tempat)\n"
+               "/kesepakatan - kesepakatan yang menjadi tanggung jawab Anda; "
+               "/kesepakatan selesai NOMOR - tandai selesai\n"
+               "/bahasa en - ganti bahasa"),
+        "en": ("You are registered as a guest: you receive rakor invitations and reminders and can answer them.\n"
+               "/rakor - your upcoming rakor (time and place)\n"
+               "/agreements - the agreements you answer for; /agreements done NUMBER - mark one done\n"
+               "/language id - switch language"),
     },
 
     # Rakor: scheduling, invitations and RSVPs, reminders, minutes and agreements.
@@ -1052,19 +1112,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Perintah itu hanya untuk kepala kantor dan admin.",
         "en": "That command is for heads of office and admins only.",
     },
-    "guest.help": {
-        "id": (
-            "Sebagai tamu undangan, Anda menerima undangan dan pengingat rakor dari Siaga dan menjawabnya "
-            "dengan satu ketukan.\n/bahasa en - ganti bahasa ke Inggris"
-        ),
-        "en": (
-            "As a guest you receive rakor invitations and reminders from Siaga and answer them with one tap.\n"
-            "/language id - switch to Indonesian"
-        ),
-    },
     "guest.refused": {
-        "id": "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor.",
-        "en": "Sorry, as a guest you only receive rakor invitations and reminders.",
+        "id": "Maaf, sebagai tamu undangan Anda menerima undangan dan pengingat rakor; "
+              "/rakor dan /kesepakatan menunjukkan rakor dan kesepakatan Anda.",
+        "en": "Sorry, as a guest you receive rakor invitations and reminders; "
+              "/rakor and /agreements show your rakor and agreements.",
     },
     "error.when_past": {
         "id": "Waktu itu sudah lewat. Tulis waktu rakor yang akan datang, misalnya besok 09:00 atau 30/11 13.30.",
@@ -1130,15 +1182,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Terima kasih. Jawaban Anda untuk \"{title}\": {answer}.",
         "en": "Thank you. Your answer for \"{title}\": {answer}.",
     },
-    "rsvp.cancelled": {"id": "Rakor ini sudah dibatalkan.", "en": "This rakor has been cancelled."},
-    "rsvp.too_late": {"id": "Rakor ini sudah dimulai.", "en": "This rakor has already begun."},
+    "rsvp.closed.cancelled": {
+        "id": "Undangan rakor \"{title}\" sudah ditutup: rakor ini DIBATALKAN. Jawaban Anda tidak diperlukan.",
+        "en": "The invitation to the rakor \"{title}\" is closed: the rakor was CANCELLED. No answer is needed.",
+    },
+    "rsvp.closed.moved": {
+        "id": "Tombol ini untuk waktu lama: rakor \"{title}\" sudah dipindahkan ke {when}. "
+              "Jawablah undangan yang baru.",
+        "en": "This button is for the old time: the rakor \"{title}\" was moved to {when}. "
+              "Please answer the new invitation.",
+    },
+    "rsvp.closed.begun": {
+        "id": "Undangan rakor \"{title}\" sudah ditutup: rakor sudah dimulai.",
+        "en": "The invitation to the rakor \"{title}\" is closed: the rakor has begun.",
+    },
     "rakor.cancelled": {
         "id": "Rakor \"{title}\" ({when}) oleh {office} DIBATALKAN.",
         "en": "The rakor \"{title}\" ({when}) by {office} is CANCELLED.",
     },
     "rakor.reminder": {
-        "id": "Pengingat rakor: \"{title}\"\nWaktu: {when}",
-        "en": "Rakor reminder: \"{title}\"\nWhen: {when}",
+        "id": "Pengingat rakor ({soon}): \"{title}\"\nWaktu: {when}",
+        "en": "Rakor reminder ({soon}): \"{title}\"\nWhen: {when}",
+    },
+    "rakor.reminder.unanswered": {
+        "id": "Anda belum menjawab undangan ini. Apakah Anda akan hadir?",
+        "en": "You have not answered this invitation yet. Will you attend?",
+    },
+    "rakor.soon.minutes": {"id": "{n} menit lagi", "en": "in {n} minutes"},
+    "rakor.soon.hours": {"id": "{n} jam lagi", "en": "in {n} hours"},
+    "rakor.soon.tomorrow": {"id": "besok", "en": "tomorrow"},
+    "rakor.soon.days": {"id": "{n} hari lagi", "en": "in {n} days"},
+    "rakor.line.was": {"id": "Sebelumnya: {when}", "en": "Was: {when}"},
+    "rsvp.waiting_label": {
+        "id": "undangan rakor \"{title}\" ({when})",
+        "en": "invitation to the rakor \"{title}\" ({when})",
     },
     "rakor.reminder.deputy": {"id": "Diwakili oleh: {deputy}", "en": "Deputy: {deputy}"},
     "rakor_new.title.ask": {"id": "Judul rakor?", "en": "Title of the rakor?"},
@@ -1210,8 +1287,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "notulen.notice.summary": {"id": "Ringkasan: {summary}", "en": "Summary: {summary}"},
     "notulen.notice.agreements": {"id": "Kesepakatan:", "en": "Agreements:"},
     "agreement.action.ask": {
-        "id": "Pengingat kesepakatan ({number}), tenggat {due}:\n{agreement}\n\nBagaimana perkembangannya?",
-        "en": "Agreement reminder ({number}), due {due}:\n{agreement}\n\nHow is it going?",
+        "id": "{heading} ({number}), tenggat {due}:\n{agreement}\n\nBagaimana perkembangannya?",
+        "en": "{heading} ({number}), due {due}:\n{agreement}\n\nHow is it going?",
+    },
+    "agreement.heading": {"id": "Pengingat kesepakatan", "en": "Agreement reminder"},
+    "agreement.heading.late": {"id": "Kesepakatan TERLAMBAT", "en": "Agreement OVERDUE"},
+    "agreement.assigned": {
+        "id": "Kesepakatan baru untuk Anda dari notulen {number} ({title}):\n#{id} {text}\nTenggat: {due}\n"
+              "Anda akan diingatkan sebelum tenggat. Tutup bila selesai: /kesepakatan selesai {id}",
+        "en": "A new agreement for you from minutes {number} ({title}):\n#{id} {text}\nDue: {due}\n"
+              "You will be reminded before it is due. Close it when done: /agreements done {id}",
+    },
+    "agreement.no_due": {"id": "tanpa tenggat", "en": "no due date"},
+    "agreement.progress_notice": {
+        "id": "Perkembangan kesepakatan {number} ({who}): {text}\nCatatan: {note}",
+        "en": "Progress on an agreement of {number} ({who}): {text}\nNote: {note}",
     },
     "agreement.action.field": {"id": "Tindak lanjut", "en": "Follow-up"},
     "agreement.action.done": {"id": "Selesai", "en": "Done"},
@@ -1251,6 +1341,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Tutup yang sudah selesai: /kesepakatan selesai NOMOR",
         "en": "Close one that is done: /agreements done NUMBER",
     },
+    "digest.undelivered": {
+        "id": "Peringatan yang tidak sampai ({count}):",
+        "en": "Alerts that did not arrive ({count}):",
+    },
+    "digest.undelivered.line": {"id": "- {number} ke {name} ({channel})", "en": "- {number} to {name} ({channel})"},
     "digest.rakor.upcoming": {"id": "Rakor 7 hari ke depan:", "en": "Rakor in the next 7 days:"},
     "digest.rakor.item": {
         "id": "- {title}, {when} (hadir {hadir} dari {total} undangan)",
@@ -1278,8 +1373,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "flow.rakor_move": {"id": "pemindahan rakor", "en": "rakor move"},
     "flow.rakor_cancel": {"id": "pembatalan rakor", "en": "rakor cancellation"},
     "rakor.list.manage": {
-        "id": "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR",
-        "en": "Move: /move_rakor NUMBER; cancel: /cancel_rakor NUMBER",
+        "id": "Rakor yang dapat Anda ubah: {ids}. Pindahkan: /rakor_ubah {example}; batalkan: /rakor_batal {example}",
+        "en": "Rakor you may change: {ids}. Move: /move_rakor {example}; cancel: /cancel_rakor {example}",
     },
     "rakor.manage.none": {
         "id": "Tidak ada rakor mendatang yang Anda selenggarakan.",

@@ -57,6 +57,8 @@ class Inbound:
     media: tuple[Media, ...] = ()
     message_id: str | None = None
     display_name: str | None = None
+    # The provider's id of our message this one answers (WhatsApp's reply to a message), when given.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

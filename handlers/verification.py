@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from handlers import parse
-from handlers.alerts import action_choices, local_time
+from handlers.alerts import action_choices, alert_office, local_time
 from handlers.flow import Answers, Flow, Step
 from handlers.reports import STATUS_WORDS, normalise_number, visible_report
 from handlers.texts import t
 from handlers.types import Ctx, Notify, Reply, StartFlow, ToOfficer
-from storage import audit, incidents
-from storage.models import IncidentReport, Officer, ReportStatus
+from storage import audit, incidents, people
+from storage.models import IncidentReport, Officer, ReportStatus, Role
 
 S = ReportStatus
 # The main line; a report moves only to the right along it, or to `ditolak` before anyone acts on it.
@@ -62,6 +62,25 @@ def notify_reporter(report: IncidentReport, new: ReportStatus, reason: str | Non
                   render=render, variables=variables)
 
 
+def notify_other_heads(report: IncidentReport, new: ReportStatus, ctx: Ctx) -> list[Notify]:
+    """Tell the other heads who were alerted of a report who moved it, so their alert does not read as still open.
+
+    Without buttons of its own: a number typed next still answers the alert's list, and is told the status.
+    """
+    assert ctx.officer is not None
+    office = alert_office(ctx.session, report)
+    if office is None:
+        return []
+    number, actor_name, actor_id = report.number, ctx.officer.name or "-", ctx.officer.id
+
+    def render(recipient: Officer, lang: str) -> list[Reply]:
+        return [Reply(t("status.colleague", lang, number=number, status=_status_label(new, lang), by=actor_name))]
+
+    return [Notify(key=f"status:{number}:{new.value}:head", kind="notice", to=ToOfficer(head.id), render=render,
+                   variables=lambda recipient, lang: {"1": number, "2": _status_label(new, lang)})
+            for head in people.list_role_holders(ctx.session, office.id, Role.HEAD) if head.id != actor_id]
+
+
 def apply_status(report: IncidentReport, new: ReportStatus, reason: str | None, ctx: Ctx) -> list[Reply]:
     """Move a report to `new` if its status allows; answer a stale or backward request clearly."""
     assert ctx.officer is not None
@@ -80,6 +99,7 @@ def apply_status(report: IncidentReport, new: ReportStatus, reason: str | None, 
                     from_status=old.value, to_status=new.value)
     if report.reporter_id != ctx.officer.id:
         ctx.emit(notify_reporter(report, new, reason, ctx.officer))
+    ctx.emit(*notify_other_heads(report, new, ctx))
     return [Reply(t("status.changed", ctx.lang, number=report.number, status=_status_label(new, ctx.lang)),
                   choices=action_choices(report.number, new, ctx.lang)[:-1])]
 

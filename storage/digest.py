@@ -13,8 +13,12 @@ from storage.incidents import within
 from storage.models import IncidentReport, Region, ReportStatus, Severity
 
 
-def _in(start: datetime, end: datetime) -> Any:
-    return case(((IncidentReport.created_at >= start) & (IncidentReport.created_at < end), 1), else_=0)
+def _in(start: datetime, end: datetime, column: Any = IncidentReport.created_at) -> Any:
+    return case(((column >= start) & (column < end), 1), else_=0)
+
+
+# A rejected report counts nowhere in the digest, as on the peta rawan: it is not an incident.
+COUNTED = IncidentReport.status != ReportStatus.DITOLAK
 
 
 def count_with_baseline(
@@ -27,7 +31,8 @@ def count_with_baseline(
     baseline_start = start - (end - start) * baseline_days
     stmt = (
         select(column, func.sum(_in(start, end)), func.sum(_in(baseline_start, start)))
-        .where(within(region_code), IncidentReport.created_at >= baseline_start, IncidentReport.created_at < end)
+        .where(within(region_code), COUNTED, IncidentReport.created_at >= baseline_start,
+               IncidentReport.created_at < end)
         .group_by(column)
     )
     return {value: (int(now or 0), int(before or 0)) for value, now, before in session.execute(stmt)}
@@ -47,12 +52,20 @@ def count_by_category(session: Session, region_code: str, start: datetime,
 
 def top_kecamatan(session: Session, region_code: str, start: datetime, end: datetime,
                   limit: int = 3) -> list[tuple[str, str, int]]:
-    """Return the kecamatan with the most reports in [start, end): (code, name, count), busiest first."""
+    """Return the kecamatan with the most reports in [start, end): (code, name, count), busiest first.
+
+    Of kecamatan with as many reports, the one with more `tinggi`, then more `sedang`, then the latest report
+    comes first (never the alphabet).
+    """
     n = func.count(IncidentReport.id)
+    tinggi = func.sum(case((IncidentReport.severity == Severity.TINGGI, 1), else_=0))
+    sedang = func.sum(case((IncidentReport.severity == Severity.SEDANG, 1), else_=0))
+    latest = func.max(IncidentReport.created_at)
     stmt = (
         select(Region.code, Region.name, n).join(Region, Region.code == IncidentReport.kecamatan_code)
-        .where(within(region_code), IncidentReport.created_at >= start, IncidentReport.created_at < end)
-        .group_by(Region.code, Region.name).order_by(n.desc(), Region.name).limit(limit)
+        .where(within(region_code), COUNTED, IncidentReport.created_at >= start, IncidentReport.created_at < end)
+        .group_by(Region.code, Region.name)
+        .order_by(n.desc(), tinggi.desc(), sedang.desc(), latest.desc(), Region.code).limit(limit)
     )
     return [(code, name, int(count)) for code, name, count in session.execute(stmt)]
 
@@ -74,14 +87,19 @@ def list_stale(session: Session, region_code: str, before: datetime, limit: int 
     ))
 
 
-def count_per_day(session: Session, region_code: str, bounds: Sequence[datetime]) -> dict[int, list[int]]:
-    """Count reports per category in each [bounds[i], bounds[i+1]) (local days): {category id: [n, ...]}."""
-    columns = [func.sum(_in(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+def count_per_day(session: Session, region_code: str, bounds: Sequence[datetime],
+                  filed_before: datetime | None = None) -> dict[int, list[int]]:
+    """Count incidents per category by when they happened, in each [bounds[i], bounds[i+1]) (local days):
+    {category id: [n, ...]}; only reports filed before `filed_before` when given (a digest of a past moment)."""
+    occurred = IncidentReport.occurred_at
+    columns = [func.sum(_in(a, b, occurred)) for a, b in zip(bounds, bounds[1:], strict=False)]
     stmt = (
         select(IncidentReport.category_id, *columns)
-        .where(within(region_code), IncidentReport.created_at >= bounds[0], IncidentReport.created_at < bounds[-1])
+        .where(within(region_code), COUNTED, occurred >= bounds[0], occurred < bounds[-1])
         .group_by(IncidentReport.category_id)
     )
+    if filed_before is not None:
+        stmt = stmt.where(IncidentReport.created_at < filed_before)
     return {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(stmt)}
 
 
@@ -93,7 +111,7 @@ def rollup(session: Session, province_code: str, start: datetime, end: datetime,
     # reports still `baru`), where the OR made both databases read every report of the province.
     in_window = (
         select(regency, func.count(), func.sum(case((IncidentReport.severity == Severity.TINGGI, 1), else_=0)))
-        .where(within(province_code), IncidentReport.created_at >= start, IncidentReport.created_at < end)
+        .where(within(province_code), COUNTED, IncidentReport.created_at >= start, IncidentReport.created_at < end)
         .group_by(regency)
     )
     stale = (

@@ -116,11 +116,18 @@ def within(region_code: str) -> Any:
 def find_reports(
     session: Session, region_code: str, *, kecamatan_code: str | None = None, category_id: int | None = None,
     severity: Severity | None = None, status: ReportStatus | None = None, since: datetime | None = None,
-    until: datetime | None = None, limit: int = 10,
+    until: datetime | None = None, limit: int = 10, include_rejected: bool = True, by_incident: bool = False,
+    offset: int = 0,
 ) -> list[IncidentReport]:
-    """Return the newest reports of a region's kecamatan, narrowed by the given filters."""
+    """Return the newest reports of a region's kecamatan, narrowed by the given filters.
+
+    `since`/`until` and the order follow the filing time, or with `by_incident` the time the incident happened.
+    """
+    moment = IncidentReport.occurred_at if by_incident else IncidentReport.created_at
     stmt = (select(IncidentReport).where(within(region_code))
-            .order_by(IncidentReport.created_at.desc(), IncidentReport.id.desc()).limit(limit))
+            .order_by(moment.desc(), IncidentReport.id.desc()).limit(limit).offset(offset))
+    if not include_rejected:
+        stmt = stmt.where(IncidentReport.status != ReportStatus.DITOLAK)
     if kecamatan_code is not None:
         stmt = stmt.where(IncidentReport.kecamatan_code == kecamatan_code)
     if category_id is not None:
@@ -130,9 +137,9 @@ def find_reports(
     if status is not None:
         stmt = stmt.where(IncidentReport.status == status)
     if since is not None:
-        stmt = stmt.where(IncidentReport.created_at >= since)
+        stmt = stmt.where(moment >= since)
     if until is not None:
-        stmt = stmt.where(IncidentReport.created_at < until)
+        stmt = stmt.where(moment < until)
     return list(session.scalars(stmt))
 
 

@@ -360,6 +360,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
         # Is anything of this chat still open? (asked on every turn, and by every claim)
         Index("ix_outbox_messages_channel_address_status", "channel", "address", "status"),
+        # What waits for a contact to write (asked when a quiet contact writes again).
+        Index("ix_outbox_messages_channel_address_held_at", "channel", "address", "held_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -384,6 +386,9 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     # Sends that may have reached the recipient before a crash made us send again.
     possible_duplicates: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A message we started that the recipient could not read in full (outside WhatsApp's window it went as a
+    # template, or could not go at all): its text is sent once they write again, then this is cleared.
+    held_at: Mapped[datetime | None]
 
 
 class FlowStartStatus(enum.StrEnum):
@@ -517,6 +522,8 @@ class Rakor(Base):
     version: Mapped[int] = mapped_column(default=1)
     # When the current time was set: reminders already due then are not sent (the invitation covers them).
     scheduled_at: Mapped[datetime]
+    # The time before the last move, for the notice of the move ("dipindahkan dari ...").
+    moved_from: Mapped[datetime | None]
     # Reminder offsets for this rakor ("1d@08:00,2h"); None: the office's, else the default.
     reminders: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))

@@ -272,11 +272,55 @@ def count_business_recipients(session: Session, channel: str, since: datetime) -
     ) or 0
 
 
-def list_last_choices(session: Session, channel: str, address: str, since: datetime) -> list[tuple[str, str]]:
-    """Return the (id, label) choices of the newest message queued to a chat since `since` (none: empty)."""
-    payload = session.scalar(
-        select(OutboxMessage.payload)
-        .where(OutboxMessage.channel == channel, OutboxMessage.address == address, OutboxMessage.created_at >= since)
-        .order_by(OutboxMessage.id.desc()).limit(1)
-    )
+# How many of a chat's latest messages are looked through for the newest list of choices.
+LAST_CHOICES_DEPTH = 10
+
+
+def list_last_choices(session: Session, channel: str, address: str, since: datetime,
+                      provider_message_id: str | None = None) -> list[tuple[str, str]]:
+    """Return the (id, label) choices of the newest message with choices queued to a chat since `since` (none:
+    empty), or of the message the provider knows as `provider_message_id` (the one a reply answers).
+
+    A plain message after a list (a colleague's notice, an answer) leaves that list answerable by number.
+    """
+    stmt = (select(OutboxMessage.payload)
+            .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
+                   OutboxMessage.created_at >= since)
+            .order_by(OutboxMessage.id.desc()).limit(LAST_CHOICES_DEPTH))
+    if provider_message_id is not None:
+        stmt = stmt.where(OutboxMessage.provider_message_id == provider_message_id)
+    payload = next((p for p in session.scalars(stmt) if ((p or {}).get("reply") or {}).get("choices")), None)
     return [(str(i), str(label)) for i, label in ((payload or {}).get("reply") or {}).get("choices") or ()]
+
+
+# -- messages a contact could not read in full, kept until they write again ---------------------------
+
+
+def hold(session: Session, message_id: int, now: datetime) -> None:
+    """Keep a message's text for when its recipient writes again (it went as a template, or not at all)."""
+    _set(session, message_id, held_at=now)
+
+
+def take_held(session: Session, channel: str, address: str, now: datetime, since: datetime) -> list[OutboxMessage]:
+    """Return, oldest first, the messages held for a chat since `since` and not expired, and release them."""
+    rows = list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
+               OutboxMessage.held_at.is_not(None), OutboxMessage.created_at >= since,
+               or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now))
+        .order_by(OutboxMessage.id)
+    ))
+    if rows:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                        .values(held_at=None).execution_options(synchronize_session=False))
+    return rows
+
+
+def list_undelivered(session: Session, kind: str, since: datetime, until: datetime) -> list[OutboxMessage]:
+    """Return the messages of a kind queued in [since, until) that could not be delivered (undeliverable, failed)."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.created_at >= since, OutboxMessage.created_at < until,
+               OutboxMessage.status.in_([OutboxStatus.UNDELIVERABLE, OutboxStatus.FAILED]))
+        .order_by(OutboxMessage.id)
+    ))

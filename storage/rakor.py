@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage._sql import next_sequence
@@ -139,6 +139,7 @@ def list_rakor(
 
 def move_rakor(session: Session, rakor: Rakor, starts_at: datetime, now: datetime) -> None:
     """Give a rakor a new time: invitees are asked again and reminders follow the new time."""
+    rakor.moved_from = rakor.starts_at
     rakor.starts_at = starts_at
     rakor.version += 1
     rakor.scheduled_at = now
@@ -220,9 +221,11 @@ def get_agreement(session: Session, agreement_id: int) -> Agreement | None:
 
 def list_agreements(
     session: Session, *, region_code: str | None = None, owner_officer_id: int | None = None,
+    institution: tuple[int, str] | None = None,
     status: AgreementStatus | None = AgreementStatus.OPEN, due_before: date | None = None,
 ) -> list[Agreement]:
-    """Return agreements by due date (undated last): of minutes of a region's offices, and/or owned by an officer."""
+    """Return agreements by due date (undated last): of minutes of a region's offices, and/or owned by an officer,
+    and/or owned by an institution (matched without case) in minutes of one office (`(office id, name)`)."""
     stmt = select(Agreement).join(RakorReport, Agreement.report_id == RakorReport.id)
     mine = []
     if region_code is not None:
@@ -230,6 +233,10 @@ def list_agreements(
         mine.append(Agreement.owner_office_id.in_(_below(region_code)))
     if owner_officer_id is not None:
         mine.append(Agreement.owner_officer_id == owner_officer_id)
+    if institution is not None:
+        office_id, name = institution
+        mine.append((RakorReport.office_id == office_id)
+                    & (func.lower(Agreement.owner_institution) == name.casefold()))
     if mine:
         stmt = stmt.where(or_(*mine))
     if status is not None:

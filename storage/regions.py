@@ -55,3 +55,14 @@ def find_kecamatan(
         stmt = stmt.where(func.lower(Region.name).contains(query.lower(), autoescape=True))
     return [(r, p) for r, p in session.execute(stmt)]
 
+
+
+def find_regencies(session: Session, province_code: str, name: str) -> list[Region]:
+    """Find the kabupaten/kota of a province named `name` (without case; "Banjarmasin" finds Kota Banjarmasin)."""
+    if len(name) > MAX_NAME_QUERY:
+        return []
+    wanted = name.casefold()
+    regencies = session.scalars(select(Region).where(Region.level == RegionLevel.REGENCY,
+                                                     Region.parent_code == province_code).order_by(Region.code))
+    return [r for r in regencies
+            if wanted in (r.name.casefold(), r.name.casefold().removeprefix("kota ").removeprefix("kabupaten "))]

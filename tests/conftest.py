@@ -8,52 +8,29 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+import bot.runner as runner_module
 from bot.app import initialise
 from bot.config import Settings
 from bot.runner import Runner
 from storage import people
 from storage.db import Session
 from storage.models import Office, Officer, Role
+from tests.support.siaga import suite_clock_start
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # 10:00 WITA on a Monday; every test that needs "now" starts here.
 FROZEN_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-# Where the clocks of `siaga` child processes start (SIAGA_CLOCK_START), e.g. 2027-01-02T10:00:00+08:00, to run
-# the subprocess tests as if on another day; unset, children read the real time. See README, Quickstart.
-CHILD_CLOCK_START = os.environ.get("SIAGA_TEST_CHILD_CLOCK") or None
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment of a `siaga` child process: ours, `extra`, and the children's clock when one is set."""
-    env = {**os.environ, **extra}
-    if "SIAGA_CLOCK_START" not in extra:
-        env.pop("SIAGA_CLOCK_START", None)
-        if CHILD_CLOCK_START:
-            env["SIAGA_CLOCK_START"] = CHILD_CLOCK_START
-    return env
-
-
-def child_now() -> datetime:
-    """What a child process's clock reads as it starts (each child's clock starts afresh)."""
-    if CHILD_CLOCK_START:
-        return datetime.fromisoformat(CHILD_CLOCK_START).astimezone(UTC)
-    return datetime.now(UTC)
-
-
-def child_year(tz: str = "Asia/Makassar") -> int:
-    """The year a child process numbers an office's reports with (the office's local year)."""
-    return child_now().astimezone(ZoneInfo(tz)).year
 
 
 def pytest_report_header() -> str:
-    clock = f"; siaga child processes' clock starts at {CHILD_CLOCK_START}" if CHILD_CLOCK_START else ""
+    start = suite_clock_start()
+    clock = f"; `siaga` commands' clocks start at {start.isoformat()}" if start else ""
     return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite (temporary files)'}{clock}"
 
 
@@ -63,6 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("SIAGA_TEST_REQUIRE_POSTGRES") and backend != "postgresql":
         raise pytest.UsageError("SIAGA_TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL; "
                                 "set TEST_DATABASE_URL=postgresql+psycopg://... or unset SIAGA_TEST_REQUIRE_POSTGRES.")
+
+
+@pytest.fixture(autouse=True)
+def _process_clock_restored() -> Iterator[None]:
+    """Put the process clock back after a test that ran `bot.cli.main` here (it sets it from SIAGA_CLOCK_START)."""
+    offset = runner_module._clock_offset
+    yield
+    runner_module._clock_offset = offset
 
 
 @pytest.fixture(scope="session")

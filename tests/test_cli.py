@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import child_env, child_year
+from tests.support.siaga import Siaga
 
-pytestmark = pytest.mark.subprocess
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
 
-SIAGA = str(Path(sys.executable).parent / "siaga")
 REPORT = [
     "/lapor", "Unjuk rasa", "Banjarmasin Utara", "Kel. Sungai Jingah", "sekarang",
     "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
@@ -25,21 +23,21 @@ REPORT = [
 
 @pytest.fixture
 def siaga(database_factory, tmp_path):
-    env = child_env(DATABASE_URL=database_factory(), SIAGA_LANGUAGE="id")
-    for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
-        env.pop(name, None)
+    command = Siaga(database_factory(), tmp_path)
 
     def run(*args: str, stdin: str = "", check: bool = True, clock: str | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-        """Run `siaga *args`; `clock` starts the child's clock at that instant instead."""
-        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True,
-                                env={**env, "SIAGA_CLOCK_START": clock} if clock else env, cwd=tmp_path, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
+            child: bool = False):  # type: ignore[no-untyped-def]
+        """Run `siaga *args`; `clock` starts the command's clock at that instant instead."""
+        return command(*args, stdin=stdin, code=0 if check else None, clock=clock, child=child)
 
     run("init")
+    run.command = command  # type: ignore[attr-defined]
     return run
+
+
+def wita_year(siaga) -> int:  # type: ignore[no-untyped-def]
+    """The year the commands number an office's reports with now (the office's local year)."""
+    return siaga.command.now().astimezone(ZoneInfo("Asia/Makassar")).year
 
 
 def test_init_twice_changes_nothing_the_second_time(siaga):
@@ -54,9 +52,11 @@ def test_an_invited_officer_files_a_report_from_a_piped_console(siaga, tmp_path)
     siaga("office", "add", "--region", "63.71")
     code = siaga("invite", "create", "--office", "63.71", "--role", "officer").stdout.strip()
     assert len(code) == 8
-    chat = siaga("console", "--as", "0812-demo", stdin="\n".join([f"daftar {code}", "Budi Santoso", *REPORT]) + "\n")
+    # The real executable with stdin as a pipe, as an operator scripts it.
+    chat = siaga("console", "--as", "0812-demo", stdin="\n".join([f"daftar {code}", "Budi Santoso", *REPORT]) + "\n",
+                 child=True)
     assert "Selamat datang di Siaga" in chat.stdout
-    number = f"KJD-6371-{child_year()}-000001"
+    number = f"KJD-6371-{wita_year(siaga)}-000001"
     assert f"Laporan {number} tersimpan. Terima kasih." in chat.stdout
 
     rows = list(csv.DictReader(io.StringIO(siaga("reports", "list", "--format", "csv").stdout)))
@@ -88,7 +88,7 @@ def test_a_restart_mid_conversation_resumes_at_the_same_step(siaga, tmp_path):
     assert first.stdout.rstrip().endswith("Apa yang terjadi? Ceritakan singkat.")
     second = siaga("console", "--as", "budi", stdin="\n".join(REPORT[5:]) + "\n")
     assert second.stdout.startswith("Siapa pihak atau kelompok yang terlibat?")
-    assert f"Laporan KJD-6371-{child_year()}-000001 tersimpan." in second.stdout
+    assert f"Laporan KJD-6371-{wita_year(siaga)}-000001 tersimpan." in second.stdout
 
 
 def test_reports_filed_either_side_of_new_year_wita_are_numbered_in_their_own_year(siaga):
@@ -136,9 +136,8 @@ def test_admin_commands_refuse_bad_input_clearly(siaga, tmp_path):
 
 
 def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path):
-    env = child_env(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
-    result = subprocess.run([SIAGA, "office", "list"], capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert result.returncode == 2 and "run `siaga init` first" in result.stderr
+    result = Siaga(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path).child("office", "list", code=2)
+    assert "run `siaga init` first" in result.stderr
 
 
 def test_run_without_any_channel_says_what_is_missing(siaga):

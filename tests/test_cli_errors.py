@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from tests.support.siaga import run_in_process
+
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
 
 SIAGA = str(Path(sys.executable).parent / "siaga")
 
@@ -84,8 +88,8 @@ def test_a_semicolon_region_file_says_which_delimiter_is_needed(siaga, tmp_path)
     ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
 ])
 def test_bad_settings_are_one_line_and_never_show_the_password(tmp_path, env, says):
-    result = subprocess.run([SIAGA, "office", "list"], capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "SIAGA_LANGUAGE": "id", **env})
+    # In-process, but with nothing of this shell's environment: only what an operator set.
+    result = run_in_process(["office", "list"], "", {"PATH": "/usr/bin:/bin", "SIAGA_LANGUAGE": "id", **env}, tmp_path)
     assert result.returncode == 2 and says in one_line(result.stderr)
     assert "secret" not in result.stderr
 
@@ -151,7 +155,8 @@ def test_a_reader_that_leaves_early_gets_no_traceback(database_factory, tmp_path
     url = database_factory()
     env = {"PATH": "/usr/bin:/bin", "SIAGA_LANGUAGE": "id", "DATABASE_URL": url}
     for args in (["init"], ["office", "add", "--region", "64"]):
-        subprocess.run([SIAGA, *args], check=True, capture_output=True, cwd=tmp_path, timeout=120, env=env)
+        assert run_in_process(args, "", env, tmp_path).returncode == 0
+    # The process itself: its standard output a pipe the reader closes.
     writer = subprocess.Popen([SIAGA, "rawan", "--office", "64", "--format", "geojson"], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert writer.stdout.read(100)

@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.subprocess
+from tests.support.siaga import CommandClock, Siaga
 
-SIAGA = str(Path(sys.executable).parent / "siaga")
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
+
 REPORT = ["/lapor", "1", "Banjarmasin Utara", "Kel. Sungai Jingah", "sekarang",
           "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
           "Koordinasi dengan Polresta", "lewati", "lewati", "kirim"]
+# 13:00 WITA on a Wednesday that is no holiday: the next morning's digest (07:00) covers a report filed now.
+WEDNESDAY_1300_WITA = datetime(2026, 11, 25, 13, 0, tzinfo=ZoneInfo("Asia/Makassar"))
 
 
-@pytest.fixture
-def siaga(database_factory, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_factory(), "SIAGA_LANGUAGE": "id"}
-    for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
-        env.pop(name, None)
+def siaga_for(database_factory, tmp_path, clock: CommandClock | None = None):  # type: ignore[no-untyped-def]
+    command = Siaga(database_factory(), tmp_path, clock=clock)
 
-    def run(*args: str, stdin: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
-                                cwd=tmp_path, timeout=120)
-        assert result.returncode == code, result.stderr
+    def run(*args: str, stdin: str = "", code: int = 0):  # type: ignore[no-untyped-def]
+        result = command(*args, stdin=stdin, code=code)
         if code:
             # A mistake: one line saying what is wrong (argparse names the subcommand), no traceback.
             assert result.stderr.startswith("siaga") and result.stderr.count("\n") == 1, result.stderr
-            assert "Traceback" not in result.stderr
         return result
 
     run("init")
     run("office", "add", "--region", "63.71")
+    run.now = command.now  # type: ignore[attr-defined]
     return run
+
+
+@pytest.fixture
+def siaga(database_factory, tmp_path):
+    return siaga_for(database_factory, tmp_path)
 
 
 def test_office_set_changes_alert_categories_and_times_and_refuses_mistakes(siaga):
@@ -75,7 +75,9 @@ def test_officer_set_and_deactivate_take_effect_at_once_and_are_audited(siaga):
 
 def test_invites_are_listed_and_an_open_one_can_be_revoked(siaga):
     first = siaga("invite", "create", "--office", "63.71", "--role", "officer").stdout.strip()
-    second = siaga("invite", "create", "--office", "63.71", "--role", "head").stdout.strip()
+    created = siaga("invite", "create", "--office", "63.71", "--role", "head")
+    second = created.stdout.strip()
+    assert f"the head of office sends: daftar {second}" in created.stderr  # not "the officer" (issue 22)
     siaga("console", "--as", "used", stdin=f"daftar {second}\nIbu Kepala\n")
     assert siaga("invite", "revoke", first.lower()).stdout.strip() == f"invite {first} revoked"
     listing = siaga("invite", "list", "--office", "63.71").stdout.splitlines()
@@ -89,15 +91,16 @@ def test_invites_are_listed_and_an_open_one_can_be_revoked(siaga):
     assert "No office for region 63.72" in siaga("invite", "list", "--office", "63.72", code=2).stderr
 
 
-def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(siaga, tmp_path):
+def test_digest_prints_the_figures_writes_the_chart_and_queues_it_once(database_factory, tmp_path):
+    siaga = siaga_for(database_factory, tmp_path, CommandClock(WEDNESDAY_1300_WITA))
     code = siaga("invite", "create", "--office", "63.71", "--role", "officer", "--name", "Budi").stdout.strip()
     siaga("console", "--as", "budi", stdin="\n".join([f"daftar {code}", *REPORT]) + "\n")
     head = siaga("invite", "create", "--office", "63.71", "--role", "head", "--name", "Kepala").stdout.strip()
     siaga("console", "--as", "kepala", stdin=f"daftar {head}\n")
-    tomorrow = (datetime.now(UTC).astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
+    tomorrow = (siaga.now().astimezone(ZoneInfo("Asia/Makassar")) + timedelta(days=1)).date()
     result = siaga("digest", "--office", "63.71", "--date", tomorrow.isoformat(), "--chart", "chart.png")
     assert "Ringkasan harian Kesbangpol Kota Banjarmasin" in result.stdout
-    assert "Menurut tingkat:\n- Tinggi: 1 (rata-rata 7 hari 0,0; +1,0)" in result.stdout
+    assert "Menurut tingkat:\n- Tinggi: 1 (biasanya 0,0 per hari selama 7 hari sebelumnya; naik 1,0)" in result.stdout
     assert "Masih berstatus baru" in result.stdout and result.stderr.strip() == "chart written to chart.png"
     assert Image.open(tmp_path / "chart.png").size == (800, 450)
     assert "Daily digest" in siaga("digest", "--office", "63.71", "--lang", "en").stdout

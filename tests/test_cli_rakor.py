@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,31 +12,28 @@ from handlers import rakor
 from handlers.types import StartFlow
 from storage import rakor as store
 from storage.db import make_engine
+from tests.support.siaga import Siaga
 
-pytestmark = pytest.mark.subprocess
-
-SIAGA = str(Path(sys.executable).parent / "siaga")
-# A time safely ahead of the real clock the child process uses.
-NEXT_YEAR = datetime.now(UTC).year + 1
+# Commands on the real clock: .ci/run also runs these with the process clock moved (faketime).
+pytestmark = pytest.mark.wallclock
 
 
 @pytest.fixture
 def siaga(database_factory, tmp_path):
-    url = database_factory()
-    env = {**os.environ, "DATABASE_URL": url, "SIAGA_LANGUAGE": "id"}
-    for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"):
-        env.pop(name, None)
+    command = Siaga(database_factory(), tmp_path)
 
-    def run(*args: str, stdin: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([SIAGA, *args], input=stdin, capture_output=True, text=True, env=env,
-                                cwd=tmp_path, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
+    def run(*args: str, stdin: str = "", check: bool = True):  # type: ignore[no-untyped-def]
+        return command(*args, stdin=stdin, code=0 if check else None)
 
     run("init")
-    run.url = url  # type: ignore[attr-defined]
+    run.url = command.url  # type: ignore[attr-defined]
+    run.now = command.now  # type: ignore[attr-defined]
     return run
+
+
+def next_year(siaga) -> int:  # type: ignore[no-untyped-def]
+    """A year safely ahead of the commands' clock."""
+    return siaga.now().year + 1
 
 
 def join(siaga, office: str, role: str, address: str, name: str, *extra: str) -> None:
@@ -71,33 +64,37 @@ def test_a_guest_invite_needs_an_institution_and_the_guest_keeps_it(offices):
                      check=False)
     assert failed.returncode == 2
     chat = offices("console", "--as", "kpu", stdin="/lapor\n/bantuan\n").stdout
-    assert "hanya menerima undangan dan pengingat rakor" in chat and "Sebagai tamu undangan" in chat
+    assert "sebagai tamu undangan Anda menerima undangan dan pengingat rakor" in chat
+    assert "Anda terdaftar sebagai tamu" in chat
 
 
 def test_rakor_add_invites_offices_and_officers_and_the_scheduler_round_sends_the_invitations(offices):
     ids = officer_ids(offices)
+    ahead = next_year(offices)
     out = offices("rakor", "add", "--office", "63.71", "--title", "Rakor pilkada",
-                  "--at", f"{NEXT_YEAR}-03-02 09:00", "--place", "Aula", "--invite", "63.71", "62.71",
+                  "--at", f"{ahead}-03-02 09:00", "--place", "Aula", "--invite", "63.71", "62.71",
                   f"officer:{ids['Ketua KPU Kota']}").stdout
-    when = rakor.local_when(datetime(NEXT_YEAR, 3, 2, 1, 0, tzinfo=UTC), "Asia/Makassar", "id")
+    when = rakor.local_when(datetime(ahead, 3, 2, 1, 0, tzinfo=UTC), "Asia/Makassar", "id")
     assert out == f"rakor #1: Rakor pilkada, {when}, 4 invitees\n"
-    assert when.endswith(f"02/03/{NEXT_YEAR} 09:00 WITA")
+    assert when.endswith(f"02/03/{ahead} 09:00 WITA")
     listing = offices("rakor", "list").stdout.splitlines()
     assert listing[0].split() == ["id", "office", "starts", "(office", "time)", "status", "title", "hadir", "tidak",
                                   "wakil", "belum"]
     assert "scheduled" in listing[1] and listing[1].rstrip().endswith("0      0      0      4")
+    assert when in listing[1]  # in the configured language: "Senin, 02/03/..." (issue 22)
 
     sessions = sessionmaker(bind=make_engine(offices.url), expire_on_commit=False)
     with sessions.begin() as s:
-        sent = rakor.tell_invitees(s, datetime.now(UTC))
+        sent = rakor.tell_invitees(s, offices.now())
     assert sorted(e.officer_id for e in sent if isinstance(e, StartFlow)) == sorted(ids.values())
 
 
 def test_rakor_move_and_cancel_bump_the_version_so_invitees_hear_once(offices):
-    offices("rakor", "add", "--office", "63.71", "--title", "Rakor pilkada", "--at", f"{NEXT_YEAR}-03-02 09:00",
+    ahead = next_year(offices)
+    offices("rakor", "add", "--office", "63.71", "--title", "Rakor pilkada", "--at", f"{ahead}-03-02 09:00",
             "--invite", "63.71")
-    moved = offices("rakor", "move", "1", "--at", f"{NEXT_YEAR}-03-03 10:00").stdout
-    assert f"03/03/{NEXT_YEAR} 10:00 WITA" in moved
+    moved = offices("rakor", "move", "1", "--at", f"{ahead}-03-03 10:00").stdout
+    assert f"03/03/{ahead} 10:00 WITA" in moved
     assert "rakor #1 cancelled" in offices("rakor", "cancel", "1").stdout
     again = offices("rakor", "cancel", "1", check=False)
     assert again.returncode == 2 and again.stderr == "siaga: Rakor #1 is already cancelled.\n"
@@ -107,7 +104,7 @@ def test_rakor_move_and_cancel_bump_the_version_so_invitees_hear_once(offices):
     with sessions.begin() as s:
         assert store.get_rakor(s, 1).version == 3
         # Never told about versions 1 or 2: nobody was invited, so there is nothing to call off.
-        assert rakor.tell_invitees(s, datetime.now(UTC)) == []
+        assert rakor.tell_invitees(s, offices.now()) == []
 
 
 MISTAKES = [
@@ -123,7 +120,8 @@ MISTAKES = [
 
 def test_each_rakor_mistake_prints_one_line_and_exits_2(siaga):
     siaga("office", "add", "--region", "63.71")
-    base = {"--office": "63.71", "--title": "Rakor", "--at": f"{NEXT_YEAR}-03-02 09:00", "--invite": "63.71"}
+    ahead = next_year(siaga)
+    base = {"--office": "63.71", "--title": "Rakor", "--at": f"{ahead}-03-02 09:00", "--invite": "63.71"}
     for given, message in MISTAKES:
         argv = [x for k, v in {**base, **given}.items() for x in (k, v)]
         result = siaga("rakor", "add", *argv, check=False)
@@ -143,13 +141,13 @@ def test_office_reminder_offsets_are_set_checked_and_reset(siaga):
 
 
 def test_minutes_by_chat_show_up_in_rakor_agreements(offices):
-    due = (datetime.now(UTC) + timedelta(days=10)).strftime("%d/%m/%Y")
+    due = (offices.now() + timedelta(days=10)).strftime("%d/%m/%Y")
     chat = offices("console", "--as", "wita", stdin="\n".join([
         "/notulen", "rapat lain", "Rapat koordinasi pilkada", "hari ini", "1, 2, TNI", "Pembahasan kesiapan TPS",
         "Patroli bersama", "Polri", due, "tambah lagi", "Sosialisasi ke pemilih pemula", "Ketua KPU", "lewati",
         "selesai", "kirim",
     ]) + "\n").stdout
-    year = datetime.now(ZoneInfo("Asia/Makassar")).year
+    year = offices.now().astimezone(ZoneInfo("Asia/Makassar")).year
     assert f"Notulen RK-6371-{year}-000001 tersimpan dengan 2 kesepakatan" in chat
     table = offices("rakor", "agreements", "--office", "63.71").stdout.splitlines()
     assert table[0].split() == ["id", "minutes", "due", "state", "owner", "agreement"]

@@ -26,9 +26,12 @@ from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
 from tests.conftest import Clock, add_office, prepare
 from tests.support.fake_twilio import AUTH_TOKEN, PUBLIC_BASE_URL, SENDER, FakeTwilio
+from tests.support.siaga import CommandClock
+from tests.support.siaga import Siaga as Command
 
 MONDAY_0700_WITA = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 TUESDAY_0900_WITA = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+WEDNESDAY_1300_WITA = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 TEMPLATES = {"notice": "HX" + "a" * 32, "reminder": "HX" + "b" * 32}
 WITA, WIB, GUEST = "whatsapp:+62811000001", "whatsapp:+62811000002", "whatsapp:+62811000003"
 
@@ -175,8 +178,10 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
                      "Pemutakhiran daftar pemilih", "Ketua KPU", "30/11", "selesai", "kirim"]:
             await siaga.say(WITA, text)
         assert fake.bodies(WITA)[-1].startswith("Notulen RK-6371-2026-000001 tersimpan dengan 3 kesepakatan")
-        [minutes] = fake.bodies(HEAD)
+        minutes, assigned = fake.bodies(HEAD)
         assert minutes.startswith("Notulen RK-6371-2026-000001: Rakor pilkada (24/11/2026)")
+        # The head answers for the office's agreement: told so with the minutes (issue 22).
+        assert assigned.startswith("Kesepakatan baru untuk Anda dari notulen RK-6371-2026-000001")
         assert "3. Pemutakhiran daftar pemilih | Ketua KPU (KPU) | 30/11/2026" in minutes
         while clock() < datetime(2026, 11, 29, 2, 0, tzinfo=UTC):
             clock.advance(hours=1)
@@ -191,7 +196,8 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
     asyncio.run(main())
     # The same days bring each office's 07:00 digest (text and chart) and each officer's 16:00 nihil
     # check-in: not these.
-    reminded[:] = [r for r in reminded if not r[2].startswith(("Ringkasan harian", "Grafik 7 hari", "Laporan harian"))]
+    reminded[:] = [r for r in reminded
+                   if not r[2].startswith(("Ringkasan harian", "Kejadian 7 hari terakhir", "Laporan harian"))]
     # 08:00 WITA three days and one day before 30/11, to the office's head and to the KPU guest; nobody for Polri.
     assert sorted((when, to) for when, to, _ in reminded) == [
         (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), GUEST), (datetime(2026, 11, 27, 0, 0, tzinfo=UTC), HEAD),
@@ -207,74 +213,49 @@ def test_minutes_by_whatsapp_reach_the_head_and_owners_are_reminded_before_the_d
 
 @pytest.mark.subprocess
 def test_siaga_rakor_add_then_siaga_run_sends_each_invitation_once_across_a_sigkill(world, tmp_path):
-    import os
     import signal
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
-    import httpx
-
-    from tests.support.fake_twilio import free_port, inbound_params, post_signed, wait_until
+    from tests.support.fake_twilio import inbound_params, post_signed, wait_until
+    from tests.support.running import Child
 
     url, settings, fake = world
-    siaga = str(Path(sys.executable).parent / "siaga")
-    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-           "TWILIO_ACCOUNT_SID": fake.account_sid, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_WHATSAPP_FROM": SENDER,
-           "TWILIO_API_BASE_URL": fake.url, "TWILIO_TEMPLATES": json.dumps(TEMPLATES), "SIAGA_LANGUAGE": "id"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    # The fixture's rakor lies in the past of the real clock the processes use: this one is ahead.
-    year = datetime.now(UTC).year + 1
-    added = subprocess.run([siaga, "rakor", "add", "--office", "63.71", "--title", "Rakor tahun depan",
-                            "--at", f"{year}-03-02 09:00", "--invite", "62.71"],
-                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert added.returncode == 0, added.stderr
+    # The commands and processes live at 13:00 WITA on a working Wednesday after the fixture's story, on one clock
+    # running on from one to the next: no 07:00 digest or 16:00 check-in nudge falls in the minute this test takes,
+    # whatever the hour it runs.
+    siaga = Command(url, tmp_path, clock=CommandClock(WEDNESDAY_1300_WITA), HOST="127.0.0.1",
+                    PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                    TWILIO_WHATSAPP_FROM=SENDER, TWILIO_API_BASE_URL=fake.url, TWILIO_TEMPLATES=json.dumps(TEMPLATES))
+    year = WEDNESDAY_1300_WITA.year + 1
+    siaga("rakor", "add", "--office", "63.71", "--title", "Rakor tahun depan", "--at", f"{year}-03-02 09:00",
+          "--invite", "62.71")
     with make_sessions(url).begin() as s:  # the fixture's rakor is not part of this story: called off long ago
         old = store.get_rakor(s, 1)
         store.cancel_rakor(s, old)
         for invitee in old.invitees:
             invitee.told_version = old.version
 
-    def start(name: str) -> tuple[subprocess.Popen, int]:
-        port = free_port()
-        process = subprocess.Popen([siaga, "run"], env={**env, "PORT": str(port)}, cwd=tmp_path,
-                                   stdout=subprocess.DEVNULL, stderr=(tmp_path / f"{name}.log").open("w"))
-
-        def healthy() -> bool:
-            assert process.poll() is None, (tmp_path / f"{name}.log").read_text()
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).text == "ok"
-            except httpx.TransportError:
-                return False
-
-        wait_until(healthy, timeout=30, interval=0.05)
-        return process, port
-
     def to_wib() -> list[str]:
         return [text_of(m) for m in fake.messages if m["To"] == WIB]
 
-    first, port = start("first")
+    first = Child(siaga.env(), tmp_path, "first").ready()
     try:
         wait_until(to_wib, timeout=20)
         # Days after the officer's last message: the invitation goes as the approved template.
         assert "Rakor tahun depan" in to_wib()[0] and "08:00 WIB" in to_wib()[0]
-        answered = post_signed(f"{PUBLIC_BASE_URL}/whatsapp/inbound", inbound_params(WIB, "1"),
-                               target=f"http://127.0.0.1:{port}")
+        answered = post_signed(f"{PUBLIC_BASE_URL}/whatsapp/inbound", inbound_params(WIB, "1"), target=first.public)
         assert answered.status_code < 300
         wait_until(lambda: len(to_wib()) == 2, timeout=20)
         assert to_wib()[1].startswith("Terima kasih. Jawaban Anda untuk \"Rakor tahun depan\": Hadir")
         # Killed once the outbox has recorded both sends (one in flight at a SIGKILL may be sent again: at least once).
         wait_until(lambda: all(m.status == OutboxStatus.SENT for m in outbox_rows(url)), timeout=20)
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-    second, _ = start("second")
+        first.stop(signal.SIGKILL)
+    second = Child(siaga.env(), tmp_path, "second").ready()
     try:
         time.sleep(3)  # the restarted scheduler's first round has run: nothing is sent again
         assert len(to_wib()) == 2
         with make_sessions(url).begin() as s:
             assert [i.rsvp.value for i in store.get_rakor(s, 2).invitees] == ["hadir"]
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=30)
+        second.stop()

@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdfium2
@@ -21,11 +18,11 @@ from storage.db import make_sessions
 from storage.models import Role
 from tests.conftest import add_officer
 from tests.support.reports import add_report
+from tests.support.siaga import CommandClock, Siaga
 
-pytestmark = pytest.mark.subprocess
-
-SIAGA = str(Path(sys.executable).parent / "siaga")
-NOW = datetime.now(UTC)
+# Commands and reports live in mid-November 2026 (13:00 WITA, a Wednesday): the recent reports fall in this
+# month and the monthly report's month is October, whatever the day the suite runs.
+NOW = datetime(2026, 11, 18, 13, 0, tzinfo=ZoneInfo("Asia/Makassar"))
 LAST_MONTH = f"{NOW.replace(day=1) - timedelta(days=1):%Y-%m}"
 
 
@@ -48,14 +45,10 @@ def siaga(database_factory, tmp_path):
             add_report(session, officer, f"KJD-6371-2026-{i:06d}", kec, cat, sev, when,
                        latitude=-3.2926 if kec == "63.71.04" else None, longitude=114.6018 if kec == "63.71.04" else None)
     engine.dispose()
-    env = {**os.environ, "DATABASE_URL": url, "SIAGA_LANGUAGE": "id"}
-    env.pop("SIAGA_ATTACHMENTS_DIR", None)
+    command = Siaga(url, tmp_path, clock=CommandClock(NOW))
 
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([SIAGA, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
+    def run(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+        return command(*args, code=0 if ok else None)
 
     return run
 

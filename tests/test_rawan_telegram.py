@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fake_telegram import TelegramUser, wait_until
-from tests.test_telegram import buttons, fake, siaga  # noqa: F401 - fixtures shared with the Telegram tests
+from tests.test_run_telegram import buttons, fake, siaga  # noqa: F401 - fixtures shared with the Telegram tests
 
 pytestmark = pytest.mark.subprocess
 
@@ -46,7 +46,7 @@ def test_a_location_shared_on_telegram_proposes_the_kecamatan_and_a_later_one_ou
 
 
 def test_a_head_gets_the_map_on_telegram_and_the_monthly_pdf_goes_to_the_heads_up_the_tree(siaga, fake):  # noqa: F811
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
 
     from babel.dates import format_date
 
@@ -57,7 +57,7 @@ def test_a_head_gets_the_map_on_telegram_and_the_monthly_pdf_goes_to_the_heads_u
     kota = siaga("invite", "create", "--office", "63.71", "--role", "head", "--name", "Kepala Kota").strip()
     provinsi = siaga("invite", "create", "--office", "63", "--role", "head", "--name", "Kepala Provinsi").strip()
     officer = siaga.invite("--name", "Budi Santoso")
-    now = datetime.now(UTC)
+    now = siaga.now()  # the clock of the commands and of `siaga run`
     last_month = f"{now.replace(day=1) - timedelta(days=1):%Y-%m}"
     siaga.start()
     budi, head, province = TelegramUser(fake), TelegramUser(fake, 7002, "Sari"), TelegramUser(fake, 7003, "Rudi")

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Each costs a large part of a second to import; only the commands that draw, export or locate load them.
 HEAVY = ("matplotlib", "openpyxl", "fpdf", "shapely", "pyogrio", "pypdf", "pypdfium2", "jinja2", "playwright",
-         "numpy", "babel", "PIL")
+         "numpy", "babel", "PIL", "pandas", "alembic")
 
 
 def test_importing_the_bot_the_cli_and_the_handlers_loads_no_heavy_library():

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -48,6 +49,7 @@ from bot.attachments import store_bytes
 from bot.channels.base import Outgoing, SendError
 from bot.config import Settings
 from bot.runner import Runner
+from handlers.commands import menu_for
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
@@ -294,6 +296,8 @@ class TelegramChannel:
         self.pacer = pacer or ChatPacer()
         self.webhook = settings.public_base_url is not None
         self._secret = webhook_secret(settings)
+        # Chats whose command menu this process has set: chat id -> (role, language).
+        self._chat_menus: dict[str, tuple[str, str]] = {}
         self._accepting = False
         api = settings.telegram_api_base_url.rstrip("/")
         builder = (
@@ -435,6 +439,27 @@ class TelegramChannel:
     async def _turn(self, inbound: Inbound) -> None:
         # The runner writes the replies to the outbox with the turn and wakes it: they leave from there.
         await self.runner.run_turn_async(inbound)
+        await self._chat_menu(inbound)
+
+    async def _chat_menu(self, inbound: Inbound) -> None:
+        """Give a chat the command menu of its officer's role, in their language, once per process.
+
+        Asked again after a language switch; a role changed by `siaga officer set` shows after a restart.
+        """
+        switched = (inbound.text or "").lstrip("/").split(" ", 1)[0].lower() in ("bahasa", "language")
+        if inbound.address in self._chat_menus and not switched:
+            return
+        who = await self.runner.call(self.runner.role_of, CHANNEL, inbound.address)
+        if who is None or self._chat_menus.get(inbound.address) == who:
+            return
+        role, lang = who
+        try:
+            await self.app.bot.set_my_commands([BotCommand(name, text) for name, text in menu_for(role, lang)],
+                                               scope=BotCommandScopeChat(int(inbound.address)))
+        except TelegramError as exc:
+            log.warning("telegram: could not set a chat's command menu (%s)", exc.__class__.__name__)
+            return
+        self._chat_menus[inbound.address] = who
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The one catch-all of the Telegram entry point.

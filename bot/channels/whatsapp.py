@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import hmac
 import json
 import logging
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet, InvalidToken
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -91,9 +91,11 @@ def to_inbound(form: Mapping[str, Any]) -> Inbound | None:
             media.append(Media(kind, str(url), content_type))
     payload = form.get("ButtonPayload") or None
     text = form.get("ButtonText") if payload else form.get("Body")
+    # Swiping to reply to one of our messages names it: a number then answers that message's list.
+    replied = str(form.get("OriginalRepliedMessageSid") or "")
     return Inbound(CHANNEL, sender, text=(str(text) if text else None) if not location else None,
                    choice=payload, location=location, media=tuple(media), message_id=sid,
-                   display_name=form.get("ProfileName") or None)
+                   display_name=form.get("ProfileName") or None, reply_to=replied if valid_sid(replied) else None)
 
 
 def valid_sid(sid: str) -> bool:
@@ -119,6 +121,9 @@ def render(reply: Reply) -> str:
     lines = [reply.text]
     if reply.choices:
         lines += [""] + [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
+        if any(c.id.startswith("/") for c in reply.choices):
+            # Actions (an alert's) stay answerable after later messages: by replying to this very one.
+            lines.append(t("whatsapp.reply_hint", reply.lang))
     if reply.ask_location:
         lines.append(t("whatsapp.location_hint", reply.lang))
     return "\n".join(lines)
@@ -147,27 +152,30 @@ def split_body(text: str, limit: int = BODY_LIMIT, max_parts: int = MAX_REPLY_PA
     return [p for p in parts if p] or [""]
 
 
-def media_token(secret: bytes, path: str, expires: int) -> str:
-    """Return the signed, expiring token that names a file on disk in a media link.
+def _fernet(secret: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"siaga-media-link:" + secret).digest()))
 
-    >>> media_token(b"k", "/a/b.png", 100) == media_token(b"k", "/a/b.png", 100)
-    True
+
+def media_token(secret: bytes, path: str, expires: int) -> str:
+    """Return the expiring token that names a file on disk in a media link, sealed with Fernet (AES-CBC + HMAC).
+
+    The link says nothing of the server's files, and only the holder of `secret` can make or read one.
+
+    >>> media_path(b"k", media_token(b"k", "/a/b.png", 100), 99)
+    '/a/b.png'
+    >>> "/a/b" in base64.urlsafe_b64decode(media_token(b"k", "/a/b.png", 100)).decode("latin-1")
+    False
     """
-    name = base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
-    mac = hmac.new(secret, f"{name}.{expires}".encode(), hashlib.sha256).digest()[:16]
-    return f"{name}.{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    return _fernet(secret).encrypt(f"{expires}\n{path}".encode()).decode()
 
 
 def media_path(secret: bytes, token: str, now: float) -> str | None:
     """Return the file a token names, or None when it is forged, garbled or expired."""
     try:
-        name, expires, mac = token.split(".")
-        good = media_token(secret, base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode(), int(expires))
-    except ValueError:
+        expires, path = _fernet(secret).decrypt(token.encode()).decode().split("\n", 1)
+        return path if int(expires) >= now else None
+    except (InvalidToken, ValueError, UnicodeDecodeError):
         return None
-    if not hmac.compare_digest(good.rsplit(".", 1)[1], mac) or int(expires) < now:
-        return None
-    return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
 
 
 class HttpxTwilioClient(AsyncHttpClient):

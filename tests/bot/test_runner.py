@@ -217,6 +217,7 @@ def test_report_aliases(runner, officer, command):
     assert say(runner, "officer-1", command) == "Jenis kejadian apa?"
 
 
+@pytest.mark.wallclock
 def test_a_started_clock_reads_its_start_and_runs_on_from_there():
     start = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
     try:

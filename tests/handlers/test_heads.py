@@ -65,7 +65,13 @@ def test_a_tinggi_report_alerts_the_heads_of_its_office_and_the_province_once_ea
         "/status KJD-6371-2026-000001 selesai", "/status KJD-6371-2026-000001 ditolak",
         "/laporan KJD-6371-2026-000001"]
     assert en.text.startswith("⚠️ ALERT - High: Demonstration / protest")
-    assert alert.variables(heads[0], "id")["1"] == "KJD-6371-2026-000001"
+    # The template's variables in the README's order: category, kecamatan, severity, number, time.
+    assert alert.variables(heads[0], "id") == {"1": "Unjuk rasa / demonstrasi", "2": "Banjarmasin Utara",
+                                               "3": "Tinggi", "4": "KJD-6371-2026-000001",
+                                               "5": "23/11/2026 09:00 WITA"}
+    # Channel-agnostic: a button on Telegram, a numbered list on WhatsApp.
+    assert "ketuk tombol" not in reply.text and "pilih tindakan di bawah" in reply.text
+    assert "Diperingatkan karena" not in reply.text
 
 
 def test_a_sedang_report_alerts_nobody_unless_its_category_always_alerts(sessions, people_):
@@ -77,6 +83,9 @@ def test_a_sedang_report_alerts_nobody_unless_its_category_always_alerts(session
     with sessions.begin() as s:
         # Only the province asked for this category: its heads, not the kab/kota head, are alerted.
         assert [h.id for h in audience(s, alerts[0])] == [people_["prov"]]
+        text = alerts[0].render(people.get_officer(s, people_["prov"]), "id")[0].text
+    assert ("(Diperingatkan karena Kesbangpol 63 meminta peringatan untuk setiap laporan Unjuk rasa / demonstrasi.)"
+            in text)
 
 
 def test_a_head_verifies_with_a_tap_while_idle_and_the_reporter_is_told(sessions, people_):
@@ -84,11 +93,17 @@ def test_a_head_verifies_with_a_tap_while_idle_and_the_reporter_is_told(sessions
     tap = chat(sessions, "head", choice="/status KJD-6371-2026-000001 terverifikasi", now=NOW + timedelta(minutes=5))
     assert tap.text == "Status laporan KJD-6371-2026-000001 kini terverifikasi. Pelapor sudah diberi tahu."
     told = [e for e in tap.effects if isinstance(e, Notify)]
-    assert len(told) == 1 and told[0].to == ToOfficer(people_["officer"])
+    assert len(told) == 2 and told[0].to == ToOfficer(people_["officer"])
     with sessions.begin() as s:
         reporter = people.get_officer(s, people_["officer"])
         assert told[0].render(reporter, "id")[0].text == (
             "Laporan Anda KJD-6371-2026-000001 kini berstatus terverifikasi (oleh Kepala Kota).")
+        # The province head, alerted too, learns who acted, with the actions the new status allows (issue 22).
+        assert told[1].to == ToOfficer(people_["prov"])
+        colleague = told[1].render(people.get_officer(s, people_["prov"]), "id")[0]
+        assert colleague.text.startswith("Laporan KJD-6371-2026-000001 sudah terverifikasi oleh Kepala Kota.")
+        # No buttons: a "1" typed next still answers the alert's list (and is told it is verified already).
+        assert colleague.choices == ()
         report = incidents.get_report_by_number(s, "KJD-6371-2026-000001")
         assert report.status is ReportStatus.TERVERIFIKASI
         change = s.scalars(select(StatusChange)).one()

@@ -192,7 +192,7 @@ def test_an_answer_after_a_cancellation_is_not_stored(sessions, meeting):
     chat.open(sent[meeting.wita.id])
     with sessions.begin() as s:
         store.cancel_rakor(s, store.get_rakor(s, meeting.rakor_id))
-    assert chat.say("hadir") == "Rakor ini sudah dibatalkan."
+    assert "DIBATALKAN" in chat.say("hadir")
 
 
 # -- reminders ----------------------------------------------------------------------------------------------
@@ -362,15 +362,19 @@ def test_rakor_lists_counts_and_the_organiser_sees_who_has_not_answered(sessions
 # -- guests ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["/lapor", "/rakor", "/notulen", "/kesepakatan", "/laporanku", "halo"])
+GUEST_REFUSAL = ("Maaf, sebagai tamu undangan Anda menerima undangan dan pengingat rakor; "
+                 "/rakor dan /kesepakatan menunjukkan rakor dan kesepakatan Anda.")
+
+
+@pytest.mark.parametrize("text", ["/lapor", "/notulen", "/laporanku", "/rakor_baru", "halo"])
 def test_a_guest_is_refused_everything_but_their_rsvp(sessions, meeting, text):
     reply = Chat(sessions, meeting.guest.id, MONDAY_0700_WITA).say(text)
-    assert reply == "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
+    assert reply == GUEST_REFUSAL
 
 
 def test_a_guest_may_read_the_help_and_change_language(sessions, meeting):
     chat = Chat(sessions, meeting.guest.id, MONDAY_0700_WITA)
-    assert chat.say("/bantuan").startswith("Sebagai tamu undangan")
+    assert chat.say("/bantuan").startswith("Anda terdaftar sebagai tamu")
     assert chat.say("/bahasa en") == "Language: English."
 
 
@@ -402,7 +406,7 @@ def test_minutes_with_three_agreements_are_numbered_stored_and_sent_to_the_heads
         assert report.attendance == ["KPU", "Polri", "Bawaslu", "Satpol PP"]
         owners = [(a.owner_institution, a.owner_office_id, a.owner_officer_id) for a in report.agreements]
     assert owners == [("Polri", None, None), (None, meeting.head.office_id, None), (None, None, meeting.guest.id)]
-    [notice] = chat.effects
+    [notice] = [e for e in chat.effects if e.key.startswith("notulen:")]
     assert notice.to == ToRole(meeting.head.office_id, "head", upward=False)
     text = rendered(sessions, notice, meeting.head.id)
     assert text.startswith("Notulen RK-6371-2026-000001: Rakor pengamanan pilkada (24/11/2026)")
@@ -434,7 +438,9 @@ def test_owners_who_use_siaga_are_reminded_3_days_and_1_day_before_the_due_date(
         sent.extend(tick(sessions, rakor.remind_owners, now))
         now += timedelta(hours=1)
     # Agreement 1 is owned by Polri (no Siaga user); 2 by the office (its head); 3 by the KPU guest (no due date).
-    assert [(e.officer_id, e.params["days"]) for e in sent] == [(meeting.head.id, 3), (meeting.head.id, 1)]
+    # Still open on 1 December, the day after its due date: reminded as overdue.
+    assert [(e.officer_id, e.params["days"]) for e in sent] == [(meeting.head.id, 3), (meeting.head.id, 1),
+                                                                 (meeting.head.id, -1)]
     assert all(e.flow == "agreement" and e.kind == "reminder" for e in sent)
     chat = Chat(sessions, meeting.head.id, now)
     assert "Pengingat kesepakatan (RK-6371-2026-000001), tenggat 30/11/2026:\nSosialisasi netralitas ASN" \
@@ -500,7 +506,7 @@ def test_the_rakor_prompts_fill_every_placeholder_in_both_languages():
     for key in ("rsvp.answer.ask", "notulen.agreements.text.ask", "agreement.action.ask"):
         for lang in ("id", "en"):
             assert "{" not in handlers.texts.t(key, lang, invitation="x", n=1, agreement="a", due="d",
-                                                 number="n", days=1, zone="WIB")
+                                                 number="n", days=1, zone="WIB", heading="h")
 
 
 def test_minutes_half_way_through_an_agreement_continue_after_a_restart(sessions, meeting, settings):
@@ -637,8 +643,7 @@ def test_officers_guests_and_other_offices_heads_are_refused_and_audited(session
     assert officer.say(f"/rakor_ubah {meeting.rakor_id}") == \
         "Perintah ini tidak tersedia untuk Anda. Ketik /bantuan untuk melihat perintah Anda."
     guest = Chat(sessions, meeting.guest.id, MOVED_AT)
-    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == \
-        "Maaf, sebagai tamu undangan Anda hanya menerima undangan dan pengingat rakor."
+    assert guest.say(f"/rakor_batal {meeting.rakor_id}") == GUEST_REFUSAL
     with sessions.begin() as s:
         other = add_officer(s, "kalteng-head", region="62.71", tz="Asia/Pontianak", role=Role.HEAD,
                             name="Kepala Kalteng")
@@ -678,8 +683,14 @@ def test_a_rakor_cancelled_elsewhere_while_the_draft_waited_is_left_alone(sessio
 
 def test_rakor_lists_how_to_move_or_cancel_for_the_organiser_only(sessions, meeting):
     assert Chat(sessions, meeting.head.id, MOVED_AT).say("/rakor").endswith(
-        "Pindahkan: /rakor_ubah NOMOR; batalkan: /rakor_batal NOMOR")
+        f"Rakor yang dapat Anda ubah: {meeting.rakor_id}. Pindahkan: /rakor_ubah {meeting.rakor_id}; "
+        f"batalkan: /rakor_batal {meeting.rakor_id}")
     assert "/rakor_ubah" not in Chat(sessions, meeting.wita.id, MOVED_AT).say("/rakor")
+    # A province head sees the kota's rakor, and is offered to change none of them.
+    with sessions.begin() as s:
+        province = add_officer(s, "prov", region="63", role=Role.HEAD, name="Kepala Provinsi")
+    listed = Chat(sessions, province.id, MOVED_AT).say("/rakor")
+    assert "Rakor pengamanan pilkada" in listed and "/rakor_ubah" not in listed
     help_text = Chat(sessions, meeting.head.id, MOVED_AT).say("/bantuan")
     assert "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)" in help_text
 
@@ -712,3 +723,69 @@ def test_the_move_and_cancel_prompts_fill_every_placeholder_in_both_languages():
         for lang in ("id", "en"):
             text = handlers.texts.t(key, lang, title="x", when="w", count=1, id=1, zone="WIB")
             assert "{" not in text and "}" not in text
+
+
+# -- issue 22: agreement owners are told, reminded when the minutes came late and while overdue -------------------
+
+
+def test_owners_are_told_when_the_minutes_give_them_an_agreement(sessions, meeting):
+    chat = agreements_with_owners(sessions, meeting)
+    told = {e.to.officer_id: e for e in chat.effects if isinstance(e, Notify) and e.key.endswith(":assigned")}
+    # Agreement 2 is the office's (its head answers for it); 3 the KPU guest's; Polri has no Siaga user.
+    assert set(told) == {meeting.head.id, meeting.guest.id}
+    text = rendered(sessions, told[meeting.guest.id], meeting.guest.id)
+    assert text.startswith("Kesepakatan baru untuk Anda dari notulen RK-6371-2026-000001 (Rakor pengamanan pilkada)")
+    assert "Pemutakhiran daftar pemilih" in text and "Tenggat: tanpa tenggat" in text
+    assert "/kesepakatan selesai" in text
+    assert "Tenggat: 30/11/2026" in rendered(sessions, told[meeting.head.id], meeting.head.id)
+
+
+def test_an_agreement_recorded_after_its_reminders_is_reminded_on_the_due_day_and_while_overdue(sessions, meeting):
+    # Minutes on Monday 10:00 WITA, KPU to act by Tuesday: the H-1 reminder (Monday 08:00) had already passed.
+    recorded = MONDAY_0700_WITA + timedelta(hours=3)
+    chat = Chat(sessions, meeting.wita.id, recorded)
+    for text in ["/notulen", "rapat lain", "Rapat KPU", "hari ini", "1", "Pembahasan logistik pemilu di gudang KPU",
+                 "Pengecekan gudang logistik", "KPU", "besok", "selesai", "kirim"]:
+        chat.say(text)
+    sent: list[tuple[datetime, StartFlow]] = []
+    now = recorded
+    while now < recorded + timedelta(days=10):
+        sent.extend((now, e) for e in tick(sessions, rakor.remind_owners, now))
+        now += timedelta(hours=1)
+    moments = [f"{m.astimezone(rakor.ZoneInfo('Asia/Makassar')):%a %d %H:%M}" for m, _ in sent]
+    # Tuesday 08:00 (the due day), Wednesday 08:00 (overdue), then a week later while still open.
+    assert moments == ["Tue 24 08:00", "Wed 25 08:00", "Wed 02 08:00"]
+    assert all(e.officer_id == meeting.guest.id for _, e in sent)
+    guest = Chat(sessions, meeting.guest.id, sent[1][0])
+    assert guest.open(sent[1][1]).startswith("Kesepakatan TERLAMBAT (RK-6371-2026-000001), tenggat 24/11/2026")
+    assert guest.say("selesai") == "Kesepakatan ditandai selesai. Terima kasih."
+    assert tick(sessions, rakor.remind_owners, recorded + timedelta(days=30)) == []
+
+
+def test_a_guest_lists_and_closes_the_agreements_they_answer_for(sessions, meeting):
+    agreements_with_owners(sessions, meeting)
+    guest = Chat(sessions, meeting.guest.id, TUESDAY_0900_WITA + timedelta(hours=4))
+    listed = guest.say("/kesepakatan")
+    assert "Pemutakhiran daftar pemilih" in listed
+    assert "Patroli gabungan" not in listed and "Sosialisasi netralitas" not in listed  # not theirs
+    with sessions.begin() as s:
+        mine = next(a for a in store.list_agreements(s) if a.text == "Pemutakhiran daftar pemilih")
+        others = next(a for a in store.list_agreements(s) if a.text == "Patroli gabungan di TPS rawan")
+    assert guest.say(f"/kesepakatan selesai {others.id}").startswith("Tidak ada kesepakatan")
+    assert guest.say(f"/kesepakatan selesai {mine.id}") == "Kesepakatan ditandai selesai. Terima kasih."
+
+
+def test_a_progress_note_is_passed_to_the_organising_office(sessions, meeting):
+    agreements_with_owners(sessions, meeting)
+    guest = Chat(sessions, meeting.guest.id, TUESDAY_0900_WITA + timedelta(hours=4))
+    with sessions.begin() as s:
+        mine = next(a for a in store.list_agreements(s) if a.text == "Pemutakhiran daftar pemilih")
+    guest.open(StartFlow(key="t", officer_id=meeting.guest.id, flow="agreement",
+                         params={"agreement_id": mine.id, "days": 1}))
+    guest.say("catat perkembangan")
+    assert guest.say("Data pemilih baru sudah dicocokkan") == "Catatan perkembangan tersimpan."
+    [notice] = [e for e in guest.effects if isinstance(e, Notify)]
+    assert notice.to == ToRole(meeting.head.office_id, "head", upward=False)
+    text = rendered(sessions, notice, meeting.head.id)
+    assert "Pemutakhiran daftar pemilih" in text and "Data pemilih baru sudah dicocokkan" in text
+    assert "Tamu KPU" in text

@@ -101,7 +101,8 @@ def test_explain_traces_the_score_to_every_report(session, seeded):
     assert x.raw == pytest.approx(scores["63.71.04"].raw, abs=1e-6)
 
 
-@pytest.mark.parametrize(("text", "window"), [("30d", 30 * D), ("7 hari", 7 * D), ("48h", 48 * H), ("90", 90 * D)])
+@pytest.mark.parametrize(("text", "window"), [("30d", 30 * D), ("7 hari", 7 * D), ("48h", 48 * H), ("90", 90 * D),
+                                             ("2 minggu", 14 * D), ("30 hari terakhir", 30 * D), ("48 jam", 48 * H)])
 def test_windows_are_read_in_days_or_hours(text, window):
     assert rawan.parse_window(text) == window
 

@@ -92,6 +92,9 @@ class FakeTwilio:
     # Seconds Messages.create takes (a slow provider); `arrived` counts create calls as they come in.
     delay: float = 0.0
     arrived: int = 0
+    # While set, Messages.create calls are accepted but not answered (a stalled provider): a test decides when
+    # they complete, instead of betting that a fixed delay outlasts the machine's load.
+    holding: threading.Event = field(default_factory=threading.Event)
     # Off by default: tests post the callbacks they need themselves (status_callback). When set, every created
     # message with a StatusCallback gets these statuses posted to it, signed, in order, as Twilio does.
     post_statuses: tuple[str, ...] = ()
@@ -191,6 +194,8 @@ class FakeTwilio:
             self.arrived += 1
         if self.delay:
             await asyncio.sleep(self.delay)  # accepted, but the caller hears of it only later
+        while self.holding.is_set():
+            await asyncio.sleep(0.01)
         with self._lock:
             if self._failures:
                 status, body, headers = self._failures.pop(0)

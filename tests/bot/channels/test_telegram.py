@@ -28,6 +28,7 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from handlers.types import Choice, Inbound, Location, Reply
+from storage.models import Role
 from tests.support.fake_telegram import FakeTelegram
 
 USER = {"id": 7001, "is_bot": False, "first_name": "Budi", "last_name": "Santoso", "language_code": "id"}
@@ -394,3 +395,27 @@ def test_a_fan_out_to_one_chat_keeps_to_one_message_a_second_against_the_enforci
     assert len(sent) == 4 and fake.refused == []
     first, second = [c.at for c in sent if c.params["chat_id"] == "7001"]
     assert second - first >= 1.0
+
+
+def test_each_chat_gets_the_command_menu_of_its_officer_s_role(fake, settings, runner, sessions):
+    """Issue 22 #8: a head's menu lists the heads' commands, a guest's only what a guest may do."""
+    from tests.conftest import add_officer
+
+    with sessions.begin() as s:
+        add_officer(s, "7001", channel="telegram", role=Role.HEAD, name="Kepala")
+        add_officer(s, "7002", channel="telegram", role=Role.GUEST, name="Tamu KPU")
+        add_officer(s, "7003", channel="telegram", name="Petugas")
+    channel = channel_for(fake, settings, delivering_runner(runner))
+
+    async def chat() -> None:
+        for chat_id in (7001, 7002, 7003, 7001):
+            await channel.app.process_update(update(channel.app.bot, text="/bantuan", chat={"id": chat_id,
+                                                                                         "type": "private"}))
+
+    run(channel, chat)
+    menus = {c.params["scope"]["chat_id"]: [m["command"] for m in c.params["commands"]]
+             for c in fake.calls_of("setMyCommands")}
+    assert len(fake.calls_of("setMyCommands")) == 3  # once per chat
+    assert menus[7001][:4] == ["laporan", "ringkasan", "status", "rawan"]
+    assert menus[7002] == ["rakor", "kesepakatan", "bahasa", "bantuan"]
+    assert {"lapor", "nihil", "jeda"} <= set(menus[7003]) and "laporan" not in menus[7003]

@@ -8,17 +8,20 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import child_env
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, wait_until
+from tests.support.siaga import CommandClock
+from tests.support.siaga import Siaga as Command
 
 pytestmark = pytest.mark.subprocess
 
 SIAGA = str(Path(sys.executable).parent / "siaga")
+WEDNESDAY_1300_WITA = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 JPEG = b"\xff\xd8\xff\xe0" + b"evidence photo bytes" * 10
 
 
@@ -29,19 +32,30 @@ def free_port() -> int:
 
 
 class Siaga:
-    """The `siaga` command in a temporary folder with a fresh database, talking to the fake Bot API."""
+    """The `siaga` command in a temporary folder with a fresh database, talking to the fake Bot API.
 
-    def __init__(self, env: dict[str, str], cwd: Path, fake: FakeTelegram) -> None:
-        self.env, self.cwd, self.fake = env, cwd, fake
+    Its commands run in-process (tests/support/siaga.py); `siaga run` is a child process. All read one clock:
+    13:00 WITA on a working Wednesday, so no 07:00 digest or 16:00 check-in joins a conversation under test.
+    """
+
+    def __init__(self, url: str, cwd: Path, fake: FakeTelegram) -> None:
+        self.command = Command(url, cwd, clock=CommandClock(WEDNESDAY_1300_WITA), TELEGRAM_BOT_TOKEN=fake.token,
+                               TELEGRAM_API_BASE_URL=fake.url, SIAGA_LOG_LEVEL="DEBUG")
+        self.cwd, self.fake = cwd, fake
         self.process: subprocess.Popen[str] | None = None
         self.logs: list[str] = []
         self._log_file: Path | None = None
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of the next `siaga` child (its clock reads on from the commands before it)."""
+        return self.command.env()
+
+    def now(self) -> datetime:
+        return self.command.now()
+
     def __call__(self, *args: str) -> str:
-        result = subprocess.run([SIAGA, *args], capture_output=True, text=True, env=self.env, cwd=self.cwd,
-                                timeout=120)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return self.command(*args).stdout
 
     def invite(self, *extra: str) -> str:
         return self("invite", "create", "--office", "63.71", "--role", "officer", *extra).strip()
@@ -87,11 +101,7 @@ def fake():
 
 @pytest.fixture
 def siaga(database_factory, tmp_path, fake):
-    env = child_env(DATABASE_URL=database_factory(), SIAGA_LANGUAGE="id", TELEGRAM_BOT_TOKEN=fake.token,
-                    TELEGRAM_API_BASE_URL=fake.url, SIAGA_LOG_LEVEL="DEBUG")
-    for name in ("SIAGA_ATTACHMENTS_DIR", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID"):
-        env.pop(name, None)
-    app = Siaga(env, tmp_path, fake)
+    app = Siaga(database_factory(), tmp_path, fake)
     app("init")
     app("office", "add", "--region", "63.71")
     yield app

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ import pytest
 from storage import outbox, people
 from storage.db import make_sessions
 from storage.models import OutboxStatus, Role
-from tests.conftest import add_office, child_env, child_now, child_year, prepare
+from tests.conftest import add_office, prepare
 from tests.support.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -28,12 +29,17 @@ from tests.support.fake_twilio import (
     post_signed,
     wait_until,
 )
+from tests.support.siaga import CommandClock
+from tests.support.siaga import Siaga as Command
 
 pytestmark = pytest.mark.subprocess
 
 SIAGA = str(Path(sys.executable).parent / "siaga")
 OFFICER = "whatsapp:+6281234567890"
 INBOUND = f"{PUBLIC_BASE_URL}/whatsapp/inbound"
+# `siaga run` and the commands live at 13:00 WITA on a working Wednesday: no 07:00 digest or 16:00 check-in nudge
+# joins the conversations under test, whatever the hour the suite runs.
+WEDNESDAY_1300_WITA = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 
 
 class Chat:
@@ -64,24 +70,17 @@ def served(database_factory, tmp_path):
     database_url = database_factory()
     with FakeTwilio() as fake:
         port = free_port()
-        env = child_env(DATABASE_URL=database_url, SIAGA_LANGUAGE="id", HOST="127.0.0.1", PORT=str(port),
-                        PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid,
+        siaga = Command(database_url, tmp_path, clock=CommandClock(WEDNESDAY_1300_WITA), HOST="127.0.0.1",
+                        PORT=str(port), PUBLIC_BASE_URL=PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID=fake.account_sid,
                         TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=SENDER, TWILIO_API_BASE_URL=fake.url)
-        for name in ("SIAGA_ATTACHMENTS_DIR", "TELEGRAM_BOT_TOKEN", "TWILIO_TEMPLATES"):
-            env.pop(name, None)
-
-        def siaga(*args: str) -> subprocess.CompletedProcess[str]:
-            result = subprocess.run([SIAGA, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
-            assert result.returncode == 0, result.stderr
-            return result
-
         # Set up in-process, as `siaga init`, `office add` and `invite create` do (tests/test_cli.py runs those).
         engine = prepare(database_url)
         with make_sessions(engine).begin() as s:
-            code = people.add_invite(s, add_office(s), Role.OFFICER, child_now()).code
+            code = people.add_invite(s, add_office(s), Role.OFFICER, siaga.now()).code
         engine.dispose()
         log = open(tmp_path / "siaga-run.log", "w+", encoding="utf-8")  # noqa: SIM115
-        process = subprocess.Popen([SIAGA, "run"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([SIAGA, "run"], env=siaga.env(), cwd=tmp_path, stdout=log,
+                                   stderr=subprocess.STDOUT)
         target = f"http://127.0.0.1:{port}"
 
         def healthy() -> bool:
@@ -127,7 +126,7 @@ def test_an_officer_files_a_whole_report_over_whatsapp(served, tmp_path):
 
     final = new_sid("SM")
     done = chat.say("kirim", sid=final)
-    number = f"KJD-6371-{child_year()}-000001"
+    number = "KJD-6371-2026-000001"
     assert f"Laporan {number} tersimpan." in done
     # Twilio retries a webhook it thinks failed, with the same MessageSid, sometimes at the same time.
     retries = [threading.Thread(target=chat.post, args=("kirim",), kwargs={"sid": final}) for _ in range(3)]
