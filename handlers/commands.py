@@ -36,7 +36,7 @@ OFFICER_MENU = (("lapor", "report", "menu.report"), ("laporanku", "myreports", "
                 ("notulen", "minutes", "menu.minutes"), ("kesepakatan", "agreements", "menu.agreements"),
                 *_COMMON_TAIL)
 HEAD_MENU = (("laporan", "reports", "menu.reports"), ("ringkasan", "digest", "menu.digest"),
-             ("status", "status", "menu.status"), ("rawan", "rawan", "menu.rawan"),
+             ("status", "status", "menu.status"), ("rawan", "rawan", "menu.rawan"), ("web", "web", "menu.web"),
              ("rakor", "rakor", "menu.rakor"), ("rakor_baru", "new_rakor", "menu.new_rakor"),
              ("notulen", "minutes", "menu.minutes"), ("kesepakatan", "agreements", "menu.agreements"),
              ("lapor", "report", "menu.report"), *_COMMON_TAIL)

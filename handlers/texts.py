@@ -114,6 +114,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "menu.status": {"id": "Tindak lanjut laporan", "en": "Follow up a report"},
     "menu.rawan": {"id": "Peta rawan konflik", "en": "Conflict-risk map"},
     "menu.new_rakor": {"id": "Jadwalkan rakor", "en": "Schedule a rakor"},
+    "menu.web": {"id": "Buka tampilan web", "en": "Open the web view"},
     "console.location_hint": {
         "id": "(di konsol: !lokasi LINTANG,BUJUR, misalnya !lokasi -3.3194,114.5908)",
         "en": "(in the console: !location LAT,LON, for example !location -3.3194,114.5908)",
@@ -1072,6 +1073,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/status NOMOR terverifikasi|ditangani|selesai|ditolak - tindak lanjut laporan\n"
             "/ringkasan - ringkasan 24 jam terakhir dengan grafik\n"
             "/rawan [30d] - peta rawan konflik per kecamatan\n"
+            "/web - peta, laporan dan verifikasi di peramban (tautan masuk sekali pakai)\n"
             "/rakor_baru - jadwalkan rakor\n"
             "/rakor_ubah, /rakor_batal - pindahkan atau batalkan rakor Anda (kepala/admin)"
         ),
@@ -1082,6 +1084,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "/status NUMBER verified|handled|closed|rejected - follow a report up\n"
             "/digest - the last 24 hours with a chart\n"
             "/rawan [30d] - the conflict vulnerability map by kecamatan\n"
+            "/web - the map, reports and verification in a browser (a one-time sign-in link)\n"
             "/new_rakor - schedule a rakor\n"
             "/move_rakor, /cancel_rakor - move or cancel your rakor (heads/admins)"
         ),
