@@ -39,6 +39,15 @@ def allowed(command: str, role: Role) -> bool:
     return role is not Role.GUEST or command in GUEST_COMMANDS
 
 
+def within(scope: str, code: str) -> bool:
+    """Tell whether a region (kecamatan, kab/kota or an office's own code) lies in the jurisdiction `scope`.
+
+    The one jurisdiction rule of chat and web: an office sees its own region and every region under it,
+    by the Kemendagri code's prefix (63.71 sees 63.71.01; 63 sees 63.71 and 63.71.01; 63.7 sees nothing of 63.71).
+    """
+    return code == scope or code.startswith(scope + ".")
+
+
 def refuse(command: str, ctx: Ctx, reason: str = "role") -> list[Reply]:
     """Record a refused command and answer without revealing anything."""
     assert ctx.officer is not None

@@ -787,8 +787,7 @@ def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool
     if officer.role == Role.GUEST:
         return False
     organiser = agreement.report.office.region_code
-    above = organiser == officer.office.region_code or organiser.startswith(officer.office.region_code + ".")
-    return above or officer.id in {o.id for o in agreement_recipients(session, agreement)}
+    return access.within(officer.office.region_code, organiser) or officer.id in {o.id for o in agreement_recipients(session, agreement)}
 
 
 def _close_by_command(number: str, ctx: Ctx) -> list[Reply]:

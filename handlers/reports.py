@@ -47,7 +47,7 @@ def visible_report(ctx: Ctx, number: str, command: str) -> tuple[IncidentReport 
     """Return a report the sender's office may see, or a refusal that does not tell whether it exists."""
     assert ctx.officer is not None
     report = incidents.get_report_by_number(ctx.session, number)
-    if report is not None and report.kecamatan_code.startswith(ctx.officer.office.region_code + "."):
+    if report is not None and access.within(ctx.officer.office.region_code, report.kecamatan_code):
         return report, []
     if report is not None:
         access.refuse(command, ctx, reason="jurisdiction")

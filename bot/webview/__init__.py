@@ -108,8 +108,8 @@ class Viewer:
         return self.officer.office.tz
 
     def sees(self, code: str) -> bool:
-        """Tell whether a region (kecamatan or kab/kota code) lies in the head's jurisdiction: the one access rule."""
-        return code.startswith(self.scope + ".")
+        """Tell whether a region (kecamatan or kab/kota code) lies in the head's jurisdiction, by chat's rule."""
+        return access.within(self.scope, code)
 
     def refuse(self, what: str) -> Refused:
         """Audit a look outside the jurisdiction and return the refusal, which tells nothing about what is there."""
