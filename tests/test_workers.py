@@ -100,7 +100,7 @@ def test_a_bad_number_of_workers_is_refused(run_cli, workers):
 # -- the supervisor (in a child process, so that pytest itself is not forked) -------------------------
 
 SUPERVISE = """
-import signal, sys, threading, time
+import signal, sys, time
 from pathlib import Path
 from bot import workers
 
@@ -110,11 +110,13 @@ folder, crash = Path(sys.argv[1]), sys.argv[2] == "crash"
 def work(index):
     if crash:
         return 3
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # A flag, not threading.Event: Event.set() from a signal handler deadlocks when the signal lands while
+    # the main thread holds the Event's lock inside wait() (seen under load: the worker never stopped).
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
     (folder / f"up-{index}-{time.monotonic_ns()}").touch()
-    while not stopped.wait(0.05):
-        pass
+    while not stopped:
+        time.sleep(0.05)
     (folder / f"stopped-{index}").touch()
     return 0
 
