@@ -11,11 +11,9 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.runner import utcnow
+from bot.runner import utcnow  # noqa: F401  (the commands call `common.utcnow()`: one name a test pins)
 from storage import migrations, people
 from storage.db import Session, make_engine, make_sessions
-
-__all__ = ["utcnow"]  # the commands call `common.utcnow()`, so a test can pin the CLI's clock in one place
 
 # The chat channels a configuration can send on, each with whether it is configured.
 CHANNELS: tuple[tuple[str, Callable[[Settings], bool]], ...] = (
