@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 from bot import cli
+from bot.cli import common as cli_common
 from bot.app import initialise
 from handlers import monthly_report, rawan, rawan_map
 from handlers.types import Ctx
@@ -74,7 +75,7 @@ def siaga(url, tmp_path, monkeypatch, capsysbinary):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SIAGA_LANGUAGE", "id")
     monkeypatch.setenv("SIAGA_ATTACHMENTS_DIR", str(tmp_path / "attachments"))
-    monkeypatch.setattr(cli, "utcnow", lambda: FROZEN_NOW)
+    monkeypatch.setattr(cli_common, "utcnow", lambda: FROZEN_NOW)  # every command reads the CLI's clock here
     monkeypatch.setattr(rawan, "OUTPUT_DIR", rawan.OUTPUT_DIR)  # rawan-report points it at the attachments
 
     def run(*args: str) -> tuple[int, bytes, str]:

@@ -108,7 +108,7 @@ class Siaga:
 @contextlib.contextmanager
 def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: ignore[type-arg]
     """Give a command this environment and folder, and put back everything `bot.cli.main` changes."""
-    import bot.cli
+    import bot.cli.common
     import bot.runner
     import handlers.chart
     import handlers.maintenance
@@ -124,7 +124,7 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: i
     named = [logging.getLogger(name) for name in ("alembic", "fontTools", "bot.runner")]
     saved_levels = [logger.level for logger in named]
     engines: list = []  # type: ignore[type-arg]
-    make_engine = bot.cli.make_engine
+    make_engine = bot.cli.common.make_engine
 
     def recording_make_engine(*args, **kwargs):  # type: ignore[no-untyped-def]
         engine = make_engine(*args, **kwargs)
@@ -136,11 +136,11 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: i
     os.chdir(cwd)
     # As in a fresh process, `logging.basicConfig` in main() installs the handler writing to stderr.
     root.handlers = []
-    bot.cli.make_engine = recording_make_engine  # type: ignore[assignment]
+    bot.cli.common.make_engine = recording_make_engine  # type: ignore[assignment]
     try:
         yield engines
     finally:
-        bot.cli.make_engine = make_engine  # type: ignore[assignment]
+        bot.cli.common.make_engine = make_engine  # type: ignore[assignment]
         for engine in engines:
             engine.dispose()  # a process's connections close when it exits; these must close now
         for handler in root.handlers:
