@@ -175,10 +175,6 @@ class View:
         sx, sy = self.px_per_degree
         return float(shapely.area(geometry)) * sx * sy
 
-    def bbox_px(self, geometry: Any) -> Bbox:
-        x0, y0, x1, y1 = shapely.bounds(geometry)
-        return Bbox(self.ax.transData.transform([(x0, y0), (x1, y1)]))
-
     def find_hot(self, scores: dict[str, KecamatanScore]) -> None:
         """Keep the view's sedang and tinggi kecamatan in pixel coordinates, simplified to a pixel."""
         x0, y0, x1, y1 = self.frame
