@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
-from bot.channels.base import Outgoing
+from bot.sending import Outgoing
 from bot.outbox import LEASE, enqueue, reply_from_payload, reply_key, reply_payload
 from handlers import engine, rawan
 from handlers.limits import clean_inbound

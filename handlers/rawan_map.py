@@ -23,7 +23,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
 from handlers.engine import zone_abbreviation
-from handlers.rawan import KecamatanScore, RawanData, period_text
+from handlers.rawan_data import KecamatanScore, RawanData, period_text
 from handlers.texts import t
 from storage import geo
 
