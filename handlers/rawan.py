@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -64,8 +65,6 @@ ALLOWED_ROLES = (Role.HEAD, Role.ADMIN)
 
 def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
     """Answer a head or admin with the most vulnerable kecamatan and the map of the office's jurisdiction."""
-    from handlers import rawan_map  # matplotlib and the boundaries load only when a map is drawn
-
     assert ctx.officer is not None
     if ctx.officer.role not in ALLOWED_ROLES:
         return [Reply(t("rawan.not_allowed", ctx.lang))]
@@ -86,8 +85,15 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
         lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
     stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
     path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
-    rawan_map.draw_map(data, ctx.lang, path)
-    return [Reply("\n".join(lines), media=(Media("photo", "peta-rawan.png", "image/png", str(path)),))]
+    map_png = Media("photo", "peta-rawan.png", "image/png", str(path), draw=partial(draw_map, data, ctx.lang, path))
+    return [Reply("\n".join(lines), media=(map_png,))]
+
+
+def draw_map(data: RawanData, lang: str, path: Path) -> None:
+    """Draw the /rawan map to `path` (the runner calls this after the turn commits)."""
+    from handlers import rawan_map  # matplotlib and the boundaries load only when a map is drawn
+
+    rawan_map.draw_map(data, lang, path)
 
 
 COMMANDS = {"rawan": rawan_command}

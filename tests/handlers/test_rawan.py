@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -127,6 +128,9 @@ def test_rawan_in_chat_gives_a_head_the_top_kecamatan_and_a_png_map(session, see
                          "Tanpa laporan: 3 dari 5 kecamatan (tanpa skor; abu-abu berarsir di peta)."]
     [media] = reply.media
     assert (media.kind, media.ref, media.content_type) == ("photo", "peta-rawan.png", "image/png")
+    # The turn only asks for the map; the runner draws it after the turn's commit.
+    assert not Path(media.stored_path).exists() and media.draw is not None
+    media.draw()
     with Image.open(media.stored_path) as image:
         image.verify()
     with Image.open(media.stored_path) as image:
