@@ -23,33 +23,24 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy.orm import sessionmaker
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import App, initialise, wire
+from bench.telegram_officers import FIRST_CHAT, REPORT, prepare_db
+from bot.app import App, wire
 from bot.channels.telegram import ChatPacer, RetryingRateLimiter, TelegramChannel
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.types import Inbound
-from storage import people
 from storage.db import make_sessions
-from storage.models import Role
 
 TOKEN = "123456:BENCH"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "BenchBot"}
-REPORT = [
-    "/lapor", "1", "Banjarmasin Utara", "Kel. Sungai Jingah", "2 jam lalu",
-    "Sekitar 200 mahasiswa berunjuk rasa menolak hasil pleno", "Aliansi Mahasiswa", "200", "tinggi",
-    "Koordinasi dengan Polresta", "lewati", "lewati", "kirim",
-]
-FIRST_CHAT = 10_000
 
 
 @dataclass
@@ -179,20 +170,6 @@ async def run_echo(chats: int, reports: int) -> tuple[Load, float]:
         await app.shutdown()
 
     return load, await drive(app, load, start, stop)
-
-
-def prepare_db(url: str, chats: int) -> None:
-    engine = initialise(url).engine
-    now = datetime.now(UTC)
-    with sessionmaker(engine).begin() as session:
-        office = people.get_office_by_region(session, "63.71") or people.add_office(
-            session, "63.71", "Kesbangpol Kota Banjarmasin", "Asia/Makassar", now)
-        for n in range(chats):
-            address = str(FIRST_CHAT + n)
-            if people.get_identity(session, "telegram", address) is None:
-                invite = people.add_invite(session, office, Role.OFFICER, now, name=f"Petugas {n}")
-                people.redeem_invite(session, invite.code, "telegram", address, now)
-    engine.dispose()
 
 
 async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tuple[Load, float]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
+from bench.telegram_officers import FIRST_CHAT, REPORT, prepare_db
 from bench.workers import CpuMeter, SiagaWorkers, loadavg
 
 TOKEN = "123456:BENCH"
@@ -143,7 +144,6 @@ async def started(siaga: SiagaWorkers, fake: FakeBotApi, port: int, timeout: flo
 async def bench(args: Any, counts: list[int], url: str, workdir: Path) -> list[Run]:
     from aiohttp import web
 
-    from bench.telegram import FIRST_CHAT, REPORT, prepare_db
     from bench.whatsapp import free_port
 
     prepare_db(url, args.chats)

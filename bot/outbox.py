@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.channels.base import Channel, Outgoing, SendError
+from bot.sending import Channel, Outgoing, SendError
 from handlers.texts import t
 from handlers.types import Choice, Media, Reply
 from storage import outbox, people

@@ -19,8 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
-from bot.channels.base import Outgoing
 from bot.outbox import LEASE, enqueue, reply_from_payload, reply_key, reply_payload
+from bot.sending import Outgoing
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
@@ -77,10 +77,21 @@ class Queued:
 
     claimed: list[Outgoing] = field(default_factory=list)
     pending: int = 0
+    # Files the replies carry that are drawn after commit (`Media.draw`), before the claimed replies are sent.
+    drawings: list[Callable[[], None]] = field(default_factory=list)
+    # Set by a caller that draws them itself (`run_turn_async`, off the database threads); else `run_turn` does.
+    caller_draws: bool = False
 
     def clear(self) -> None:
         self.claimed.clear()
         self.pending = 0
+        self.drawings.clear()
+
+    def draw(self) -> None:
+        """Draw the files the committed turn's replies carry (outside any transaction)."""
+        for draw in self.drawings:
+            draw()
+        self.drawings.clear()
 
 
 def draft_ttl(flow: str | None, settings: Settings) -> timedelta:
@@ -147,6 +158,13 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right
     # after commit, sparing a claim round; otherwise they queue behind what is open.
     claiming = delivery.boot_id is not None and not chat.has_open and not released
+    drawings = [m.draw for r in replies for m in r.media if m.draw is not None]
+    if drawings and inbound.channel in delivery.outbox_channels and not claiming:
+        # The replies wait in the queue, where a drain may take them at once: the files must exist at commit.
+        for draw in drawings:
+            draw()
+        drawings = []
+    queued.drawings += drawings
     if inbound.channel in delivery.outbox_channels and replies:
         base = inbound.message_id or uuid.uuid4().hex
         rows = [(reply_key(inbound.channel, base, n), {"reply": reply_payload(r)}) for n, r in enumerate(replies)]
@@ -372,8 +390,10 @@ class Runner:
 
     async def run_turn_async(self, inbound: Inbound, on_replies: OnReplies | None = None) -> list[Reply]:
         """`run_turn` for the async edges (PTB callbacks, Starlette routes); hands the outbox what it queued."""
-        queued = Queued()
+        queued = Queued(caller_draws=True)
         replies = await asyncio.wrap_future(self.submit_turn(inbound, on_replies, queued))
+        if queued.drawings:  # committed: drawn off the database threads, so other turns go on meanwhile
+            await asyncio.to_thread(queued.draw)
         if queued.claimed:
             if self.send_now is not None:
                 self.send_now(queued.claimed)
@@ -450,11 +470,14 @@ class Runner:
             return self._turn(session, inbound, on_replies, queued)
 
         try:
-            return self._transaction(work, inbound.channel)
+            replies = self._transaction(work, inbound.channel)
         except DuplicateMessage:
             queued.clear()
             log.info("duplicate message ignored channel=%s", inbound.channel)
             return []
+        if not queued.caller_draws:  # after the commit: the turn's transaction does not wait on a map
+            queued.draw()
+        return replies
 
     def _turn(self, session: Session, inbound: Inbound, on_replies: OnReplies | None, queued: Queued) -> list[Reply]:
         replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued)
@@ -526,6 +549,8 @@ class Runner:
             log.warning("group commit of %d turns failed, retrying them one by one", len(group), exc_info=True)
             return group
         for waiting, replies in done:
+            if not waiting.queued.caller_draws:  # committed: as `run_turn` does
+                waiting.queued.draw()
             waiting.future.set_result(replies)
         return failed
 

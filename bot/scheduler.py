@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.runner import Runner
 from handlers.types import Tick
+from storage import locks
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Presence:
     def _connection(self) -> Connection:
         if self._conn is None:
             self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _process_key(self.boot_id)})
+            locks.lock(self._conn, _process_key(self.boot_id))
             self.leader = False
         return self._conn
 
@@ -78,9 +79,9 @@ class Presence:
         key = _process_key(boot_id)
         with self._lock:
             conn = self._connection()
-            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            if not locks.try_lock(conn, key):
                 return False
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            locks.unlock(conn, key)
             return True
 
     def try_lead(self) -> bool:
@@ -89,10 +90,9 @@ class Presence:
             try:
                 conn = self._connection()
                 if self.leader:
-                    conn.execute(text("SELECT 1"))
+                    locks.ping(conn)
                 else:
-                    self.leader = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                                    {"k": SCHEDULER_LOCK}).scalar())
+                    self.leader = locks.try_lock(conn, SCHEDULER_LOCK)
             except DBAPIError:
                 log.warning("scheduler: lost the database connection that holds our locks", exc_info=True)
                 self._drop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from handlers.statuses import next_statuses
 from handlers.texts import t
 from handlers.types import Choice, Notify, Reply, ToRole
 from storage import people
@@ -35,8 +36,6 @@ def first_lines(text: str) -> str:
 
 def action_choices(number: str, status: ReportStatus, lang: str) -> tuple[Choice, ...]:
     """One-tap actions on a report: the moves its status allows, and the full report."""
-    from handlers.verification import next_statuses
-
     moves = tuple(Choice(f"/status {number} {s.value}", t(f"status.action.{s.value}", lang))
                   for s in next_statuses(status))
     return moves + (Choice(f"/laporan {number}", t("alert.details", lang)),)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers import rawan
+from handlers import rawan_data
 from handlers.engine import zone_abbreviation
 from handlers.texts import t
 from storage import incidents, people, regions
@@ -174,8 +174,8 @@ class MonthlyReport:
 
     month: str
     letterhead: Letterhead
-    current: rawan.RawanData
-    previous: rawan.RawanData
+    current: rawan_data.RawanData
+    previous: rawan_data.RawanData
     # When the report was made: its date of issue, and the end of a month still in progress.
     issued_at: datetime
     complete: bool
@@ -195,14 +195,14 @@ class MonthlyReport:
 
 def gather(session: Session, office: Office, month: str, now: datetime) -> MonthlyReport:
     """Collect a month's report (`YYYY-MM`; ValueError if malformed); a month in progress ends now, not at its end."""
-    start, end = rawan.month_window(month, office.tz)
+    start, end = rawan_data.month_window(month, office.tz)
     until = max(start, min(end, now))
-    before = rawan.previous_month(start.astimezone(ZoneInfo(office.tz)))
-    previous_start, previous_end = rawan.month_window(before, office.tz)
+    before = rawan_data.previous_month(start.astimezone(ZoneInfo(office.tz)))
+    previous_start, previous_end = rawan_data.month_window(before, office.tz)
     return MonthlyReport(
         month=month, letterhead=letterhead(session, office),
-        current=rawan.gather(session, office, start, until, full=True),
-        previous=rawan.gather(session, office, previous_start, previous_end, full=True),
+        current=rawan_data.gather(session, office, start, until, full=True),
+        previous=rawan_data.gather(session, office, previous_start, previous_end, full=True),
         issued_at=now, complete=until == end,
         category_en={c.name_id: c.name_en for c in incidents.list_categories(session)},
     )
@@ -228,7 +228,7 @@ def _clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
 
 
-def _days(data: rawan.RawanData) -> tuple[date, date]:
+def _days(data: rawan_data.RawanData) -> tuple[date, date]:
     tz = ZoneInfo(data.tz)
     return data.start.astimezone(tz).date(), (data.end - timedelta(microseconds=1)).astimezone(tz).date()
 
@@ -484,13 +484,13 @@ def _title(pdf: Any, report: MonthlyReport, lang: str) -> None:
     pdf.ln(2)
 
 
-def _band(score: rawan.KecamatanScore | None, lang: str) -> str:
+def _band(score: rawan_data.KecamatanScore | None, lang: str) -> str:
     if score is None or score.band is None:
         return "–"
     return f"{t(f'rawan.band.{score.band}', lang)} ({score.shown})"
 
 
-def _tinggi_reports(data: rawan.RawanData) -> int:
+def _tinggi_reports(data: rawan_data.RawanData) -> int:
     return dict(data.by_severity).get("tinggi", 0)
 
 

@@ -20,14 +20,6 @@ class Invalid(Exception):
         self.params = params
 
 
-class Refused(Exception):
-    """One polite refusal that reveals no data (unknown sender, outside jurisdiction)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def required_text(inbound: Inbound) -> str:
     """Return the message text, stripped; a message without text is invalid.
 

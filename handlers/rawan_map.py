@@ -23,7 +23,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
 from handlers.engine import zone_abbreviation
-from handlers.rawan import KecamatanScore, RawanData, period_text
+from handlers.rawan_data import KecamatanScore, RawanData, period_text
 from handlers.texts import t
 from storage import geo
 
@@ -174,10 +174,6 @@ class View:
     def area_px(self, geometry: Any) -> float:
         sx, sy = self.px_per_degree
         return float(shapely.area(geometry)) * sx * sy
-
-    def bbox_px(self, geometry: Any) -> Bbox:
-        x0, y0, x1, y1 = shapely.bounds(geometry)
-        return Bbox(self.ax.transData.transform([(x0, y0), (x1, y1)]))
 
     def find_hot(self, scores: dict[str, KecamatanScore]) -> None:
         """Keep the view's sedang and tinggi kecamatan in pixel coordinates, simplified to a pixel."""

@@ -45,6 +45,10 @@ class Media:
     ref: str
     content_type: str | None = None
     stored_path: str | None = None
+    # Going out, a file not drawn yet: `draw()` writes `stored_path`. The runner calls it after the turn's
+    # transaction commits (a map takes a second of matplotlib; no transaction waits on it) and before the
+    # message can be sent. Never stored in the outbox.
+    draw: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

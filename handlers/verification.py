@@ -6,29 +6,15 @@ from handlers import parse
 from handlers.alerts import action_choices, alert_office, local_time
 from handlers.flow import Answers, Flow, Step
 from handlers.reports import STATUS_WORDS, normalise_number, visible_report
+from handlers.statuses import next_statuses
 from handlers.texts import t
 from handlers.types import Ctx, Notify, Reply, StartFlow, ToOfficer
 from storage import audit, incidents, people
 from storage.models import IncidentReport, Officer, ReportStatus, Role
 
 S = ReportStatus
-# The main line; a report moves only to the right along it, or to `ditolak` before anyone acts on it.
-ORDER = (S.BARU, S.TERVERIFIKASI, S.DITANGANI, S.SELESAI)
-REJECTABLE = (S.BARU, S.TERVERIFIKASI)
 STATUS_WORDS_EXTRA = {"verifikasi": S.TERVERIFIKASI, "verify": S.TERVERIFIKASI, "tangani": S.DITANGANI,
                       "handle": S.DITANGANI, "done": S.SELESAI, "tolak": S.DITOLAK, "reject": S.DITOLAK}
-
-
-def next_statuses(status: ReportStatus) -> tuple[ReportStatus, ...]:
-    """Return the statuses a report may move to from `status`.
-
-    >>> [s.value for s in next_statuses(ReportStatus.TERVERIFIKASI)]
-    ['ditangani', 'selesai', 'ditolak']
-    """
-    if status not in ORDER:
-        return ()
-    ahead = ORDER[ORDER.index(status) + 1:]
-    return ahead + ((S.DITOLAK,) if status in REJECTABLE else ())
 
 
 def _last_change_text(ctx: Ctx, report: IncidentReport) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storage._sql import insert_ignore
@@ -69,9 +69,3 @@ def list_silent_offices(session: Session, province_code: str, start: datetime, e
                                  ~any_report, ~any_nihil)
             .order_by(Office.region_code))
     return list(session.scalars(stmt))
-
-
-def count_nihil(session: Session, office_id: int, day: date) -> int:
-    """Count the nihil check-ins of an office's officers for a day."""
-    return session.scalar(select(func.count()).select_from(NihilCheckin).join(Officer)
-                          .where(Officer.office_id == office_id, NihilCheckin.day == day)) or 0

@@ -33,11 +33,6 @@ def list_categories(session: Session) -> list[IncidentCategory]:
     )
 
 
-def get_category(session: Session, category_id: int) -> IncidentCategory | None:
-    """Return one category."""
-    return session.get(IncidentCategory, category_id)
-
-
 def next_report_sequence(session: Session, office_id: int, year: int) -> int:
     """Hand out the next report sequence number of an office for a year (row-locked until commit)."""
     return next_sequence(session, ReportCounter, office_id, year)

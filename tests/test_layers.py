@@ -1,4 +1,4 @@
-"""Runs import-linter, so the arrows bot → handlers → storage stay true."""
+"""Runs import-linter, so the arrows bot → handlers → storage stay true and no folder holds an import circle."""
 
 from __future__ import annotations
 
@@ -17,4 +17,6 @@ def test_imports_go_one_way():
     result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     kept = re.search(r"Contracts: (\d+) kept, 0 broken", result.stdout)
-    assert kept and int(kept.group(1)) >= 5, result.stdout  # layers, two library bans, channels' and CLI's bans
+    # The layers, the two library bans, the channels' and the CLI's bans, no circle in any folder, and the four
+    # layerings that broke the circles found (reports/verification, peta rawan, channels/runner, the Telegram benches).
+    assert kept and int(kept.group(1)) >= 10, result.stdout

@@ -46,7 +46,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
-from bot.channels.base import Outgoing, SendError
+from bot.sending import Outgoing, SendError
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.commands import menu_for

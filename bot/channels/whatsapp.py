@@ -27,7 +27,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.attachments import store_bytes
-from bot.channels.base import Outgoing, SendError
+from bot.sending import Outgoing, SendError
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.config import Settings
 from bot.runner import Runner, queue_effects
-from handlers import access, rawan, verification
+from handlers import access, rawan, statuses, verification
 from handlers.alerts import category_name, local_time
 from handlers.reports import normalise_number
 from handlers.texts import CATALOGUE, t
@@ -454,7 +454,7 @@ class WebView:
                       "channel": e.detail.get("channel", "")}
                      for e, name in web.list_audit_of(session, f"report:{report.id}")]
             can_verify = viewer.officer.role in access.VERIFIERS
-            nexts = verification.next_statuses(report.status) if can_verify else ()
+            nexts = statuses.next_statuses(report.status) if can_verify else ()
             fields = [
                 (t("incident.category.field", lang), category_name(report, lang)),
                 (t("incident.kecamatan.field", lang), f"{report.kecamatan.name} ({report.kecamatan_code})"),

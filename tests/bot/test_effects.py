@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import handlers
-from bot.channels.base import SendError
+from bot.sending import SendError
 from bot.outbox import Outbox
 from bot.runner import Delivery, Runner
 from handlers.flow import Flow, Step

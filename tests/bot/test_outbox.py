@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import SendError
+from bot.sending import SendError
 from bot.outbox import LEASE, Outbox, Outgoing, enqueue
 from bot.runner import Delivery, DuplicateMessage, Queued, turn
 from handlers.types import Inbound, Reply

@@ -71,7 +71,7 @@ def test_a_crowd_size_may_be_a_range_or_a_word_kept_with_its_midpoint(typed, exp
     assert outcome(parse.crowd(), Inbound("console", "a", text=typed)) == expected
 
 
-@pytest.mark.parametrize("module", ["handlers.limits", "bot.cli.common", "bot.cli.operations",
+@pytest.mark.parametrize("module", ["handlers.limits", "handlers.statuses", "bot.cli.common", "bot.cli.operations",
                                     "bot.channels.whatsapp"])
 def test_doctests_of_the_hardening_helpers(module):
     import doctest

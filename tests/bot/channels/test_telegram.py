@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.base import Outgoing, SendError
+from bot.sending import Outgoing, SendError
 from bot.channels.telegram import (
     RetryingRateLimiter,
     TelegramChannel,

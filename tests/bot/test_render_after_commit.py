@@ -1,0 +1,59 @@
+"""A map is drawn after its turn's transaction commits, off the database threads, and before its reply is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.runner import Delivery, Runner
+from handlers import rawan_map
+from handlers.types import Inbound
+from storage import outbox
+from storage.db import make_sessions
+from storage.models import Role
+from tests.conftest import Clock, add_officer, prepare
+
+
+@pytest.fixture
+def setup(database_factory, tmp_path, monkeypatch):
+    # Its own database: "committed" means seen from another connection, which the savepoint fixture hides.
+    sessions = make_sessions(prepare(database_factory()))
+    with sessions.begin() as session:
+        add_officer(session, "head-1", role=Role.HEAD, name="Kepala", channel="memory")
+    settings = Settings(database_url="sqlite://", language="id", attachments_dir=tmp_path / "attachments")
+    runner = Runner(sessions, settings, clock=Clock(),
+                    delivery=Delivery(outbox_channels=frozenset({"memory"}), boot_id="me"))
+    drawn: list[tuple[list[str], str]] = []
+
+    def draw_map(data, lang: str, path: Path) -> None:
+        # Another connection reads the turn's reply in the outbox: only a committed turn shows it.
+        with sessions.begin() as other:
+            texts = [m.payload["reply"]["text"] for m in outbox.list_messages(other)]
+        drawn.append((texts, threading.current_thread().name))
+        path.write_bytes(b"\x89PNG")
+
+    monkeypatch.setattr(rawan_map, "draw_map", draw_map)
+    yield runner, drawn
+    runner.close()
+
+
+def test_a_console_turn_draws_the_map_after_its_commit(setup):
+    runner, drawn = setup
+    [reply] = runner.run_turn(Inbound("memory", "head-1", text="/rawan", message_id="m1"))
+    [(texts, _)] = drawn
+    assert texts == [reply.text]
+    assert Path(reply.media[0].stored_path).read_bytes() == b"\x89PNG"
+
+
+def test_a_channel_turn_draws_the_map_off_the_database_threads_before_sending_it(setup):
+    runner, drawn = setup
+    sent: list[bool] = []
+    runner.send_now = lambda claimed: sent.extend(Path(o.reply.media[0].stored_path).exists() for o in claimed)
+    [reply] = asyncio.run(runner.run_turn_async(Inbound("memory", "head-1", text="/rawan", message_id="m2")))
+    [(texts, thread)] = drawn
+    assert texts == [reply.text] and not thread.startswith("siaga-db")
+    assert sent == [True]  # the claimed reply went to the sender with its map drawn
