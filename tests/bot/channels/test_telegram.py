@@ -343,7 +343,7 @@ def test_one_chat_gets_a_short_burst_then_about_one_message_a_second_and_other_c
         return burst, time.monotonic() - started
 
     burst, total = asyncio.run(main())
-    assert burst < 0.03
+    assert burst < 0.09  # without the burst, three sends at 20/s would take at least 0.1 s
     assert 0.18 <= total < 0.5  # four more to chat 1 at 20/s
 
 
