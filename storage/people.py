@@ -224,6 +224,11 @@ def list_invites(session: Session, office_id: int | None = None) -> list[Invite]
     return list(session.scalars(stmt))
 
 
+def get_invite(session: Session, code: str) -> Invite | None:
+    """Return the invite with this code (as typed: case, spaces and dashes do not matter), or None."""
+    return session.get(Invite, normalise_invite_code(code))
+
+
 def revoke_invite(session: Session, invite: Invite, now: datetime) -> None:
     """Make an unused invite unusable from now on (redeeming it then says it expired)."""
     invite.revoked_at = now

@@ -12,7 +12,7 @@ from bot.cli import common
 from bot.cli.common import MAX_INVITE_DAYS, CliError, bounded_int, name_text, print_rows, print_table
 from bot.config import Settings
 from storage import audit, people, regions
-from storage.cli_queries import Role, get_invite
+from storage.cli_queries import Role
 from storage.db import Session
 
 def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -121,7 +121,7 @@ def cmd_invite_list(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_invite_revoke(settings: Settings, args: argparse.Namespace) -> None:
     now = common.utcnow()
     with common.sessions(settings).begin() as session:
-        invite = get_invite(session, args.code)
+        invite = people.get_invite(session, args.code)
         if invite is None:
             raise CliError(f"No invite {args.code}; see `siaga invite list`.")
         state = invite_state(invite, now)
