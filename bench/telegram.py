@@ -8,7 +8,8 @@ without a socket, so the numbers measure the bots, not loopback HTTP). Each of N
 who sends the next message as soon as the bot answered the previous one (a closed loop): Siaga gets
 whole incident reports (13 messages each, one reply each, a transaction per message); the echo bot
 gets the same texts. Prints updates/s, update→reply latency (p50/p95), Siaga's cost per update as a
-multiple of the echo bot's, and one summary line. SQLite in a temp folder unless --database-url.
+multiple of the echo bot's, what the Telegram path adds around the turn, the load average, and one
+summary line against issue 24's targets. SQLite in a temp folder unless --database-url.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
 from bench.telegram_officers import FIRST_CHAT, REPORT, prepare_db
+from bench.uncapped import UNCAPPED
 from bot.app import App, wire
-from bot.channels.telegram import ChatPacer, RetryingRateLimiter, TelegramChannel
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.types import Inbound
@@ -178,11 +180,9 @@ async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tu
     settings = Settings(database_url=url, attachments_dir=attachments, telegram_bot_token=SecretStr(TOKEN),
                         public_base_url=None)
     runner = Runner(make_sessions(url), settings)
+    channel = TelegramChannel(settings, runner, request=fake)
     # Telegram's own 30 msg/s cap would make this a benchmark of the cap; lift it, keep the code path.
-    limiter = RetryingRateLimiter(overall_max_rate=1_000_000, group_max_rate=1_000_000)
-    channel = TelegramChannel(settings, runner, rate_limiter=limiter, request=fake,
-                              pacer=ChatPacer(rate=1_000_000, burst=1_000_000))
-    channel.per_chat_rate = 1_000_000  # the outbox's spacing of a chat's queued messages
+    channel.capabilities = UNCAPPED
     # Wired as `siaga run` wires it: replies are written with the turn and leave through the app's outbox.
     app = wire(App(settings, runner, [channel]))
 
@@ -217,6 +217,12 @@ def summary(name: str, load: Load, seconds: float) -> dict[str, float]:
     return stats
 
 
+def loadavg() -> str:
+    """The machine's 1-minute load average (the benches share 2 cores with whatever else runs)."""
+    path = Path("/proc/loadavg")
+    return path.read_text().split()[0] if path.exists() else "?"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=50, help="officers chatting at once (default 50)")
@@ -233,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return telegram_webhook.main(args, parse_workers(args.workers))
 
+    load = loadavg()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         prepare_db(url, args.chats)
@@ -243,13 +250,14 @@ def main(argv: list[str] | None = None) -> int:
         turn_ms = runner_only(args.chats, args.reports, url)
     expected = args.chats * args.reports
     ratio = siaga["cost_ms"] / echo["cost_ms"]
-    ok = ratio <= 1.5 and siaga["rate"] >= 1000 and saved == expected
+    ok = ratio <= 4 and siaga["rate"] >= 1000 and siaga["p95_ms"] < 100 and saved == expected
     print(f"reports saved: {saved}/{expected}")
     print(f"where the time goes: Runner.run_turn alone (same messages, no Telegram, one at a time) "
-          f"{turn_ms:.2f} ms/turn; through Telegram {siaga['cost_ms']:.2f} ms/update; echo {echo['cost_ms']:.2f}")
+          f"{turn_ms:.2f} ms/turn; through Telegram {siaga['cost_ms']:.2f} ms/update, so "
+          f"{siaga['cost_ms'] - turn_ms:.2f} ms around the turn (target <=1 ms); echo {echo['cost_ms']:.2f}")
     print(f"SUMMARY siaga={siaga['rate']:.0f} updates/s echo={echo['rate']:.0f} updates/s "
-          f"cost_ratio={ratio:.2f}x (target <=1.5x) p95={siaga['p95_ms']:.1f}ms "
-          f"targets {'met' if ok else 'NOT met'}")
+          f"cost_ratio={ratio:.2f}x (target <=4x, stretch <=2x) p95={siaga['p95_ms']:.1f}ms (target <100ms) "
+          f"load={load}->{loadavg()} targets {'met' if ok else 'NOT met'}")
     return 0 if saved == expected else 1
 
 
