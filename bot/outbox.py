@@ -77,6 +77,8 @@ def outbox_payload(message: Outbound) -> dict[str, Any]:
                        variables={str(k): str(v) for k, v in (message.variables or {}).items()})
     if message.hold:
         payload["hold"] = True
+    if message.reply_to is not None:
+        payload["reply_to"] = message.reply_to
     return payload
 
 
@@ -365,7 +367,7 @@ class Outbox:
         """Turn a claimed row into what to send, choosing free text or a template by the contact's window."""
         payload = row.payload
         message = Outgoing(row.id, row.channel, row.address, reply_from_payload(payload["reply"]), row.attempts,
-                           kind=row.kind)
+                           kind=row.kind, reply_to=payload.get("reply_to"))
         capabilities = self.channels[row.channel].capabilities
         window = capabilities.session_window
         if not payload.get("business_initiated") or window is None:

@@ -32,7 +32,8 @@ class Outbound:
     reminder, digest) names the approved `template` and its `variables` to fall back on when the contact's
     window is closed (WhatsApp: 24 hours). It goes out no earlier than `not_before` and is never sent after
     `expires_at`. With `hold`, a text the contact could not read then (sent as the template, or not at all)
-    is sent when they write again.
+    is sent when they write again. `reply_to` names the provider's id of the message it answers, quoted
+    where the platform can (a pointer in a Telegram group).
     """
 
     channel: str
@@ -46,6 +47,7 @@ class Outbound:
     not_before: datetime | None = None
     expires_at: datetime | None = None
     hold: bool = False
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Outgoing:
     template: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
     kind: str = "reply"
+    reply_to: str | None = None  # see `Outbound.reply_to`
     # Set by the outbox when it sends: awaited before each request after the first (see `Pace`).
     pace: Pace = field(default=_unpaced, compare=False, repr=False)
 

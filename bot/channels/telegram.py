@@ -408,7 +408,8 @@ class TelegramChannel:
         lang = self._lang_of(update)
         text = t("telegram.private_only", lang, bot=context.bot.username)
         await self.runner.queue_async(Outbound(CHANNEL, str(message.chat.id), Reply(text, lang=lang),
-                                               key=f"group:{message.chat.id}:{message.message_id}"))
+                                               key=f"group:{message.chat.id}:{message.message_id}",
+                                               reply_to=str(message.message_id)))
 
     async def _download(self, message: Message) -> list[Media]:
         found = attachment_of(message)
@@ -482,13 +483,17 @@ class TelegramChannel:
         parts = [] if caption is not None else [p for p in split_text(reply.text) if p]
         # We never send keyboards to groups, so there is none to take away either.
         keys = keyboard(reply) if chat > 0 else None
+        # The first part quotes the message it answers, and goes even if that was deleted meanwhile.
+        quote = ({"message_id": int(message.reply_to), "allow_sending_without_reply": True}
+                 if message.reply_to is not None else None)
         sent: int | None = None
         try:
             for n, part in enumerate(parts, start=1):
                 if n > 1:
                     await message.pace()
                 last = n == len(parts) and not media
-                sent = await retrying(self.retries, self.backoff, self._send_text, chat, part, keys if last else None)
+                sent = await retrying(self.retries, self.backoff, self._send_text, chat, part,
+                                      keys if last else None, quote if n == 1 else None)
             for n, item in enumerate(media, start=1):
                 if parts or n > 1:
                     await message.pace()
@@ -500,11 +505,14 @@ class TelegramChannel:
             raise send_error(exc) from exc
         return f"{chat}:{sent}" if sent is not None else None
 
-    async def _send_text(self, chat: int, text: str, keys: dict[str, Any] | None) -> int:
+    async def _send_text(self, chat: int, text: str, keys: dict[str, Any] | None,
+                         quote: dict[str, Any] | None = None) -> int:
         """sendMessage as plain JSON through PTB's request object; return the new message's id."""
         parameters = [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
         if keys is not None:
             parameters.append(RequestParameter("reply_markup", keys, None))
+        if quote is not None:
+            parameters.append(RequestParameter("reply_parameters", quote, None))
         bot = self.app.bot
         result = await bot.request.post(f"{bot.base_url}/sendMessage", RequestData(parameters))
         assert isinstance(result, dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -270,8 +271,11 @@ def test_a_command_addressed_to_the_bot_in_a_group_is_answered_once_through_the_
 
     run(channel, chat)
     [sent] = fake.calls_of("sendMessage")
-    assert sent.params == {"chat_id": "-100200",
-                           "text": "Laporan dikirim lewat obrolan pribadi dengan @SiagaTestBot, bukan di grup."}
+    params = dict(sent.params)
+    # It quotes the command it answers (as PTB's reply_text did), and goes even if that was deleted meanwhile.
+    assert json.loads(params.pop("reply_parameters")) == {"message_id": 42, "allow_sending_without_reply": True}
+    assert params == {"chat_id": "-100200",
+                      "text": "Laporan dikirim lewat obrolan pribadi dengan @SiagaTestBot, bukan di grup."}
 
 
 def delivering_runner(runner):
