@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
+from handlers.localtime import day_bounds, day_start, local, local_date
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Effect, Reply, StartFlow, Tick
 from storage import audit, checkins, people
@@ -21,11 +22,6 @@ _PAUSE = re.compile(r"^(\d{1,3})\s*(?:hari|days?|d)?$")
 RESUME_WORDS = {"selesai", "stop", "off", "resume", "end", "lanjut"}
 
 
-def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tz)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
-
-
 def answer_choices(ctx: Ctx) -> Sequence[Choice]:
     """Offer nihil or lapor."""
     return (Choice("nihil", t("checkin.nihil", ctx.lang)), Choice("lapor", t("checkin.report", ctx.lang)))
@@ -35,7 +31,7 @@ def _filed_since_asked(answers: Answers, ctx: Ctx) -> bool:
     """Skip the question when the officer filed a report or a nihil for the day after the check-in was queued."""
     assert ctx.officer is not None
     day = date.fromisoformat(answers["date"])
-    start, end = _day_bounds(day, ctx.tz)
+    start, end = day_bounds(day, ctx.tz)
     silent = checkins.list_silent_officers(ctx.session, ctx.officer.office_id, start, end, day)
     return ctx.officer.id not in {o.id for o in silent}
 
@@ -62,7 +58,7 @@ def record_nihil(day: date, ctx: Ctx) -> list[Reply]:
 
 def nihil_command(args: str, ctx: Ctx) -> list[Reply]:
     """`/nihil`: nothing to report today."""
-    return record_nihil(ctx.now.astimezone(ctx.tz).date(), ctx)
+    return record_nihil(local_date(ctx.now, ctx.tz), ctx)
 
 
 def pause_command(args: str, ctx: Ctx) -> list[Reply]:
@@ -76,15 +72,15 @@ def pause_command(args: str, ctx: Ctx) -> list[Reply]:
     if match is None or not 1 <= int(match.group(1)) <= MAX_PAUSE_DAYS:
         paused = ctx.officer.checkins_paused_until
         if paused is not None and paused > ctx.now:
-            until = paused.astimezone(ctx.tz) - timedelta(days=1)
+            until = local(paused, ctx.tz) - timedelta(days=1)
             return [Reply(t("pause.active", ctx.lang, day=f"{until:%d/%m/%Y}") + "\n" + t("pause.usage", ctx.lang))]
         usage = t("pause.usage", ctx.lang, max=MAX_PAUSE_DAYS)
         if word:  # say what was not understood, rather than only repeat the usage
             return [Reply(t("pause.not_understood", ctx.lang, text=args.strip()[:40]) + "\n" + usage)]
         return [Reply(usage)]
     days = int(match.group(1))
-    today = ctx.now.astimezone(ctx.tz).date()
-    until = datetime.combine(today + timedelta(days=days), time(0), ctx.tz).astimezone(UTC)
+    today = local_date(ctx.now, ctx.tz)
+    until = day_start(today + timedelta(days=days), ctx.tz)
     people_pause(ctx, until)
     last = today + timedelta(days=days - 1)
     return [Reply(t("pause.set", ctx.lang, day=f"{last:%d/%m/%Y}"))]
@@ -110,7 +106,7 @@ def run_checkins(session: Session, now: datetime) -> list[Effect]:
             continue
         if not checkins.claim_run(session, f"checkin:{office.id}:{day.isoformat()}", now):
             continue
-        start, end = _day_bounds(day, tz)
+        start, end = day_bounds(day, tz)
         # Someone who joined after the hour is not asked the same day.
         silent = checkins.list_silent_officers(session, office.id, start, now, day, reachable=True,
                                                joined_before=due.astimezone(UTC))
