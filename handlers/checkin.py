@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from handlers.daily import DailyJob, due_offices
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
-from handlers.localtime import day_bounds, day_start, local, local_date
+from handlers.localtime import at_local, day_bounds, day_start, local, local_date
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Effect, Reply, StartFlow, Tick
 from storage import audit, checkins, people
 from storage.db import Session
+from storage.models import Office
 
 # A check-in not started within this time after the hour (the bot was down) is not started at all.
 LATE = timedelta(hours=3)
@@ -95,24 +96,25 @@ def people_pause(ctx: Ctx, until: datetime | None) -> None:
                     until=until.isoformat() if until else None)
 
 
+def _checkin_due(office: Office, day: date) -> datetime | None:
+    return None if holiday_name(day) is not None else at_local(day, office.checkin_time, office.tz)
+
+
+# From the office's check-in hour for LATE, not on holidays.
+CHECKIN_DAILY = DailyJob("checkin", _checkin_due, lambda office, due: due + LATE)
+
+
 def run_checkins(session: Session, now: datetime) -> list[Effect]:
     """At each office's check-in hour: a check-in for every officer who filed nothing today (not on holidays)."""
     effects: list[Effect] = []
-    for office in people.list_offices(session):
-        tz = ZoneInfo(office.tz)
-        day = now.astimezone(tz).date()
-        due = datetime.combine(day, office.checkin_time, tz)
-        if not due <= now < due + LATE or holiday_name(day) is not None:
-            continue
-        if not checkins.claim_run(session, f"checkin:{office.id}:{day.isoformat()}", now):
-            continue
-        start, end = day_bounds(day, tz)
+    for run in due_offices(session, CHECKIN_DAILY, people.list_offices(session), now):
+        start, end = day_bounds(run.day, run.office.tz)
         # Someone who joined after the hour is not asked the same day.
-        silent = checkins.list_silent_officers(session, office.id, start, now, day, reachable=True,
-                                               joined_before=due.astimezone(UTC))
+        silent = checkins.list_silent_officers(session, run.office.id, start, now, run.day, reachable=True,
+                                               joined_before=run.at)
         for officer in silent:
-            effects.append(StartFlow(key=f"checkin:{officer.id}:{day.isoformat()}", officer_id=officer.id,
-                                     flow=CHECKIN.name, params={"date": day.isoformat()}, kind="reminder",
+            effects.append(StartFlow(key=f"checkin:{officer.id}:{run.day.isoformat()}", officer_id=officer.id,
+                                     flow=CHECKIN.name, params={"date": run.day.isoformat()}, kind="reminder",
                                      expires_at=end))
     return effects
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from handlers import chart, rakor
+from handlers.daily import DailyJob, due_offices
 from handlers.holidays import holiday_name
 from handlers.localtime import SHORT, at_local, day_start, local, local_date, local_time
 from handlers.texts import LANGUAGES, t
@@ -285,23 +285,27 @@ def digest_notify(found: Digest, office: Office, local_day: date, expires_at: da
                   expires_at=expires_at)
 
 
+def _digest_due(office: Office, day: date) -> datetime | None:
+    if not office.digest_on_holidays and holiday_name(day) is not None:
+        return None
+    return at_local(day, office.digest_time, office.tz)
+
+
+def _digest_until(office: Office, due: datetime) -> datetime:
+    return max(at_local(local_date(due, office.tz), SEND_UNTIL, office.tz), due + timedelta(hours=1))
+
+
+# From the office's digest time until its noon (at least an hour), holidays only where the office says so.
+DIGEST_DAILY = DailyJob("digest", _digest_due, _digest_until)
+
+
 def run_digests(session: Session, now: datetime) -> list[Effect]:
     """Every office whose local digest time has come today (and whose noon has not): its digest, once."""
     effects: list[Effect] = []
-    for office in people.list_offices(session):
-        tz = ZoneInfo(office.tz)
-        local_day = now.astimezone(tz).date()
-        due = datetime.combine(local_day, office.digest_time, tz)
-        until = max(datetime.combine(local_day, SEND_UNTIL, tz), due + timedelta(hours=1))
-        if not due <= now < until:
-            continue
-        if not office.digest_on_holidays and holiday_name(local_day) is not None:
-            continue
-        if not checkins.claim_run(session, f"digest:{office.id}:{local_day.isoformat()}", now):
-            continue
+    for run in due_offices(session, DIGEST_DAILY, people.list_offices(session), now):
         # The figures end at the digest time, not at the tick, so a late tick tells the same story.
-        found = gather(session, office, due.astimezone(UTC))
-        effects.append(digest_notify(found, office, local_day, until.astimezone(UTC)))
+        found = gather(session, run.office, run.at)
+        effects.append(digest_notify(found, run.office, run.day, run.until))
     return effects
 
 
