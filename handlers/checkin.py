@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from handlers.daily import DailyJob, due_offices
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
-from handlers.localtime import at_local, day_bounds, day_start, local, local_date
+from handlers.localtime import DATE, at_local, day_bounds, day_start, local, local_date
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Effect, Reply, StartFlow, Tick
 from storage import audit, checkins, people
@@ -54,7 +54,7 @@ def record_nihil(day: date, ctx: Ctx) -> list[Reply]:
     """Store the sender's nihil for a day."""
     assert ctx.officer is not None
     checkins.add_nihil(ctx.session, ctx.officer.id, day, ctx.now)
-    return [Reply(t("checkin.saved", ctx.lang, day=f"{day:%d/%m/%Y}"))]
+    return [Reply(t("checkin.saved", ctx.lang, day=f"{day:{DATE}}"))]
 
 
 def nihil_command(args: str, ctx: Ctx) -> list[Reply]:
@@ -74,7 +74,7 @@ def pause_command(args: str, ctx: Ctx) -> list[Reply]:
         paused = ctx.officer.checkins_paused_until
         if paused is not None and paused > ctx.now:
             until = local(paused, ctx.tz) - timedelta(days=1)
-            return [Reply(t("pause.active", ctx.lang, day=f"{until:%d/%m/%Y}") + "\n" + t("pause.usage", ctx.lang))]
+            return [Reply(t("pause.active", ctx.lang, day=f"{until:{DATE}}") + "\n" + t("pause.usage", ctx.lang))]
         usage = t("pause.usage", ctx.lang, max=MAX_PAUSE_DAYS)
         if word:  # say what was not understood, rather than only repeat the usage
             return [Reply(t("pause.not_understood", ctx.lang, text=args.strip()[:40]) + "\n" + usage)]
@@ -84,7 +84,7 @@ def pause_command(args: str, ctx: Ctx) -> list[Reply]:
     until = day_start(today + timedelta(days=days), ctx.tz)
     people_pause(ctx, until)
     last = today + timedelta(days=days - 1)
-    return [Reply(t("pause.set", ctx.lang, day=f"{last:%d/%m/%Y}"))]
+    return [Reply(t("pause.set", ctx.lang, day=f"{last:{DATE}}"))]
 
 
 def people_pause(ctx: Ctx, until: datetime | None) -> None:

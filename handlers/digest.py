@@ -9,7 +9,16 @@ from datetime import date, datetime, time, timedelta
 from handlers import chart, rakor
 from handlers.daily import DailyJob, due_offices
 from handlers.holidays import holiday_name
-from handlers.localtime import SHORT, at_local, day_start, local, local_date, local_time
+from handlers.localtime import (
+    DATE,
+    DAY_MONTH,
+    SHORT,
+    at_local,
+    day_start,
+    local,
+    local_date,
+    local_time,
+)
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
 from storage import checkins, digest, incidents, outbox, people
@@ -212,7 +221,7 @@ def render_lines(found: Digest, lang: str) -> list[list[str]]:
         sections.append([t("digest.rollup", lang)] + [
             t("digest.rollup.line", lang, office=o.name, total=o.total, tinggi=o.tinggi, stale=o.stale, silent=o.silent)
             for o in found.rollup])
-    day = f"{found.compliance_day:%d/%m}"
+    day = f"{found.compliance_day:{DAY_MONTH}}"
     if found.holiday is not None:
         sections.append([t("digest.compliance.holiday", lang, day=day, holiday=found.holiday.get(lang, ""))])
     else:
@@ -277,7 +286,7 @@ def digest_notify(found: Digest, office: Office, local_day: date, expires_at: da
         return render(found, lang)
 
     def variables(recipient: Officer, lang: str) -> dict[str, str]:
-        return {"1": found.office_name, "2": f"{local_day:%d/%m/%Y}", "3": str(found.total.count),
+        return {"1": found.office_name, "2": f"{local_day:{DATE}}", "3": str(found.total.count),
                 "4": str(found.severities[0].count)}
 
     return Notify(key=f"digest:{office.id}:{local_day.isoformat()}", kind="digest",

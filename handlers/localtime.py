@@ -12,9 +12,12 @@ if TYPE_CHECKING:
 
 # Pontianak (Kalimantan Barat) keeps Jakarta's offset and name.
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-# The form of a moment in messages, and the short one of lists where the year goes without saying.
+# The forms officers read: a moment in messages, the short one of lists where the year goes without saying,
+# and a day with and without its year.
 DATE_TIME = "%d/%m/%Y %H:%M"
 SHORT = "%d/%m %H:%M"
+DATE = "%d/%m/%Y"
+DAY_MONTH = "%d/%m"
 
 
 @cache

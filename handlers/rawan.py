@@ -8,6 +8,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handlers.daily import DailyJob, due_offices
+from handlers.localtime import at_local, day_start, local, local_date
+
 # The index and its data live in handlers.rawan_data; callers that know them as `rawan.X` (the CLI, the web
 # view, exports, benches, tests) keep doing so.
 from handlers.rawan_data import (  # noqa: F401
@@ -36,8 +39,6 @@ from handlers.rawan_data import (  # noqa: F401
     score_text,
     vulnerability,
 )
-from handlers.daily import DailyJob, due_offices
-from handlers.localtime import at_local, day_start, local, local_date
 from handlers.texts import t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
 from storage import rawan
@@ -84,7 +85,7 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
         lines.append(t("rawan.unheard", ctx.lang, count=len(data.without_reports), total=len(data.scores)))
     if data.blind:
         lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
-    stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
+    stamp = f"{local(ctx.now, ctx.tz):%Y%m%d-%H%M}"
     path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
     map_png = Media("photo", "peta-rawan.png", "image/png", str(path), draw=partial(draw_map, data, ctx.lang, path))
     return [Reply("\n".join(lines), media=(map_png,))]

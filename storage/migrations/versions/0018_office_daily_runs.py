@@ -12,8 +12,8 @@ Create Date: 2026-12-03
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0018'
 down_revision = '0015'
