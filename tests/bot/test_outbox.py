@@ -379,7 +379,7 @@ def test_a_slow_send_holds_up_no_other_chat_and_every_send_is_recorded(sessions,
     assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
 
 
-def test_a_chats_queued_messages_are_spaced_by_its_per_chat_rate_and_others_do_not_wait(sessions, clock):
+def test_a_chats_queued_messages_are_spaced_by_its_declared_chat_rate_and_others_do_not_wait(sessions, clock):
     channel = TimedChannel(capabilities=Capabilities(chat=Rate(10.0)))  # one every 0.1 s per chat
     queue(sessions, clock, ("a", "1"), ("a", "2"), ("a", "3"), ("b", "1"), ("c", "1"))
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
