@@ -10,7 +10,8 @@ Per level it prints webhook requests/s (200s only, over the measured time), p50 
 the replies delivered and delivered/s (from the level's start until its last reply was delivered), the
 backlog left, the ratios to the baseline, the steady pace of sends and of delivery reports (between the
 level's 10th and 90th percentile reply) against TWILIO_MPS (--mps, 80 as a production sender), and the load
-average. Then it posts --callbacks signed `read` status callbacks alone and prints siaga's CPU per callback;
+average. Then it posts --callbacks signed `delivered` status callbacks alone (for replies it adds as sent)
+and prints siaga's CPU per callback beside the empty-200 server's for the same requests;
 at the end the outbox's backlog and a summary line.
 
     python -m bench.whatsapp --database sqlite --concurrency 1,8,32,64 --seconds 3
@@ -36,7 +37,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.workers import CpuMeter, SiagaWorkers, loadavg, parse_workers
+from bench.workers import CpuMeter, SiagaWorkers, loadavg, parse_workers, proc_cpu
 
 TARGET_RPS = 1000
 TARGET_P99_MS = 50.0
@@ -133,7 +134,8 @@ def serve_baseline(port: int) -> None:
     async def empty(request: Request) -> Response:
         return Response()
 
-    server = make_server(build_web([Route("/whatsapp/inbound", empty, methods=["POST"])]), "127.0.0.1", port)
+    server = make_server(build_web([Route("/whatsapp/inbound", empty, methods=["POST"]),
+                                    Route("/whatsapp/status", empty, methods=["POST"])]), "127.0.0.1", port)
     asyncio.run(server.serve())
 
 
@@ -286,8 +288,30 @@ def steady_rate(samples: list[tuple[float, int]], before: int, total: int) -> fl
     return 0.8 * total / (marks[1] - marks[0])
 
 
-async def post_callbacks(url: str, rows: list[tuple[int, str]], concurrency: int) -> list[float]:
-    """Post a signed `read` status callback for each (outbox id, MessageSid), `concurrency` at a time."""
+def seed_sent(engine, count: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Add `count` replies sent and not yet reported on; return their (outbox id, MessageSid)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from storage.models import OutboxMessage, OutboxStatus
+
+    now, batch = datetime.now(UTC), uuid.uuid4().hex[:8]
+    rows = [{"idempotency_key": f"bench-callback:{batch}:{n}", "channel": "whatsapp",
+             "address": f"whatsapp:+6289{n:09d}", "payload": {"reply": {"text": "bench"}},
+             "status": OutboxStatus.SENT, "attempts": 1, "created_at": now, "next_attempt_at": now, "sent_at": now,
+             "provider_message_id": "SM" + uuid.uuid4().hex, "kind": "reply", "possible_duplicates": 0}
+            for n in range(count)]
+    with engine.begin() as conn:
+        conn.execute(insert(OutboxMessage), rows)
+        found = conn.execute(select(OutboxMessage.id, OutboxMessage.provider_message_id)
+                             .where(OutboxMessage.idempotency_key.like(f"bench-callback:{batch}:%")))
+        return [(i, str(sid)) for i, sid in found]
+
+
+async def post_callbacks(url: str, rows: list[tuple[int, str]], concurrency: int,
+                         status: str = "delivered") -> list[float]:
+    """Post a signed status callback for each (outbox id, MessageSid), `concurrency` at a time."""
     import aiohttp
     from twilio.request_validator import RequestValidator
 
@@ -298,7 +322,7 @@ async def post_callbacks(url: str, rows: list[tuple[int, str]], concurrency: int
         async def poster() -> None:
             while todo:
                 message_id, sid = todo.pop()
-                params = {"MessageSid": sid, "MessageStatus": "read", "SmsStatus": "read",
+                params = {"MessageSid": sid, "MessageStatus": status, "SmsStatus": status,
                           "To": "whatsapp:+6281000000000", "From": "whatsapp:+14155238886",
                           "AccountSid": "AC" + "b" * 32, "ApiVersion": "2010-04-01", "ChannelPrefix": "whatsapp"}
                 path = f"/whatsapp/status?outbox={message_id}"
@@ -420,10 +444,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{cpu['bench'] * per:.2f} | {sent_rate:.0f} {deliv_rate:.0f} {deliv_rate / args.mps:.2f} | "
                       f"{loadavg()}")
             if args.callbacks:
-                with watch.connect() as conn:
-                    rows = [tuple(r) for r in conn.execute(text(
-                        "SELECT id, provider_message_id FROM outbox_messages WHERE delivery_status = 'delivered' "
-                        "ORDER BY id LIMIT :n"), {"n": args.callbacks})]
+                rows = seed_sent(watch, args.callbacks)
+                # The same callbacks to the empty-200 server first: the floor of uvicorn and Starlette alone.
+                base_cpu = proc_cpu(baseline.pid)
+                base_lat = asyncio.run(post_callbacks(f"http://127.0.0.1:{base_port}", rows, 8))
+                floor = (proc_cpu(baseline.pid) - base_cpu) * 1000 / max(1, len(base_lat))
                 cpu_before = meter.snapshot()
                 started = time.monotonic()
                 lat = asyncio.run(post_callbacks(f"http://127.0.0.1:{app_port}", rows, 8))
@@ -434,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
                 callback_cpu.append(cpu["siaga"] * per)
                 print(f"status callbacks (workers={count}): {len(lat)}/{len(rows)} answered 200 at {len(lat) / took:.0f}/s "
                       f"(concurrency 8), p50 {p50:.1f} ms, p99 {p99:.1f} ms; cpu ms/callback: siaga "
-                      f"{cpu['siaga'] * per:.2f}, postgres {cpu['postgres'] * per:.2f}; load {loadavg()}")
+                      f"{cpu['siaga'] * per:.2f}, postgres {cpu['postgres'] * per:.2f}, empty-200 server {floor:.2f} "
+                      f"(siaga/empty {cpu['siaga'] * per / floor if floor else float('nan'):.1f}x); load {loadavg()}")
             siaga.stop()
             siaga = None
         first, first_results = runs[0]

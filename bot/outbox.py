@@ -449,8 +449,15 @@ class Outbox:
     def record_delivery(self, message_id: int | None, provider_message_id: str | None, status: str,
                         error: str | None = None) -> bool:
         """Move a sent message's delivery status forward (a failed delivery fails it); False when unknown."""
+        return self.record_deliveries([(message_id, provider_message_id, status, error)])[0]
+
+    def record_deliveries(self, reports: Sequence[tuple[int | None, str | None, str, str | None]]) -> list[bool]:
+        """`record_delivery` for reports that arrived together, in one transaction: a statement each, one commit."""
+        found: list[bool] = []
         with self.sessions.begin() as session:
-            found = outbox.record_delivery(session, message_id, provider_message_id, status, error)
-        if found == OutboxStatus.FAILED:
-            log.warning("outbox: message %s delivery %s", message_id or "?", status)
-        return found is not None
+            for message_id, provider_message_id, status, error in reports:
+                after = outbox.record_delivery(session, message_id, provider_message_id, status, error)
+                if after == OutboxStatus.FAILED:
+                    log.warning("outbox: message %s delivery %s", message_id or "?", status)
+                found.append(after is not None)
+        return found

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -61,8 +61,12 @@ MEDIA_PATH = "/whatsapp/media"
 # Twilio takes at most this many MediaUrl per message.
 MEDIA_PER_MESSAGE = 10
 
-# (outbox message id from the callback URL, Twilio MessageSid, status, error) -> whether the message is known.
-OnStatus = Callable[[int | None, str | None, str, str | None], Awaitable[bool]]
+# A delivery report: (outbox message id from the callback URL, Twilio MessageSid, status, error).
+StatusReport = tuple[int | None, str | None, str, str | None]
+# Records the reports that arrived together (in one transaction); says of each whether its message is known.
+OnStatus = Callable[[Sequence[StatusReport]], Awaitable[Sequence[bool]]]
+# At most this many delivery reports share a transaction.
+STATUS_BATCH = 100
 
 log = logging.getLogger(__name__)
 
@@ -279,8 +283,11 @@ class WhatsAppChannel:
         # Media links are signed with a key derived from the auth token, so no second secret is needed.
         self._media_key = hashlib.sha256(f"siaga-media:{token}".encode()).digest()
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
-        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback.
+        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback, and hands
+        # those that arrive while a batch is being recorded over together (answered once they are committed).
         self.on_status = on_status
+        self._reports: list[tuple[StatusReport, asyncio.Future[bool]]] = []
+        self._recording: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
@@ -357,12 +364,42 @@ class WhatsAppChannel:
         code = form.get("ErrorCode")
         if self.on_status is None:
             return Response()
-        found = await self.on_status(
-            int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
-            str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
+        found = await self._record((int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
+                                    str(form.get("MessageSid") or "") or None, status,
+                                    f"twilio {status} error {code}" if code else None))
         if not found:
             log.info("whatsapp: status callback for an unknown message")
         return Response()
+
+    async def _record(self, report: StatusReport) -> bool:
+        """Record a delivery report with the others that arrive meanwhile: one transaction for all of them.
+
+        A status callback is a row update; its own transaction (and hop to a database thread) cost more than
+        the update. The first report goes at once; those arriving while it is recorded go in the next batch.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._reports.append((report, future))
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._record_batches())
+        return await future
+
+    async def _record_batches(self) -> None:
+        assert self.on_status is not None
+        try:
+            while self._reports:
+                batch, self._reports = self._reports[:STATUS_BATCH], self._reports[STATUS_BATCH:]
+                try:
+                    found = await self.on_status([report for report, _ in batch])
+                except Exception as exc:  # handed to each waiting callback: its request fails as it did alone
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), known in zip(batch, found, strict=True):
+                    if not future.done():
+                        future.set_result(known)
+        finally:
+            self._recording = None
 
     async def _media_of(self, message: Inbound) -> tuple[Media, ...]:
         """Download media only for a known officer at a question that takes it, and only from Twilio."""
