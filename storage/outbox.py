@@ -192,9 +192,13 @@ def mark_sent(session: Session, message_id: int, now: datetime, provider_message
 
 
 def mark_all_sent(session: Session, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
-    """Record that the provider accepted these (message id, provider id) in one statement."""
+    """Record that the provider accepted these (message id, provider id) in one statement.
+
+    Rows in id order, as delivery reports are recorded: two transactions never wait on each other in a circle.
+    """
     if sent:
-        session.execute(_MARK_SENT, [{"message_id": m, "provider_message_id": p, "now": now} for m, p in sent])
+        session.execute(_MARK_SENT, [{"message_id": m, "provider_message_id": p, "now": now}
+                                     for m, p in sorted(sent, key=lambda pair: pair[0])])
 
 
 def mark_retry(session: Session, message_id: int, next_attempt_at: datetime, error: str) -> None:
