@@ -390,7 +390,7 @@ class WhatsAppChannel:
                 batch, self._reports = self._reports[:STATUS_BATCH], self._reports[STATUS_BATCH:]
                 try:
                     found = await self.on_status([report for report, _ in batch])
-                except Exception as exc:  # handed to each waiting callback: its request fails as it did alone
+                except Exception as exc:  # noqa: BLE001 - handed to each waiting callback: it fails as it did alone
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
