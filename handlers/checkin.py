@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.feature import Feature
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
 from handlers.texts import t
@@ -130,3 +131,5 @@ CHECKIN = Flow(
 )
 CHECKIN_TICK = Tick(name="checkin", every=timedelta(minutes=1), run=run_checkins)
 CHECKIN_COMMANDS = {"nihil": nihil_command, "jeda": pause_command, "pause": pause_command}
+
+FEATURE = Feature("checkin", flows=(CHECKIN,), commands=CHECKIN_COMMANDS, ticks=(CHECKIN_TICK,))

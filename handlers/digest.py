@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import chart, rakor
 from handlers.alerts import ZONES, local_time
+from handlers.feature import READERS, Feature, Rule
 from handlers.holidays import holiday_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
@@ -314,3 +315,6 @@ def run_digests(session: Session, now: datetime) -> list[Effect]:
 
 DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests)
 DIGEST_COMMANDS = {"ringkasan": digest_command, "digest": digest_command}
+
+FEATURE = Feature("digest", commands=DIGEST_COMMANDS, ticks=(DIGEST_TICK,), digest_sections=(undelivered_lines,),
+                  rules={name: Rule(READERS) for name in DIGEST_COMMANDS})

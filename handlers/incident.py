@@ -10,6 +10,7 @@ from typing import Any
 
 from handlers import alerts, parse
 from handlers.engine import zone_name
+from handlers.feature import Feature
 from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
 from handlers.parse import Invalid
@@ -225,3 +226,5 @@ INCIDENT = Flow(
     ),
     submit=submit_incident,
 )
+
+FEATURE = Feature("incident", flows=(INCIDENT,))

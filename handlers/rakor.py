@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers import access, parse
+from handlers import guard, parse
 from handlers.engine import zone_abbreviation
+from handlers.feature import EVERYONE, Feature, Rule
 from handlers.flow import Answers, Flow, Step
 from handlers.parse import Invalid
 from handlers.texts import t
@@ -35,8 +36,7 @@ AGREEMENT_TTL = timedelta(hours=20)
 OVERDUE_EVERY = timedelta(days=7)
 LIST_LIMIT = 10
 AGREEMENT_LIST_LIMIT = 20
-ORGANISERS = frozenset({Role.HEAD.value, Role.ADMIN.value})
-MEMBERS = frozenset({Role.OFFICER.value, Role.HEAD.value, Role.ADMIN.value})
+ORGANISERS = frozenset({Role.HEAD, Role.ADMIN})
 # Institutions offered for attendance and as agreement owners (typed names are kept as written).
 INSTITUTIONS = ("kesbangpol", "kpu", "bawaslu", "tni", "polri", "kejaksaan", "pemda", "fkub")
 
@@ -442,7 +442,6 @@ RAKOR_NEW = Flow(
         Step("invitees", choices=invite_choices, multi=True),
     ),
     submit=submit_rakor,
-    roles=ORGANISERS,
 )
 
 
@@ -451,7 +450,7 @@ RAKOR_NEW = Flow(
 
 def _organises(officer: Officer, rakor: Rakor) -> bool:
     return rakor.created_by == officer.id or (
-        rakor.office_id == officer.office_id and officer.role.value in ORGANISERS
+        rakor.office_id == officer.office_id and officer.role in ORGANISERS
     )
 
 
@@ -459,7 +458,7 @@ def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
     """List upcoming rakor with RSVP counts; the organiser also sees who has not answered."""
     officer = ctx.officer
     assert officer is not None
-    region = officer.office.region_code if officer.role.value in ORGANISERS else None
+    region = officer.office.region_code if officer.role in ORGANISERS else None
     meetings = store.list_rakor(ctx.session, region_code=region, invitee_id=officer.id, after=ctx.now,
                                 limit=LIST_LIMIT)
     if not meetings:
@@ -480,7 +479,7 @@ def rakor_command(args: str, ctx: Ctx) -> list[Reply]:
             names = ", ".join(_person(i.officer) for i in silent)
             lines.append(t("rakor.list.silent", ctx.lang, names=names))
     mine = [str(r.id) for r in meetings if _organises(officer, r)]
-    if officer.role.value in ORGANISERS and mine:
+    if officer.role in ORGANISERS and mine:
         # Name the rakor the sender may move: a province head also sees kab/kota rakor he cannot.
         lines.append(t("rakor.list.manage", ctx.lang, ids=", ".join(mine), example=mine[0]))
     return [Reply("\n".join(lines))]
@@ -626,7 +625,6 @@ MINUTES = Flow(
         )),
     ),
     submit=submit_minutes,
-    roles=MEMBERS,
 )
 
 
@@ -787,7 +785,7 @@ def _may_close(session: Session, officer: Officer, agreement: Agreement) -> bool
     if officer.role == Role.GUEST:
         return False
     organiser = agreement.report.office.region_code
-    return access.within(officer.office.region_code, organiser) or officer.id in {o.id for o in agreement_recipients(session, agreement)}
+    return guard.within(officer.office.region_code, organiser) or officer.id in {o.id for o in agreement_recipients(session, agreement)}
 
 
 def _close_by_command(number: str, ctx: Ctx) -> list[Reply]:
@@ -921,7 +919,7 @@ def _manage_command(flow: Flow, args: str, ctx: Ctx) -> list[Reply]:
         rakor = store.get_rakor(ctx.session, int(ref)) if re.fullmatch(r"[0-9]{1,9}", ref) else None
         if rakor is None or rakor not in mine:
             if rakor is not None and not _organises(ctx.officer, rakor):
-                access.refuse(flow.name, ctx, reason="not_organiser")  # audited; answered like a missing one
+                guard.refuse(flow.name, ctx, reason="not_organiser")  # audited; answered like a missing one
             return [Reply(t("rakor.manage.unknown", ctx.lang, id=ref))]
         params = {"rakor": str(rakor.id)}
     ctx.emit(StartFlow(key=f"{flow.name}:{ctx.officer.id}:{ctx.now.isoformat()}", officer_id=ctx.officer.id,
@@ -1007,10 +1005,19 @@ COMMANDS = {
     "cancel_rakor": cancel_command,
 }
 FLOWS = (RAKOR_NEW, RSVP, MINUTES, AGREEMENT, RAKOR_MOVE, RAKOR_CANCEL)
-# Flows and commands open to guests: their invitations and RSVPs (and agreements they own), nothing else.
-GUEST_FLOWS = frozenset({RSVP.name, AGREEMENT.name})
 TICKS = (
     Tick("rakor-invitations", timedelta(minutes=1), tell_invitees),
     Tick("rakor-reminders", timedelta(minutes=1), remind_invitees),
     Tick("agreement-reminders", timedelta(minutes=5), remind_owners),
+)
+FEATURE = Feature(
+    "rakor", flows=FLOWS, commands=COMMANDS, ticks=TICKS, digest_sections=(digest_lines,),
+    rules={
+        # A guest sees the rakor they are invited to and the agreements they answer for, and answers their
+        # invitations and agreement reminders; nothing else.
+        "rakor": Rule(EVERYONE), "kesepakatan": Rule(EVERYONE), "agreements": Rule(EVERYONE),
+        RSVP.name: Rule(EVERYONE), AGREEMENT.name: Rule(EVERYONE),
+        **{name: Rule(ORGANISERS, refusal="engine.not_allowed") for name in RAKOR_NEW.commands},
+        **{name: Rule(ORGANISERS) for name in ("rakor_ubah", "move_rakor", "rakor_batal", "cancel_rakor")},
+    },
 )

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from handlers.feature import Feature, Rule
+
 # The index and its data live in handlers.rawan_data; callers that know them as `rawan.X` (the CLI, the web
 # view, exports, benches, tests) keep doing so.
 from handlers.rawan_data import (  # noqa: F401
@@ -145,3 +147,7 @@ def monthly_reports(session: Session, now: datetime) -> list[Effect]:
 
 
 MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports)
+
+# The monthly report is this feature's tick; a member who is not a head or admin is told what /rawan is for.
+FEATURE = Feature("rawan", commands=COMMANDS, ticks=(MONTHLY_REPORT,),
+                  rules={"rawan": Rule(frozenset(ALLOWED_ROLES), refusal="rawan.not_allowed")})
