@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from handlers import access, engine, onboarding, parse, rakor
+from handlers import access, engine, onboarding, parse
 from handlers.commands import role_help
-from handlers.feature import Command
+from handlers.feature import Command, Tap
 from handlers.features import FEATURES
 from handlers.flow import Flow
 from handlers.limits import MAX_INBOUND_CHARS, bound_reply, too_long
@@ -26,6 +26,7 @@ FLOWS: dict[str, Flow] = {flow.name: flow for feature in FEATURES for flow in fe
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
 COMMANDS: dict[str, Command] = {name: run for feature in FEATURES for name, run in feature.commands.items()}
 JOIN_COMMANDS = frozenset(word for feature in FEATURES for word in feature.join_words)
+TAPS: tuple[Tap, ...] = tuple(tap for feature in FEATURES for tap in feature.taps)
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
 SCHEDULED: tuple[Tick, ...] = tuple(tick for feature in FEATURES for tick in feature.ticks)
@@ -50,6 +51,11 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
     if bare and head.lower() in _BARE_WORDS:
         return head.lower(), rest
     return None
+
+
+def tap_of(inbound: Inbound) -> Tap | None:
+    """Return the feature button a message is (an RSVP tap), if any."""
+    return next((tap for tap in TAPS if tap.matches(inbound)), None)
 
 
 # What a command name can be (Telegram's rule); "/ 2 jam lalu" or "/12" is text, not a command.
@@ -113,10 +119,11 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
     if ctx.officer.role == Role.GUEST and (state.flow is None or not access.allowed(state.flow, Role.GUEST)):
         return _guest(state, inbound, ctx, lead)
 
-    if state.flow is not None and rakor.taps_other_invitation(state.flow, state.answers, inbound):
-        # An RSVP button of another invitation (an old one, or a reminder's): answered on its own; the open
-        # question is put again.
-        return state, rakor.rsvp_tap(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
+    tap = tap_of(inbound)
+    if tap is not None and state.flow is not None and tap.elsewhere(state.flow, state.answers, inbound):
+        # A button of another question (an RSVP of an old invitation, or a reminder's): answered on its own; the
+        # open question is put again.
+        return state, tap.answer(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
@@ -182,7 +189,7 @@ def _numbered_pick(inbound: Inbound, ctx: Ctx) -> str | None:
     # A reply to one of our messages answers that message's list (an earlier alert's); else the latest list.
     listed = listed or outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since)
     offered = tuple(Choice(i, label) for i, label in listed
-                    if i.startswith("/") or rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=i)))
+                    if i.startswith("/") or tap_of(Inbound(ctx.channel, ctx.address, choice=i)) is not None)
     picked = match_choice(inbound, offered) if offered else None
     return picked.id if picked else None
 
@@ -201,9 +208,9 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
     if picked is not None:
         inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
-    if rakor.is_rsvp_tap(inbound):
-        # An RSVP button of an invitation or a reminder (or its number), answered with no question open.
-        return IDLE, rakor.rsvp_tap(inbound, ctx)
+    if (tap := tap_of(inbound)) is not None:
+        # A button of an invitation or a reminder (or its number), answered with no question open.
+        return IDLE, tap.answer(inbound, ctx)
     command = parse_command(inbound, bare=True)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
@@ -227,10 +234,10 @@ def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
     picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
-    if picked is not None and rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=picked)):
+    if picked is not None and tap_of(Inbound(ctx.channel, ctx.address, choice=picked)) is not None:
         inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
-    if rakor.is_rsvp_tap(inbound):
-        return _open_own_start(IDLE, lead + rakor.rsvp_tap(inbound, ctx), ctx)
+    if (tap := tap_of(inbound)) is not None:
+        return _open_own_start(IDLE, lead + tap.answer(inbound, ctx), ctx)
     command = parse_command(inbound, bare=True)
     if command is not None and command[0] in COMMANDS and access.allowed(command[0], Role.GUEST):
         return IDLE, lead + COMMANDS[command[0]](command[1], ctx)

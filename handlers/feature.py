@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers.flow import Flow
-from handlers.types import Ctx, Reply, Tick
+from handlers.flow import Answers, Flow
+from handlers.types import Ctx, Inbound, Reply, Tick
 from storage.db import Session
 from storage.models import Office, Role
 
@@ -32,6 +32,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Tap:
+    """A button answered wherever it is tapped, outside its own question (an RSVP on an old invitation or a reminder)."""
+
+    matches: Callable[[Inbound], bool]
+    # Answer it on its own (or open its flow at the question it leads to).
+    answer: Callable[[Inbound, Ctx], list[Reply]]
+    # Whether, with a flow open in the chat, (flow, answers, inbound) belongs elsewhere than that flow's question.
+    elsewhere: Callable[[str, Answers, Inbound], bool]
+
+
+@dataclass(frozen=True)
 class Feature:
     """One feature's whole declaration; `handlers.features.FEATURES` lists them and everything else reads that."""
 
@@ -41,6 +52,8 @@ class Feature:
     # Time-driven work, run by bot/scheduler.py in the order of FEATURES.
     ticks: tuple[Tick, ...] = ()
     digest_sections: tuple[DigestSection, ...] = ()
+    # Buttons of this feature answered outside their question; a numbered answer may pick one too.
+    taps: tuple[Tap, ...] = ()
     # Words that join Siaga with an invitation code (`/start CODE`, or `daftar CODE` without the slash).
     join_words: frozenset[str] = frozenset()
     # By command name (a flow's commands included), and by flow name for who may answer a flow Siaga opens for

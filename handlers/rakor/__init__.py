@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.feature import EVERYONE, Feature, Rule
+from handlers.feature import EVERYONE, Feature, Rule, Tap
 from handlers.rakor.agreements import (
     AGREEMENT,
     agreements_command,
@@ -41,10 +41,10 @@ from handlers.rakor.schedule import (
 )
 from handlers.types import Tick
 
-# What the rest of Siaga uses of rakor: dispatch (RSVP taps), the digest (its lines), the CLI (`siaga rakor`).
-__all__ = ["DEFAULT_REMINDERS", "FEATURE", "cancel_meeting", "check_target_time", "digest_lines", "is_rsvp_tap",
-           "local_when", "move_meeting", "owner_label", "parse_offsets", "remind_invitees", "remind_owners",
-           "resolve_targets", "rsvp_tap", "taps_other_invitation", "tell_invitees"]
+# What the rest of Siaga uses of rakor besides FEATURE: the digest (its lines) and the CLI (`siaga rakor`).
+__all__ = ["DEFAULT_REMINDERS", "FEATURE", "cancel_meeting", "check_target_time", "digest_lines", "local_when",
+           "move_meeting", "owner_label", "parse_offsets", "remind_invitees", "remind_owners", "resolve_targets",
+           "tell_invitees"]
 
 COMMANDS = {
     "rakor": rakor_command,
@@ -63,6 +63,7 @@ TICKS = (
 )
 FEATURE = Feature(
     "rakor", flows=FLOWS, commands=COMMANDS, ticks=TICKS, digest_sections=(digest_lines,),
+    taps=(Tap(matches=is_rsvp_tap, answer=rsvp_tap, elsewhere=taps_other_invitation),),
     rules={
         # A guest sees the rakor they are invited to and the agreements they answer for, and answers their
         # invitations and agreement reminders; nothing else.

@@ -87,3 +87,11 @@ def test_a_roles_command_menu_offers_only_what_the_rule_lets_it_run(role):
     # Admins share the heads' menu, /status included, though verifying is a head's alone (found here; the menu and
     # the rule stay as they were, for this change keeps behaviour).
     assert refused == ({"status"} if role is Role.ADMIN else set())
+
+
+
+def test_a_button_answered_outside_its_question_is_a_features_tap():
+    # Dispatch knows rakor's RSVP buttons only through the rakor feature's record.
+    assert handlers.TAPS == tuple(tap for f in FEATURES for tap in f.taps) and len(handlers.TAPS) == 1
+    assert handlers.tap_of(handlers.Inbound("c", "a", choice="rsvp:1:1:hadir")) is handlers.TAPS[0]
+    assert handlers.tap_of(handlers.Inbound("c", "a", choice="/status KJD-6371-2026-000001")) is None
