@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.engine import zone_name
 from handlers.feature import EVERYONE, Command, Feature, Rule
+from handlers.localtime import zone_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Reply
 from storage import incidents, people

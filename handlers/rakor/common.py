@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.engine import zone_abbreviation
+from handlers.localtime import zone_abbreviation
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import (
