@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from handlers import chart, rakor
 from handlers.alerts import ZONES, local_time
+from handlers.deps import TEMPORARY, Deps
 from handlers.holidays import holiday_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
@@ -94,13 +98,19 @@ class Digest:
     chart_series: list[tuple[dict[str, str], list[int]]] = field(default_factory=list)
     chart_path: str | None = None
 
+    def draw_chart(self) -> None:
+        """Draw the chart to `chart_path` (after the turn's commit for `/ringkasan`; in the tick for the schedule)."""
+        if self.chart_path is not None:
+            chart.save_chart(chart_png(self, "id"), Path(self.chart_path))
+
 
 def _day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
-def gather(session: Session, office: Office, end: datetime, *, with_chart: bool = True) -> Digest:
-    """Collect an office's digest for the 24 hours before `end`."""
+def gather(session: Session, office: Office, end: datetime, *, with_chart: bool = True,
+           deps: Deps = TEMPORARY) -> Digest:
+    """Collect an office's digest for the 24 hours before `end`; its chart is drawn later (`Digest.draw_chart`)."""
     tz = ZoneInfo(office.tz)
     region = office.region_code
     start = end - WINDOW
@@ -165,8 +175,15 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     per_day = digest.count_per_day(session, region, bounds, filed_before=end)
     found.chart_series = [(names[c.id], per_day[c.id]) for c in categories if c.id in per_day]
     if with_chart:
-        found.chart_path = str(chart.save_chart(chart_png(found, "id")))
+        found.chart_path = str(chart_file(found, deps.chart_dir))
     return found
+
+
+def chart_file(found: Digest, folder: Path) -> Path:
+    """Where a digest's chart is kept: named by the SHA-256 of what it shows, so the same figures share one file."""
+    shown = json.dumps([found.office_name, [d.isoformat() for d in found.chart_days], found.chart_series],
+                       sort_keys=True, ensure_ascii=False)
+    return folder / f"{hashlib.sha256(shown.encode()).hexdigest()}.png"
 
 
 def chart_png(found: Digest, lang: str) -> bytes:
@@ -255,8 +272,9 @@ def render(found: Digest, lang: str) -> list[Reply]:
     """The digest as messages in a language, the chart last with a short caption."""
     replies = [Reply(text) for text in split(render_lines(found, lang))]
     if found.chart_path:
+        # A turn's runner draws it after the commit (`Media.draw`); a tick drew it before queueing.
         media = Media(kind="photo", ref=f"ringkasan-{found.end.astimezone(ZoneInfo(found.tz)):%Y%m%d}.png",
-                      content_type="image/png", stored_path=found.chart_path)
+                      content_type="image/png", stored_path=found.chart_path, draw=found.draw_chart)
         when = f"{found.end.astimezone(ZoneInfo(found.tz)):%d/%m %H:%M} {ZONES.get(found.tz, found.tz)}"
         replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name, when=when), media=(media,)))
     return replies
@@ -265,7 +283,7 @@ def render(found: Digest, lang: str) -> list[Reply]:
 def digest_command(args: str, ctx: Ctx) -> list[Reply]:
     """`/ringkasan`: the sender's office digest for the last 24 hours, now."""
     assert ctx.officer is not None
-    return render(gather(ctx.session, ctx.officer.office, ctx.now), ctx.lang)
+    return render(gather(ctx.session, ctx.officer.office, ctx.now, deps=ctx.deps), ctx.lang)
 
 
 def requested_end(office: Office, day: date | None, now: datetime) -> datetime:
@@ -292,7 +310,7 @@ def digest_notify(found: Digest, office: Office, local_day: date, expires_at: da
                   expires_at=expires_at)
 
 
-def run_digests(session: Session, now: datetime) -> list[Effect]:
+def run_digests(session: Session, now: datetime, deps: Deps = TEMPORARY) -> list[Effect]:
     """Every office whose local digest time has come today (and whose noon has not): its digest, once."""
     effects: list[Effect] = []
     for office in people.list_offices(session):
@@ -307,10 +325,12 @@ def run_digests(session: Session, now: datetime) -> list[Effect]:
         if not checkins.claim_run(session, f"digest:{office.id}:{local_day.isoformat()}", now):
             continue
         # The figures end at the digest time, not at the tick, so a late tick tells the same story.
-        found = gather(session, office, due.astimezone(UTC))
+        found = gather(session, office, due.astimezone(UTC), deps=deps)
+        # Queued now, a drain may send it as soon as the tick commits: the chart must exist by then.
+        found.draw_chart()
         effects.append(digest_notify(found, office, local_day, until.astimezone(UTC)))
     return effects
 
 
-DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests)
+DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests, takes_deps=True)
 DIGEST_COMMANDS = {"ringkasan": digest_command, "digest": digest_command}

@@ -741,7 +741,7 @@ def _ending(pdf: Any, report: MonthlyReport, lang: str) -> None:
     _signature(pdf, report, lang, space)
 
 
-def _lampiran(pdf: Any, report: MonthlyReport, lang: str, image: Path) -> None:
+def _lampiran(pdf: Any, report: MonthlyReport, lang: str, image: Path, cache_dir: Path | None) -> None:
     """The map as the report's lampiran: its heading block, the map, and the signature again."""
     from handlers.rawan_map import draw_map
 
@@ -762,14 +762,14 @@ def _lampiran(pdf: Any, report: MonthlyReport, lang: str, image: Path) -> None:
         else:
             pdf.multi_cell(width, 4.6, label.upper(), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    draw_map(report.current, lang, image)  # it carries its own title, period, legend and sources
+    draw_map(report.current, lang, image, cache_dir=cache_dir)  # it carries its own title, period, legend and sources
     side = min(pdf.epw, pdf.page_break_trigger - pdf.get_y() - _signature_height(pdf, report, lang) - 4)
     pdf.image(str(image), x=pdf.l_margin + (pdf.epw - side) / 2, y=pdf.get_y(), w=side, h=side)
     pdf.set_y(pdf.get_y() + side + 3)
     _signature(pdf, report, lang)
 
 
-def write_report(report: MonthlyReport, lang: str, path: Path) -> Path:
+def write_report(report: MonthlyReport, lang: str, path: Path, *, cache_dir: Path | None = None) -> Path:
     """Write the monthly report as a PDF naskah dinas: the laporan, kop to signature, and the map as its lampiran."""
     pdf = _document(report, lang)
     pdf.add_page()
@@ -798,7 +798,7 @@ def write_report(report: MonthlyReport, lang: str, path: Path) -> Path:
 
     image = path.with_name(path.name + ".map.png")
     try:
-        _lampiran(pdf, report, lang, image)
+        _lampiran(pdf, report, lang, image, cache_dir)
     finally:
         image.unlink(missing_ok=True)
     pdf.output(str(path))

@@ -607,6 +607,7 @@ def _panel(fig: Figure, renderer: Any, data: RawanData, lang: str, *, top: float
     fig.text(PANEL_LEFT + 0.004, y - 0.015, text, fontsize=8, va="top", color="#222222", linespacing=1.35)
 
 
-def draw_map(data: RawanData, lang: str, path: Path | IO[bytes]) -> None:
-    """Write the map as a PNG to a file name or an open binary file."""
+def draw_map(data: RawanData, lang: str, path: Path | IO[bytes], *, cache_dir: Path | None = None) -> None:
+    """Write the map as a PNG to a file name or an open binary file (boundaries first loaded through `cache_dir`)."""
+    geo.load(cache_dir)
     map_figure(data, lang).savefig(path, format="png")

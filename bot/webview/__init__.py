@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.config import Settings
 from bot.runner import Runner, queue_effects
-from handlers import access, rawan, statuses, verification
+from handlers import access, rawan_data, statuses, verification
 from handlers.alerts import category_name, local_time
 from handlers.reports import normalise_number
 from handlers.texts import CATALOGUE, t
@@ -282,7 +282,7 @@ class WebView:
     def _window(self, viewer: Viewer, request: Request) -> tuple[int, datetime, datetime]:
         raw = request.query_params.get("hari", "")
         try:
-            days = int(raw) if raw else rawan.DEFAULT_WINDOW.days
+            days = int(raw) if raw else rawan_data.DEFAULT_WINDOW.days
         except ValueError:
             raise Refused(400, "web.error.bad_request", what="hari") from None
         if not 1 <= days <= MAX_WINDOW_DAYS:
@@ -292,10 +292,10 @@ class WebView:
     async def map_page(self, request: Request) -> Response:
         def work(viewer: Viewer) -> Response:
             days, start, end = self._window(viewer, request)
-            data = rawan.gather(viewer.session, viewer.officer.office, start, end)
+            data = rawan_data.gather(viewer.session, viewer.officer.office, start, end)
             waiting = web.count_reports(viewer.session, viewer.scope, web.ReportFilter(status=ReportStatus.BARU))
             return self.render("map.html", viewer.lang, viewer=viewer, data=data, days=days, waiting=waiting,
-                               period=rawan.period_text(data, viewer.lang), nav="map",
+                               period=rawan_data.period_text(data, viewer.lang), nav="map",
                                band=lambda s: t(f"rawan.band.{s.band or 'none'}", viewer.lang))
 
         return await self.run(request, work)
@@ -320,7 +320,7 @@ class WebView:
             from handlers.rawan_map import BAND_COLOURS, NO_OFFICE, NO_OFFICE_HATCH, NO_REPORTS, NO_REPORTS_HATCH
 
             days, start, end = self._window(viewer, request)
-            scores = rawan.vulnerability(viewer.session, viewer.scope, start, end)
+            scores = rawan_data.vulnerability(viewer.session, viewer.scope, start, end)
             shapes = self.shapes()
             features = []
             for rank, s in enumerate(scores, start=1):
@@ -355,16 +355,16 @@ class WebView:
                 raise viewer.refuse(f"kecamatan:{code}")
             region, kabkota = found[0]
             days, start, end = self._window(viewer, request)
-            data = rawan.gather(viewer.session, viewer.officer.office, start, end)
+            data = rawan_data.gather(viewer.session, viewer.officer.office, start, end)
             score = next(s for s in data.scores if s.code == code)
-            explanation = rawan.explain(viewer.session, code, region.name, start, end, viewer.lang)
+            explanation = rawan_data.explain(viewer.session, code, region.name, start, end, viewer.lang)
             numbers = [r.number for e in explanation.events for r in e.reports]
             reports = [r for r in (incidents.get_report_by_number(viewer.session, n) for n in numbers) if r]
             reports.sort(key=lambda r: r.occurred_at, reverse=True)
             return self.render(
                 "kecamatan.html", viewer.lang, viewer=viewer, region=region, kabkota=kabkota, score=score,
-                days=days, period=rawan.period_text(data, viewer.lang), nav="map",
-                lines=rawan.explanation_lines(explanation, viewer.tz, viewer.lang) if explanation.events else [],
+                days=days, period=rawan_data.period_text(data, viewer.lang), nav="map",
+                lines=rawan_data.explanation_lines(explanation, viewer.tz, viewer.lang) if explanation.events else [],
                 rows=[self._row(viewer)(r) for r in reports])
 
         return await self.run(request, work)
@@ -537,7 +537,7 @@ class WebView:
             first = local.date().replace(day=1)
             return self.render("downloads.html", viewer.lang, viewer=viewer, nav="downloads",
                                date_from=first.isoformat(), date_to=local.date().isoformat(),
-                               month=rawan.previous_month(local), this_month=f"{local:%Y-%m}")
+                               month=rawan_data.previous_month(local), this_month=f"{local:%Y-%m}")
 
         return await self.run(request, work)
 

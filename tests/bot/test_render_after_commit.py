@@ -29,7 +29,7 @@ def setup(database_factory, tmp_path, monkeypatch):
                     delivery=Delivery(outbox_channels=frozenset({"memory"}), boot_id="me"))
     drawn: list[tuple[list[str], str]] = []
 
-    def draw_map(data, lang: str, path: Path) -> None:
+    def draw_map(data, lang: str, path: Path, cache_dir: Path | None = None) -> None:
         # Another connection reads the turn's reply in the outbox: only a committed turn shows it.
         with sessions.begin() as other:
             texts = [m.payload["reply"]["text"] for m in outbox.list_messages(other)]
