@@ -77,14 +77,14 @@ COMMANDS = {"rawan": rawan_command}
 
 def report_notice(office: Office, report: MonthlyReport, deps: Deps = TEMPORARY) -> Notify:
     """Build the notice that brings a month's PDF to the office's heads and the heads above it."""
-    from handlers import monthly_report
+    from handlers import monthly_report, monthly_report_pdf
 
     made: dict[str, Path] = {}
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
         if lang not in made:
             path = deps.output_path(f"peta-rawan-{report.current.scope.replace('.', '')}-{report.month}-{lang}.pdf")
-            monthly_report.write_report(report, lang, path, cache_dir=deps.cache_dir)
+            monthly_report_pdf.write_report(report, lang, path, cache_dir=deps.cache_dir)
             made[lang] = path
         media = Media("document", monthly_report.file_name(report), "application/pdf", str(made[lang]))
         return [Reply(monthly_report.caption(report, lang), media=(media,))]

@@ -95,7 +95,7 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
 
     from bot.deps import dependencies
     from bot.runner import Delivery, queue_effects
-    from handlers import monthly_report, rawan, rawan_data
+    from handlers import monthly_report, monthly_report_pdf, rawan, rawan_data
 
     lang = args.lang or settings.language
     to_stdout = args.out == "-"
@@ -123,7 +123,7 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
             common.close_out(common.open_out(args.out, binary=True))
             target = Path(args.out)
         report = monthly_report.gather(session, office, args.month, now)
-        monthly_report.write_report(report, lang, target, cache_dir=deps.cache_dir)
+        monthly_report_pdf.write_report(report, lang, target, cache_dir=deps.cache_dir)
         if to_stdout:
             sys.stdout.buffer.write(target.read_bytes())
             sys.stdout.buffer.flush()

@@ -579,7 +579,8 @@ class WebView:
     async def download_monthly(self, request: Request) -> Response:
         """The monthly naskah dinas PDF of a month, as the scheduler sends it; audited."""
         def work(viewer: Viewer) -> Response:
-            from handlers.monthly_report import gather, write_report
+            from handlers.monthly_report import gather
+            from handlers.monthly_report_pdf import write_report
 
             month = request.query_params.get("bulan", "")
             try:

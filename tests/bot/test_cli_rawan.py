@@ -16,7 +16,7 @@ import shapely
 
 from bot import cli
 from bot.app import initialise
-from handlers import monthly_report, rawan, rawan_data, rawan_map
+from handlers import monthly_report, monthly_report_pdf, rawan, rawan_data, rawan_map
 from handlers.deps import Deps
 from handlers.types import Ctx
 from storage import people
@@ -143,7 +143,7 @@ def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path):
         assert f"{name}\n{shown}" in labels
     assert not any(text.endswith(("\n66", "\n34")) for text in labels)
 
-    pdf_path = monthly_report.write_report(report, "id", tmp_path / "r.pdf")
+    pdf_path = monthly_report_pdf.write_report(report, "id", tmp_path / "r.pdf")
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     pdf.close()

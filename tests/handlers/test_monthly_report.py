@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from handlers import monthly_report, rawan_data
+from handlers import monthly_report, monthly_report_pdf, rawan_data
 from storage import regions
 from storage.models import Role
 from tests.conftest import FROZEN_NOW, add_officer
@@ -61,7 +61,7 @@ def configure(office) -> None:  # type: ignore[no-untyped-def]
 def render(session, office, tmp_path: Path, lang: str = "id", month: str = "2026-11",  # type: ignore[no-untyped-def]
            now: datetime = ISSUED):
     report = monthly_report.gather(session, office, month, now)
-    path = monthly_report.write_report(report, lang, tmp_path / f"{office.region_code}-{lang}.pdf")
+    path = monthly_report_pdf.write_report(report, lang, tmp_path / f"{office.region_code}-{lang}.pdf")
     return report, path
 
 
