@@ -8,7 +8,6 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from bot.config import Settings
+from bot.webview.common import Refused, SecurityHeaders, Viewer
 from bot.runner import Runner, queue_effects
 from handlers import access, rawan_data, statuses, verification
 from handlers.alerts import category_name, local_time
@@ -31,8 +31,7 @@ from handlers.texts import CATALOGUE, t
 from handlers.types import Ctx
 from handlers.web import token_hash
 from storage import audit, incidents, rakor, regions, web
-from storage.db import Session
-from storage.models import IncidentReport, Officer, ReportStatus, Severity, WebSession
+from storage.models import IncidentReport, Officer, ReportStatus, Severity
 
 log = logging.getLogger(__name__)
 
@@ -44,78 +43,8 @@ PAGE_SIZE = 25
 MAX_WINDOW_DAYS = 365
 # Boundaries are simplified for the browser by this many degrees (about 100 m): a province stays under a megabyte.
 SIMPLIFY_DEGREES = 0.001
-# No inline script or style anywhere; Leaflet styles its elements from script (CSSOM), which style-src allows.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 # Photos shown in the page; every other attachment is sent as a download.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-content-type-options", b"nosniff"),
-]
-
-
-class SecurityHeaders:
-    """ASGI middleware: every response of the web view carries the security headers; pages are never cached."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        static = scope["path"].startswith("/web/static/")
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(HEADERS)]
-                headers += HEADERS
-                if not static:
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, sending)
-
-
-class Refused(Exception):
-    """A request answered with one clear page: its status and the catalogue key of its sentence."""
-
-    def __init__(self, status: int, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.status, self.key, self.params = status, key, params
-
-
-@dataclass
-class Viewer:
-    """The signed-in head of one request, inside its transaction."""
-
-    session: Session
-    row: WebSession
-    officer: Officer
-    lang: str
-    now: datetime
-
-    @property
-    def scope(self) -> str:
-        return self.officer.office.region_code
-
-    @property
-    def tz(self) -> str:
-        return self.officer.office.tz
-
-    def sees(self, code: str) -> bool:
-        """Tell whether a region (kecamatan or kab/kota code) lies in the head's jurisdiction, by chat's rule."""
-        return access.within(self.scope, code)
-
-    def refuse(self, what: str) -> Refused:
-        """Audit a look outside the jurisdiction and return the refusal, which tells nothing about what is there."""
-        audit.add_audit(self.session, self.now, "access.refused", actor_id=self.officer.id, subject=f"web:{what}"[:120],
-                        reason="jurisdiction", role=self.officer.role.value, channel="web")
-        return Refused(403, "web.error.forbidden")
 
 
 class WebView:
