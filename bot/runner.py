@@ -563,13 +563,34 @@ class Runner:
                                                              deps=self.deps), "start")
 
     def run_tick(self, tick: Tick) -> int:
-        """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued."""
+        """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued.
+
+        A tick that draws files runs dry first, in a transaction rolled back, and its files are drawn outside any
+        transaction: no turn waits on matplotlib or fpdf behind the tick's write lock. The real run then finds
+        them (they are named by what they show) and queues its messages with the files already there, so a drain
+        that takes them the moment the tick commits sends them whole.
+        """
+        now = self.clock()
+        if tick.draws:
+            self._draw_ahead(tick, now)
+
         def work(session: Session) -> int:
-            now = self.clock()
             return queue_effects(session, tick.due(session, now, self.deps), now, self.settings, self.delivery,
                                  deps=self.deps)
 
         return self._transaction(work, f"tick {tick.name}")
+
+    def _draw_ahead(self, tick: Tick, now: datetime) -> None:
+        dry = replace(self.deps, drawings=[])
+        with self.sessions() as session:
+            session.begin()
+            try:
+                queue_effects(session, tick.due(session, now, dry), now, self.settings, self.delivery, deps=dry)
+            finally:
+                session.rollback()
+        assert dry.drawings is not None
+        for draw in dry.drawings:
+            draw()
 
     def open_due_starts(self) -> int:
         """Open started flows whose time came or whose officer became free without writing; drop expired ones."""

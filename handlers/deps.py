@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +35,9 @@ class Deps:
     retention: timedelta = DEFAULT_RETENTION
     # The address the web view is reached at (PUBLIC_BASE_URL, no trailing slash); None: no web view.
     web_base_url: str | None = None
+    # A tick's dry run (`Runner.run_tick`) collects here the files it would draw, to draw them outside any
+    # transaction; None: `draw` draws at once.
+    drawings: list[Callable[[], None]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def beside(cls, attachments_dir: Path, *, clock: Callable[[], datetime] = real_time,
@@ -44,6 +47,13 @@ class Deps:
         return cls(clock=clock, generated_dir=root / "generated", chart_dir=attachments_dir / "charts",
                    cache_dir=root / "cache", retention=retention,
                    web_base_url=web_base_url.rstrip("/") if web_base_url else None)
+
+    def draw(self, job: Callable[[], None]) -> None:
+        """Draw a file now, or, in a dry run, keep the job to be drawn after it."""
+        if self.drawings is None:
+            job()
+        else:
+            self.drawings.append(job)
 
     def output_path(self, name: str) -> Path:
         """Return where a generated file goes, creating the folder."""

@@ -99,8 +99,9 @@ class Digest:
     chart_path: str | None = None
 
     def draw_chart(self) -> None:
-        """Draw the chart to `chart_path` (after the turn's commit for `/ringkasan`; in the tick for the schedule)."""
-        if self.chart_path is not None:
+        """Draw the chart to `chart_path` unless it is there (its name says what it shows): after the turn's commit
+        for `/ringkasan`, after the tick's dry run for the schedule."""
+        if self.chart_path is not None and not Path(self.chart_path).exists():
             chart.save_chart(chart_png(self, "id"), Path(self.chart_path))
 
 
@@ -326,11 +327,12 @@ def run_digests(session: Session, now: datetime, deps: Deps = TEMPORARY) -> list
             continue
         # The figures end at the digest time, not at the tick, so a late tick tells the same story.
         found = gather(session, office, due.astimezone(UTC), deps=deps)
-        # Queued now, a drain may send it as soon as the tick commits: the chart must exist by then.
-        found.draw_chart()
+        # Queued now, a drain may send it as soon as the tick commits: the chart must exist by then. The runner's
+        # dry run of this tick drew it outside any transaction, so here it is found (`Deps.draw`).
+        deps.draw(found.draw_chart)
         effects.append(digest_notify(found, office, local_day, until.astimezone(UTC)))
     return effects
 
 
-DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests, takes_deps=True)
+DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests, takes_deps=True, draws=True)
 DIGEST_COMMANDS = {"ringkasan": digest_command, "digest": digest_command}

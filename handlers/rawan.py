@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -80,12 +81,20 @@ def report_notice(office: Office, report: MonthlyReport, deps: Deps = TEMPORARY)
     from handlers import monthly_report, monthly_report_pdf
 
     made: dict[str, Path] = {}
+    # Named by what it says, so the tick's dry run and its real run (`Deps.draw`) find the same file.
+    shown = hashlib.sha256(repr(report).encode()).hexdigest()[:16]
+
+    def write(lang: str, path: Path) -> None:
+        if not path.exists():
+            part = path.with_name(path.name + ".part")
+            monthly_report_pdf.write_report(report, lang, part, cache_dir=deps.cache_dir)
+            part.replace(path)  # whole or not at all: a sender never reads half a PDF
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
         if lang not in made:
-            path = deps.output_path(f"peta-rawan-{report.current.scope.replace('.', '')}-{report.month}-{lang}.pdf")
-            monthly_report_pdf.write_report(report, lang, path, cache_dir=deps.cache_dir)
-            made[lang] = path
+            scope = report.current.scope.replace(".", "")
+            made[lang] = deps.output_path(f"peta-rawan-{scope}-{report.month}-{lang}-{shown}.pdf")
+            deps.draw(partial(write, lang, made[lang]))
         media = Media("document", monthly_report.file_name(report), "application/pdf", str(made[lang]))
         return [Reply(monthly_report.caption(report, lang), media=(media,))]
 
@@ -117,4 +126,4 @@ def monthly_reports(session: Session, now: datetime, deps: Deps = TEMPORARY) -> 
     return effects
 
 
-MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports, takes_deps=True)
+MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports, takes_deps=True, draws=True)

@@ -197,6 +197,9 @@ class Tick:
     # setting (the digest's chart, the monthly PDF, the retention period) is handed them, never reads a global.
     run: Callable[..., list[Effect]]
     takes_deps: bool = False
+    # It draws files (a chart, a PDF) through `Deps.draw`: the runner first runs it dry, in a transaction it rolls
+    # back, to draw them outside any transaction; the real run then finds them drawn.
+    draws: bool = False
 
     def due(self, session: Session, now: datetime, deps: Deps) -> list[Effect]:
         """Run the tick once: the effects due at `now`."""
