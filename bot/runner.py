@@ -130,8 +130,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         new_state, replies = handlers.dispatch(state, inbound, ctx)
     if officer is not None and state.flow is not None and new_state.flow is None:
         # The flow ended (sent, cancelled, expired): a conversation the system started may be waiting.
-        new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings,
-                                         deps)
+        new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings, deps)
         replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
     released = 0
@@ -357,14 +356,9 @@ class Runner:
                  deps: Deps | None = None) -> None:
         self.sessions = sessions
         self.settings = settings
-        # The configuration's clock and folders (bot/app.py builds them; by default from these settings):
-        # maps, PDFs and charts wait beside the attachments until the outbox sends them.
-        if deps is None:
-            deps = dependencies(settings, clock)
-        elif clock is not None:
-            deps = replace(deps, clock=clock)
-        self.deps = deps
-        self.clock = deps.clock
+        # The configuration's clock and folders (bot/app.py builds them, else from these settings).
+        self.deps = dependencies(settings, clock) if deps is None else replace(deps, clock=clock or deps.clock)
+        self.clock = self.deps.clock
         self.delivery = delivery
         # Called on the event loop after a commit that queued messages (the app's outbox wakes up), and
         # with the replies a turn claimed, to send them at once.
@@ -559,38 +553,30 @@ class Runner:
         another flow, the start waits (they are told in one line) and opens when that one ends.
         """
         effect = StartFlow(key, officer_id, flow, dict(params or {}), kind, not_before, expires_at)
-        return self._transaction(lambda s: start_flow(s, effect, self.clock(), self.settings, self.delivery,
-                                                             deps=self.deps), "start")
+        return self._transaction(
+            lambda s: start_flow(s, effect, self.clock(), self.settings, self.delivery, deps=self.deps), "start")
 
     def run_tick(self, tick: Tick) -> int:
-        """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued.
-
-        A tick that draws files runs dry first, in a transaction rolled back, and its files are drawn outside any
-        transaction: no turn waits on matplotlib or fpdf behind the tick's write lock. The real run then finds
-        them (they are named by what they show) and queues its messages with the files already there, so a drain
-        that takes them the moment the tick commits sends them whole.
-        """
+        """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued."""
         now = self.clock()
+        # A tick that draws runs dry first (rolled back) and its files are drawn outside any transaction, so no turn
+        # waits on matplotlib behind its write lock; the real run finds them (named by what they show) and queues them.
         if tick.draws:
-            self._draw_ahead(tick, now)
+            dry = replace(self.deps, drawings=[])
+            with self.sessions() as session:
+                session.begin()
+                try:
+                    queue_effects(session, tick.due(session, now, dry), now, self.settings, self.delivery, deps=dry)
+                finally:
+                    session.rollback()
+            for draw in dry.drawings or ():
+                draw()
 
         def work(session: Session) -> int:
             return queue_effects(session, tick.due(session, now, self.deps), now, self.settings, self.delivery,
                                  deps=self.deps)
 
         return self._transaction(work, f"tick {tick.name}")
-
-    def _draw_ahead(self, tick: Tick, now: datetime) -> None:
-        dry = replace(self.deps, drawings=[])
-        with self.sessions() as session:
-            session.begin()
-            try:
-                queue_effects(session, tick.due(session, now, dry), now, self.settings, self.delivery, deps=dry)
-            finally:
-                session.rollback()
-        assert dry.drawings is not None
-        for draw in dry.drawings:
-            draw()
 
     def open_due_starts(self) -> int:
         """Open started flows whose time came or whose officer became free without writing; drop expired ones."""
