@@ -5,8 +5,8 @@ of history in its 105 kecamatan (bench.common.seed_reports: COPY on PostgreSQL, 
 each size, in its own database, and for every office of the province:
 
 - digest: handlers.digest.gather (every SQL aggregate the digest tick runs) and render; the chart
-  (chart_png + save_chart, as gather does when it draws) is timed apart;
-- rawan: handlers.rawan.gather over the default 30-day window (the index table); the PNG choropleth
+  (chart_png + save_chart, as `Digest.draw_chart` does) is timed apart;
+- rawan: handlers.rawan_data.gather over the default 30-day window (the index table); the PNG choropleth
   (rawan_map.draw_map) is timed apart;
 - baseline: a bare `SELECT count(*)` of the office's reports, in the same run.
 
@@ -45,7 +45,7 @@ from bench.common import (
     seed_reports,
     throwaway_database,
 )
-from handlers import chart, rawan, rawan_map
+from handlers import rawan_data, rawan_map
 from handlers import digest as digest_handler
 from storage.db import make_sessions
 from storage.incidents import within
@@ -76,7 +76,7 @@ class Steps:
     def __init__(self, sessions, office: Office, out: Path) -> None:
         self.sessions, self.office, self.out = sessions, office, out
         self.found: digest_handler.Digest | None = None
-        self.data: rawan.RawanData | None = None
+        self.data: rawan_data.RawanData | None = None
 
     def digest(self) -> None:
         with self.sessions.begin() as session:
@@ -87,12 +87,13 @@ class Steps:
 
     def chart(self) -> None:
         assert self.found is not None
-        self.found.chart_path = str(chart.save_chart(digest_handler.chart_png(self.found, "id")))
+        self.found.chart_path = str(digest_handler.chart_file(self.found, self.out / "charts"))
+        self.found.draw_chart()
 
     def rawan(self) -> None:
         with self.sessions.begin() as session:
             office = session.get(Office, self.office.id)
-            self.data = rawan.gather(session, office, NOW - rawan.DEFAULT_WINDOW, NOW)
+            self.data = rawan_data.gather(session, office, NOW - rawan_data.DEFAULT_WINDOW, NOW)
 
     def map(self) -> None:
         assert self.data is not None
@@ -281,8 +282,6 @@ def main(argv: list[str] | None = None) -> int:
           f"targets < {TARGET_SECONDS:.0f} s per office and memory within {TARGET_EXTRA_MB:.0f} MB of the smallest "
           f"size; load average {loadavg()}")
     out = Path(tempfile.mkdtemp(prefix="siaga_bench_digest_"))
-    chart.set_chart_dir(out / "charts")
-    rawan.OUTPUT_DIR = out / "generated"
     summaries, missed = [], []
     try:
         for kind in databases(args.database):

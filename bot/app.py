@@ -6,20 +6,20 @@ import asyncio
 import logging
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 
 import handlers
 from bot.channels.base import ChannelService
 from bot.config import Settings
+from bot.deps import dependencies
 from bot.outbox import Outbox, new_boot_id
 from bot.runner import Delivery, Runner
 from bot.scheduler import Presence, Scheduler
 from bot.web import Server, build_web, make_server
-from handlers import maintenance, web
-from handlers import chart
 from storage import migrations, seed
 from storage.db import is_sqlite, make_engine, make_sessions
 
@@ -135,14 +135,16 @@ def check_workers(settings: Settings, workers: int) -> None:
                           "set DATABASE_URL=postgresql+psycopg://... or run one process.")
 
 
-def build(settings: Settings) -> App:
-    """Wire the configured channels, one outbox for all of them and the scheduler to one runner."""
+def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> App:
+    """Wire the configured channels, one outbox for all of them and the scheduler to one runner.
+
+    The configuration's dependencies (its clock, SIAGA_CLOCK_START unless given; the folders beside the
+    attachments; the retention period; the web view's address) are built here once and handed down.
+    """
     check(settings)
     sessions = make_sessions(settings.database_url)
-    runner = Runner(sessions, settings)
-    maintenance.configure(settings.retention)
-    # Digest charts wait for the outbox beside the attachments, not in a temporary folder.
-    chart.set_chart_dir(settings.attachments_dir / "charts")
+    # The heads' web view: only where the world can reach us, since its sign-in links are built from that address.
+    runner = Runner(sessions, settings, deps=dependencies(settings, clock, web=True))
     app = App(settings, runner)
     if settings.telegram_bot_token is not None:
         from bot.channels.telegram import TelegramChannel
@@ -154,8 +156,6 @@ def build(settings: Settings) -> App:
         app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_deliveries))
     wire(app)
     routes = [route for channel in app.channels for route in channel.routes()]
-    # The heads' web view: only where the world can reach us, since its sign-in links are built from that address.
-    web.configure(settings.public_base_url)
     if settings.public_base_url:
         from bot.webview import WebView
 
@@ -189,9 +189,10 @@ def wire(app: App) -> App:
     return app
 
 
-async def run(settings: Settings, sockets: Sequence[socket.socket] | None = None) -> None:
+async def run(settings: Settings, sockets: Sequence[socket.socket] | None = None,
+              clock: Callable[[], datetime] | None = None) -> None:
     """Build the app and serve until SIGTERM or SIGINT (on `sockets` already bound, when given)."""
-    app = build(settings)
+    app = build(settings, clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -14,7 +14,7 @@ from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from handlers.localtime import local_iso, zone_abbreviation
-from handlers.rawan import KecamatanScore
+from handlers.rawan_data import KecamatanScore
 from handlers.texts import t
 from storage import geo
 from storage.incidents import LIST_COLUMNS

@@ -19,13 +19,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
+from bot.deps import dependencies
 from bot.outbox import LEASE, enqueue, outbox_payload, reply_from_payload, reply_key
 from bot.sending import Outbound, Outgoing
-from handlers import engine, rawan
+from handlers import engine
+from handlers.deps import TEMPORARY, Deps
 from handlers.limits import clean_inbound
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
-from storage import conversations, flow_starts, geo, outbox, people, turns
+from storage import conversations, flow_starts, outbox, people, turns
 from storage.db import Session
 from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
 
@@ -41,21 +43,9 @@ MAX_ATTEMPTS = 5
 INBOUND_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
-# How far this process's clock is set from the real one (see `start_clock_at`).
-_clock_offset = timedelta(0)
-
-
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC) + _clock_offset
-
-
-def start_clock_at(start: datetime | None) -> None:
-    """Set this process's clock (`utcnow`) to read `start` now and run on from there; None: the real time."""
-    global _clock_offset
-    if start is not None and start.tzinfo is None:
-        raise ValueError("the clock's start needs a UTC offset, e.g. 2026-12-31T23:59:00+08:00")
-    _clock_offset = timedelta(0) if start is None else start - datetime.now(UTC)
+    """Return the real current time, timezone-aware in UTC (a configuration's own clock is in its `Deps`)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -112,7 +102,7 @@ class DuplicateMessage(Exception):
 
 
 def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
-         delivery: Delivery = Delivery(), queued: Queued | None = None) -> list[Reply]:
+         delivery: Delivery = Delivery(), queued: Queued | None = None, *, deps: Deps = TEMPORARY) -> list[Reply]:
     """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided.
 
     Two round trips in the ordinary case: one read (who, where, open messages) and one write (dedupe,
@@ -130,7 +120,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     )
     lang = (officer.language if officer else None) or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=inbound.channel, address=inbound.address,
-              officer=officer, draft_ttl=draft_ttl(state.flow, settings))
+              officer=officer, draft_ttl=draft_ttl(state.flow, settings), deps=deps)
     # A question that never reached the officer is asked once more (the flag is cleared with this turn),
     # rather than this message taken as its answer.
     if officer is not None and chat.reask_at is not None and state.flow is not None and _live(state, ctx):
@@ -140,7 +130,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         new_state, replies = handlers.dispatch(state, inbound, ctx)
     if officer is not None and state.flow is not None and new_state.flow is None:
         # The flow ended (sent, cancelled, expired): a conversation the system started may be waiting.
-        new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings)
+        new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings, deps)
         replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
     released = 0
@@ -192,7 +182,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         queued.pending += len(written.outbox_ids)
     queued.pending += released
     if ctx.effects:
-        queued.pending += queue_effects(session, ctx.effects, now, settings, delivery)
+        queued.pending += queue_effects(session, ctx.effects, now, settings, delivery, deps=deps)
     return replies
 
 
@@ -219,14 +209,14 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
 
 
 def queue_effects(session: Session, effects: Sequence[Effect], now: datetime, settings: Settings,
-                  delivery: Delivery) -> int:
+                  delivery: Delivery, *, deps: Deps = TEMPORARY) -> int:
     """Queue notifications per recipient and open (or park) started flows; return the messages queued."""
     queued = 0
     for effect in effects:
         if isinstance(effect, Notify):
             queued += _queue_notify(session, effect, now, settings, delivery)
         elif isinstance(effect, StartFlow):
-            queued += start_flow(session, effect, now, settings, delivery)
+            queued += start_flow(session, effect, now, settings, delivery, deps=deps)
         else:
             raise TypeError(f"unknown effect {type(effect).__name__}")
     return queued
@@ -262,7 +252,8 @@ def _queue_notify(session: Session, effect: Notify, now: datetime, settings: Set
     return queued
 
 
-def start_flow(session: Session, effect: StartFlow, now: datetime, settings: Settings, delivery: Delivery) -> int:
+def start_flow(session: Session, effect: StartFlow, now: datetime, settings: Settings, delivery: Delivery, *,
+               deps: Deps = TEMPORARY) -> int:
     """Record a started flow once per key and open it now if the officer is free; return the messages queued."""
     start_id = flow_starts.add_flow_start(session, effect.key, effect.officer_id, effect.flow, dict(effect.params),
                                           effect.kind, now, not_before=effect.not_before,
@@ -273,10 +264,11 @@ def start_flow(session: Session, effect: StartFlow, now: datetime, settings: Set
     assert start is not None
     if effect.not_before is not None and effect.not_before > now:
         return 0  # the scheduler opens it when its time comes
-    return open_start(session, start, now, settings, delivery)
+    return open_start(session, start, now, settings, delivery, deps=deps)
 
 
-def open_start(session: Session, start: FlowStart, now: datetime, settings: Settings, delivery: Delivery) -> int:
+def open_start(session: Session, start: FlowStart, now: datetime, settings: Settings, delivery: Delivery, *,
+               deps: Deps = TEMPORARY) -> int:
     """Open a waiting start in the officer's chat, or tell them once that it waits; return the messages queued."""
     officer = people.get_officer(session, start.officer_id)
     if start.flow not in handlers.FLOWS or officer is None or not officer.active:
@@ -293,7 +285,7 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
              if conversation is not None else IDLE)
     lang = officer.language or settings.language
     ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
-              draft_ttl=draft_ttl(state.flow, settings))
+              draft_ttl=draft_ttl(state.flow, settings), deps=deps)
     if handlers.lapsed(start.flow, start.params, ctx) is not None:
         # What it was to ask no longer applies (an invitation to a rakor cancelled before it could open).
         start.status = FlowStartStatus.EXPIRED
@@ -317,7 +309,7 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
             variables={"1": " ".join(reply.text.split())} if n == 0 else None, expires_at=start.expires_at), now=now)
         queued += added is not None
     if ctx.effects:
-        queued += queue_effects(session, ctx.effects, now, settings, delivery)
+        queued += queue_effects(session, ctx.effects, now, settings, delivery, deps=deps)
     return queued
 
 
@@ -334,7 +326,7 @@ def _save(session: Session, conversation: Conversation | None, channel: str, add
 
 
 def _open_waiting(session: Session, officer: Officer, channel: str, address: str, now: datetime,
-                  settings: Settings) -> tuple[State, list[Reply]]:
+                  settings: Settings, deps: Deps) -> tuple[State, list[Reply]]:
     """Open the oldest due started flow of an officer in this chat (their turn just ended a flow)."""
     for start in flow_starts.list_due_starts(session, now, officer.id):
         if start.flow not in handlers.FLOWS:
@@ -342,7 +334,7 @@ def _open_waiting(session: Session, officer: Officer, channel: str, address: str
             continue
         lang = officer.language or settings.language
         ctx = Ctx(session=session, now=now, lang=lang, channel=channel, address=address, officer=officer,
-                  draft_ttl=draft_ttl(start.flow, settings))
+                  draft_ttl=draft_ttl(start.flow, settings), deps=deps)
         if handlers.lapsed(start.flow, start.params, ctx) is not None:
             start.status = FlowStartStatus.EXPIRED
             continue
@@ -364,19 +356,18 @@ class Runner:
     """Runs turns, started flows and ticks against a session factory with a clock; one code path for every channel."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings,
-                 clock: Callable[[], datetime] = utcnow, delivery: Delivery = Delivery()) -> None:
+                 clock: Callable[[], datetime] | None = None, delivery: Delivery = Delivery(),
+                 deps: Deps | None = None) -> None:
         self.sessions = sessions
         self.settings = settings
-        self.clock = clock
+        # The configuration's clock and folders (bot/app.py builds them, else from these settings).
+        self.deps = dependencies(settings, clock) if deps is None else replace(deps, clock=clock or deps.clock)
+        self.clock = self.deps.clock
         self.delivery = delivery
         # Called on the event loop after a commit that queued messages (the app's outbox wakes up), and
         # with the replies a turn claimed, to send them at once.
         self.wake: Callable[[], None] = lambda: None
         self.send_now: Callable[[Sequence[Outgoing]], None] | None = None
-        # Maps and PDFs a turn or a tick renders are kept beside the attachments until the outbox sends them.
-        rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
-        # The boundaries' compact copy (built from the shipped GeoJSON on first use) lives there too.
-        geo.set_cache_dir(settings.attachments_dir.resolve() / "cache")
         # SQLite has one write lock and every turn writes: threads queueing on its busy-timeout sleep
         # starve one another (p99 over a second in bench/engine.py), so one thread does all database
         # work there. PostgreSQL takes a few, not more than the cores can keep busy.
@@ -447,7 +438,7 @@ class Runner:
             state = State.load(conversation.flow, conversation.step, conversation.data, conversation.updated_at)
             lang = officer.language or self.settings.language
             ctx = Ctx(session=session, now=self.clock(), lang=lang, channel=channel, address=address,
-                      officer=officer, draft_ttl=self.settings.draft_ttl)
+                      officer=officer, draft_ttl=self.settings.draft_ttl, deps=self.deps)
             return [replace(r, lang=lang) for r in handlers.pending(state, ctx)]
 
     def role_of(self, channel: str, address: str) -> tuple[str, str] | None:
@@ -495,7 +486,7 @@ class Runner:
         return replies
 
     def _turn(self, session: Session, inbound: Inbound, on_replies: OnReplies | None, queued: Queued) -> list[Reply]:
-        replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued)
+        replies = turn(session, inbound, self.clock(), self.settings, self.delivery, queued, deps=self.deps)
         if on_replies is not None:
             on_replies(session, inbound, replies)
         return replies
@@ -577,13 +568,28 @@ class Runner:
         another flow, the start waits (they are told in one line) and opens when that one ends.
         """
         effect = StartFlow(key, officer_id, flow, dict(params or {}), kind, not_before, expires_at)
-        return self._transaction(lambda s: start_flow(s, effect, self.clock(), self.settings, self.delivery), "start")
+        return self._transaction(
+            lambda s: start_flow(s, effect, self.clock(), self.settings, self.delivery, deps=self.deps), "start")
 
     def run_tick(self, tick: Tick) -> int:
         """Run a scheduled tick in a transaction and queue its effects like a turn's; return the messages queued."""
+        now = self.clock()
+        # A tick that draws runs dry first (rolled back) and its files are drawn outside any transaction, so no turn
+        # waits on matplotlib behind its write lock; the real run finds them (named by what they show) and queues them.
+        if tick.draws:
+            dry = replace(self.deps, drawings=[])
+            with self.sessions() as session:
+                session.begin()
+                try:
+                    queue_effects(session, tick.due(session, now, dry), now, self.settings, self.delivery, deps=dry)
+                finally:
+                    session.rollback()
+            for draw in dry.drawings or ():
+                draw()
+
         def work(session: Session) -> int:
-            now = self.clock()
-            return queue_effects(session, tick.run(session, now), now, self.settings, self.delivery)
+            return queue_effects(session, tick.due(session, now, self.deps), now, self.settings, self.delivery,
+                                 deps=self.deps)
 
         return self._transaction(work, f"tick {tick.name}")
 
@@ -592,7 +598,7 @@ class Runner:
         def work(session: Session) -> int:
             now = self.clock()
             flow_starts.expire_starts(session, now)
-            return sum(open_start(session, start, now, self.settings, self.delivery)
+            return sum(open_start(session, start, now, self.settings, self.delivery, deps=self.deps)
                        for start in flow_starts.list_due_starts(session, now))
 
         return self._transaction(work, "flow starts")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 WIDTH, HEIGHT, DPI = 800, 450, 100
-# Where rendered charts wait for the outbox; `siaga run` points it into the attachments folder.
-_chart_dir = Path(tempfile.gettempdir()) / "siaga-charts"
-
-
-def set_chart_dir(folder: Path) -> None:
-    """Store rendered charts in `folder` (the bot sets it from its settings at start)."""
-    global _chart_dir
-    _chart_dir = folder
 
 
 def render_chart(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]]], title: str,
@@ -52,9 +42,8 @@ def render_chart(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]
     return out.getvalue()
 
 
-def save_chart(png: bytes) -> Path:
-    """Write a chart once under its SHA-256 name and return its path."""
-    target = _chart_dir / f"{hashlib.sha256(png).hexdigest()}.png"
+def save_chart(png: bytes, target: Path) -> Path:
+    """Write a chart to `target` (whole or not at all: a reader never sees half a file) and return its path."""
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from handlers import chart, rakor
 from handlers.daily import DailyJob, due_offices
+from handlers.deps import TEMPORARY, Deps
 from handlers.feature import READERS, Feature, Rule
 from handlers.holidays import holiday_name
 from handlers.localtime import (
@@ -104,9 +108,16 @@ class Digest:
     chart_series: list[tuple[dict[str, str], list[int]]] = field(default_factory=list)
     chart_path: str | None = None
 
+    def draw_chart(self) -> None:
+        """Draw the chart to `chart_path` unless it is there (its name says what it shows): after the turn's commit
+        for `/ringkasan`, after the tick's dry run for the schedule."""
+        if self.chart_path is not None and not Path(self.chart_path).exists():
+            chart.save_chart(chart_png(self, "id"), Path(self.chart_path))
 
-def gather(session: Session, office: Office, end: datetime, *, with_chart: bool = True) -> Digest:
-    """Collect an office's digest for the 24 hours before `end`."""
+
+def gather(session: Session, office: Office, end: datetime, *, with_chart: bool = True,
+           deps: Deps = TEMPORARY) -> Digest:
+    """Collect an office's digest for the 24 hours before `end`; its chart is drawn later (`Digest.draw_chart`)."""
     tz = office.tz
     region = office.region_code
     start = end - WINDOW
@@ -171,8 +182,15 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     per_day = digest.count_per_day(session, region, bounds, filed_before=end)
     found.chart_series = [(names[c.id], per_day[c.id]) for c in categories if c.id in per_day]
     if with_chart:
-        found.chart_path = str(chart.save_chart(chart_png(found, "id")))
+        found.chart_path = str(chart_file(found, deps.chart_dir))
     return found
+
+
+def chart_file(found: Digest, folder: Path) -> Path:
+    """Where a digest's chart is kept: named by the SHA-256 of what it shows, so the same figures share one file."""
+    shown = json.dumps([found.office_name, [d.isoformat() for d in found.chart_days], found.chart_series],
+                       sort_keys=True, ensure_ascii=False)
+    return folder / f"{hashlib.sha256(shown.encode()).hexdigest()}.png"
 
 
 def chart_png(found: Digest, lang: str) -> bytes:
@@ -259,8 +277,9 @@ def render(found: Digest, lang: str) -> list[Reply]:
     """The digest as messages in a language, the chart last with a short caption."""
     replies = [Reply(text) for text in split(render_lines(found, lang))]
     if found.chart_path:
+        # A turn's runner draws it after the commit (`Media.draw`); a tick drew it before queueing.
         media = Media(kind="photo", ref=f"ringkasan-{local(found.end, found.tz):%Y%m%d}.png",
-                      content_type="image/png", stored_path=found.chart_path)
+                      content_type="image/png", stored_path=found.chart_path, draw=found.draw_chart)
         when = local_time(found.end, found.tz, SHORT)
         replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name, when=when), media=(media,)))
     return replies
@@ -269,7 +288,7 @@ def render(found: Digest, lang: str) -> list[Reply]:
 def digest_command(args: str, ctx: Ctx) -> list[Reply]:
     """`/ringkasan`: the sender's office digest for the last 24 hours, now."""
     assert ctx.officer is not None
-    return render(gather(ctx.session, ctx.officer.office, ctx.now), ctx.lang)
+    return render(gather(ctx.session, ctx.officer.office, ctx.now, deps=ctx.deps), ctx.lang)
 
 
 def requested_end(office: Office, day: date | None, now: datetime) -> datetime:
@@ -309,17 +328,20 @@ def _digest_until(office: Office, due: datetime) -> datetime:
 DIGEST_DAILY = DailyJob("digest", _digest_due, _digest_until)
 
 
-def run_digests(session: Session, now: datetime) -> list[Effect]:
+def run_digests(session: Session, now: datetime, deps: Deps = TEMPORARY) -> list[Effect]:
     """Every office whose local digest time has come today (and whose noon has not): its digest, once."""
     effects: list[Effect] = []
     for run in due_offices(session, DIGEST_DAILY, people.list_offices(session), now):
         # The figures end at the digest time, not at the tick, so a late tick tells the same story.
-        found = gather(session, run.office, run.at)
+        found = gather(session, run.office, run.at, deps=deps)
+        # Queued now, a drain may send it as soon as the tick commits: the chart must exist by then. The runner's
+        # dry run of this tick drew it outside any transaction, so here it is found (`Deps.draw`).
+        deps.draw(found.draw_chart)
         effects.append(digest_notify(found, run.office, run.day, run.until))
     return effects
 
 
-DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests)
+DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests, takes_deps=True, draws=True)
 DIGEST_COMMANDS = {"ringkasan": digest_command, "digest": digest_command}
 
 FEATURE = Feature("digest", commands=DIGEST_COMMANDS, ticks=(DIGEST_TICK,), digest_sections=(undelivered_lines,),

@@ -89,9 +89,9 @@ def _located(latitude: float, longitude: float, ctx: Ctx,
     from storage import geo  # the boundaries load only in the processes that locate a point
 
     assert ctx.officer is not None
-    found, distance = geo.kecamatan_at(latitude, longitude), 0.0
+    found, distance = geo.kecamatan_at(latitude, longitude, ctx.deps.cache_dir), 0.0
     if found is None:
-        near = geo.nearest_kecamatan(latitude, longitude)
+        near = geo.nearest_kecamatan(latitude, longitude, cache_dir=ctx.deps.cache_dir)
         if near is None:
             raise Invalid(nowhere)
         found, distance = near

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from handlers.deps import TEMPORARY, Deps
 from handlers.feature import Feature
 from handlers.types import Effect, Tick
 from storage import retention, web
@@ -12,28 +13,19 @@ from storage.db import Session
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETENTION = timedelta(days=90)
-_retention = DEFAULT_RETENTION
 
-
-def configure(keep: timedelta) -> None:
-    """Set how long rows are kept (`SIAGA_RETENTION_DAYS`, applied by the app at start)."""
-    global _retention
-    _retention = keep
-
-
-def prune(session: Session, now: datetime) -> list[Effect]:
-    """Delete inbound message ids and sent outbox messages older than the retention period."""
-    before = now - _retention
+def prune(session: Session, now: datetime, deps: Deps = TEMPORARY) -> list[Effect]:
+    """Delete inbound message ids and sent outbox messages older than the retention period (`deps.retention`)."""
+    before = now - deps.retention
     inbound = retention.delete_inbound_messages_before(session, before)
     sent = retention.delete_sent_messages_before(session, before)
     # Web sign-in links and sessions are dead once expired: nothing to keep them for.
     logins = web.prune(session, now)
     log.info("pruned inbound_messages=%d outbox_sent=%d older than %d days, web logins/sessions=%d", inbound, sent,
-             _retention.days, logins)
+             deps.retention.days, logins)
     return []
 
 
-PRUNE = Tick("prune", timedelta(hours=6), prune)
+PRUNE = Tick("prune", timedelta(hours=6), prune, takes_deps=True)
 
 FEATURE = Feature("maintenance", ticks=(PRUNE,))

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handlers.daily import DailyJob, due_offices
+from handlers.deps import TEMPORARY, Deps
 from handlers.feature import Feature, Rule
 from handlers.localtime import at_local, day_start, local, local_date
-
-# The index and its data live in handlers.rawan_data; callers that know them as `rawan.X` (the CLI, the web
-# view, exports, benches, tests) keep doing so.
-from handlers.rawan_data import (  # noqa: F401
-    BANDS,
-    DECAY_FLOOR,
+from handlers.rawan_data import (
     DEFAULT_WINDOW,
-    HALF_SCORE,
-    SAME_EVENT_GAP,
-    WEIGHTS,
-    ExplainedEvent,
-    ExplainedReport,
-    Explanation,
-    KecamatanScore,
     RawanData,
-    apportion,
-    band_of,
-    explain,
-    explanation_lines,
     gather,
     month_window,
-    number_text,
     parse_window,
     period_text,
     previous_month,
-    score_of,
-    score_text,
-    vulnerability,
 )
 from handlers.texts import t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
@@ -51,15 +32,6 @@ if TYPE_CHECKING:
 
 
 TOP_IN_CHAT = 5
-# Where rendered maps and PDFs are written; bot/app.py points it into the attachments folder.
-OUTPUT_DIR = Path(tempfile.gettempdir()) / "siaga-generated"
-
-
-def output_path(name: str) -> Path:
-    """Return where a generated file goes, creating the folder."""
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    return OUTPUT_DIR / name
-
 
 # -- /rawan in chat --------------------------------------------------------------------------------
 
@@ -87,16 +59,17 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
     if data.blind:
         lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
     stamp = f"{local(ctx.now, ctx.tz):%Y%m%d-%H%M}"
-    path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
-    map_png = Media("photo", "peta-rawan.png", "image/png", str(path), draw=partial(draw_map, data, ctx.lang, path))
+    path = ctx.deps.output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
+    map_png = Media("photo", "peta-rawan.png", "image/png", str(path),
+                    draw=partial(draw_map, data, ctx.lang, path, ctx.deps.cache_dir))
     return [Reply("\n".join(lines), media=(map_png,))]
 
 
-def draw_map(data: RawanData, lang: str, path: Path) -> None:
+def draw_map(data: RawanData, lang: str, path: Path, cache_dir: Path) -> None:
     """Draw the /rawan map to `path` (the runner calls this after the turn commits)."""
     from handlers import rawan_map  # matplotlib and the boundaries load only when a map is drawn
 
-    rawan_map.draw_map(data, lang, path)
+    rawan_map.draw_map(data, lang, path, cache_dir=cache_dir)
 
 
 COMMANDS = {"rawan": rawan_command}
@@ -105,17 +78,25 @@ COMMANDS = {"rawan": rawan_command}
 # -- the monthly report up the tree ----------------------------------------------------------------
 
 
-def report_notice(office: Office, report: MonthlyReport) -> Notify:
+def report_notice(office: Office, report: MonthlyReport, deps: Deps = TEMPORARY) -> Notify:
     """Build the notice that brings a month's PDF to the office's heads and the heads above it."""
-    from handlers import monthly_report
+    from handlers import monthly_report, monthly_report_pdf
 
     made: dict[str, Path] = {}
+    # Named by what it says, so the tick's dry run and its real run (`Deps.draw`) find the same file.
+    shown = hashlib.sha256(repr(report).encode()).hexdigest()[:16]
+
+    def write(lang: str, path: Path) -> None:
+        if not path.exists():
+            part = path.with_name(path.name + ".part")
+            monthly_report_pdf.write_report(report, lang, part, cache_dir=deps.cache_dir)
+            part.replace(path)  # whole or not at all: a sender never reads half a PDF
 
     def render(recipient: Officer, lang: str) -> list[Reply]:
         if lang not in made:
-            path = output_path(f"peta-rawan-{report.current.scope.replace('.', '')}-{report.month}-{lang}.pdf")
-            monthly_report.write_report(report, lang, path)
-            made[lang] = path
+            scope = report.current.scope.replace(".", "")
+            made[lang] = deps.output_path(f"peta-rawan-{scope}-{report.month}-{lang}-{shown}.pdf")
+            deps.draw(partial(write, lang, made[lang]))
         media = Media("document", monthly_report.file_name(report), "application/pdf", str(made[lang]))
         return [Reply(monthly_report.caption(report, lang), media=(media,))]
 
@@ -140,7 +121,7 @@ def _month_end(office: Office, due: datetime) -> datetime:
 REPORT_MONTHLY = DailyJob("rawan-report", _report_due, _month_end, period=lambda today: today.replace(day=1))
 
 
-def monthly_reports(session: Session, now: datetime) -> list[Effect]:
+def monthly_reports(session: Session, now: datetime, deps: Deps = TEMPORARY) -> list[Effect]:
     """Send each office's last-month report once, on its report day after its digest time (local)."""
     from handlers import monthly_report
 
@@ -151,11 +132,11 @@ def monthly_reports(session: Session, now: datetime) -> list[Effect]:
         _, end = month_window(month, office.tz)
         if office.created_at >= end:
             continue  # the office did not exist in that month: nothing to report
-        effects.append(report_notice(office, monthly_report.gather(session, office, month, now)))
+        effects.append(report_notice(office, monthly_report.gather(session, office, month, now), deps))
     return effects
 
 
-MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports)
+MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports, takes_deps=True, draws=True)
 
 # The monthly report is this feature's tick; a member who is not a head or admin is told what /rawan is for.
 FEATURE = Feature("rawan", commands=COMMANDS, ticks=(MONTHLY_REPORT,),

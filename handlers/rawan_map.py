@@ -12,7 +12,6 @@ from typing import IO, Any
 
 import numpy as np
 import shapely
-from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
@@ -24,6 +23,7 @@ from matplotlib.transforms import Bbox
 
 from handlers.engine import zone_abbreviation
 from handlers.rawan_data import KecamatanScore, RawanData, period_text
+from handlers.rawan_map_labels import HALO, Label, place_labels
 from handlers.texts import t
 from storage import geo
 
@@ -36,7 +36,6 @@ NO_OFFICE, NO_OFFICE_HATCH = "#dedede", "#a6a6a6"
 SEA, NEIGHBOUR, NEIGHBOUR_EDGE = "#e6eff6", "#f3f2ee", "#cfcfcf"
 KECAMATAN_EDGE, KABKOTA_EDGE, PROVINCE_EDGE = "#ffffff", "#3a3a3a", "#151515"
 SEVERITY_RINGS = {"rendah": "#2b8cbe", "sedang": "#08519c", "tinggi": "#000000"}
-HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
 
 # Layout in figure fractions: the map on the left, a panel of insets, legend and counts on the right.
 MAIN_RECT = (0.012, 0.045, 0.665, 0.865)
@@ -59,14 +58,6 @@ LABEL_ALL_UP_TO = 40
 LABEL_HOT_MAX = 14
 # Simplify outlines to this fraction of a pixel: invisible, and a tenth of the vertices to draw.
 SIMPLIFY_PX = 0.5
-# Candidate label positions around an anchor: rings of this many pixels, twelve directions each.
-LABEL_RINGS = (0, 12, 22, 34, 48, 64, 82, 102, 126)
-LEADER_FROM_PX = 9
-# Label placement costs, in square pixels of hot colour covered: per pixel of leader line, per crossing of
-# another leader; covering its own kecamatan costs this share of covering another's.
-LEADER_COST_PER_PX = 20.0
-CROSSING_COST = 4000.0
-OWN_COLOUR_COST = 0.15
 
 
 # -- geometry to matplotlib ------------------------------------------------------------------------
@@ -135,22 +126,6 @@ class Inset:
     priority: float
     # The small hot kecamatan it is there for.
     hot: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Label:
-    text: str
-    anchor: tuple[float, float]
-    size: float
-    style: str = "normal"
-    weight: str = "normal"
-    colour: str = "#111111"
-    # Kept even where every position overlaps something (the least overlap wins).
-    force: bool = False
-    # How far from its anchor it may go, in pixels.
-    reach: int = LABEL_RINGS[-1]
-    # The kecamatan it names: it may cover its own colour where that is large beside the label.
-    code: str | None = None
 
 
 @dataclass
@@ -281,81 +256,6 @@ def _north_arrow(view: View, lang: str) -> Bbox:
                 arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7", "color": "#222222", "lw": 1.6})
     box = ax.get_window_extent()
     return Bbox.from_extents(box.x0, box.y1 - 0.12 * box.height, box.x0 + 0.09 * box.width, box.y1)
-
-
-# -- labels ----------------------------------------------------------------------------------------
-
-
-def _overlap(a: Bbox, b: Bbox) -> float:
-    w = min(a.x1, b.x1) - max(a.x0, b.x0)
-    h = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return w * h if w > 0 and h > 0 else 0.0
-
-
-def _offsets(reach: int, outward: float) -> list[tuple[float, float]]:
-    """Candidate shifts from the anchor, nearest first; at each distance, away from the map's centre first."""
-    found: list[tuple[float, float]] = [(0.0, 0.0)]
-    turns = sorted(range(12), key=lambda k: abs((30 * k - outward + 180) % 360 - 180))
-    for radius in LABEL_RINGS[1:]:
-        if radius > reach:
-            break
-        for k in turns:
-            angle = math.radians(30 * k)
-            # Labels are wider than tall: step further sideways than up or down.
-            found.append((radius * math.cos(angle) * 1.4, radius * math.sin(angle)))
-    return found
-
-
-def _place_labels(view: View, renderer: Any) -> None:
-    """Place labels in order, each where it overlaps no earlier label or obstacle and is cheapest otherwise.
-
-    The cost of a position: the hot spots it covers (its own kecamatan at a sixth), its distance from the anchor,
-    and a leader line crossing an earlier one. A label that had to move gets a leader line.
-    """
-    ax = view.ax
-    frame = ax.get_window_extent(renderer)
-    centre = ((frame.x0 + frame.x1) / 2, (frame.y0 + frame.y1) / 2)
-    taken = list(view.obstacles)
-    leaders: list[Any] = []
-    to_data = ax.transData.inverted()
-    hot = shapely.union_all(list(view.hot_px.values())) if view.hot_px else None
-    for label in view.labels:
-        text = ax.annotate(label.text, label.anchor, xytext=(0, 0), textcoords="offset pixels", ha="center",
-                           va="center", fontsize=label.size, fontstyle=label.style, weight=label.weight,
-                           color=label.colour, zorder=5, path_effects=HALO, linespacing=1.0)
-        at_anchor = text.get_window_extent(renderer).padded(2)
-        anchor_px = ax.transData.transform(label.anchor)
-        outward = math.degrees(math.atan2(anchor_px[1] - centre[1], anchor_px[0] - centre[0]))
-        boxes = [at_anchor.translated(dx, dy) for dx, dy in _offsets(label.reach, outward)]
-        boxes = [b for b in boxes if frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1]
-        if not boxes:
-            text.remove()
-            continue
-        hard = np.array([sum(_overlap(box, other) for other in taken) for box in boxes])
-        ends = np.array([(min(max(anchor_px[0], b.x0), b.x1), min(max(anchor_px[1], b.y0), b.y1)) for b in boxes])
-        cost = LEADER_COST_PER_PX * np.hypot(*(ends - anchor_px).T)
-        if hot is not None:
-            rects = shapely.box(*np.array([b.extents for b in boxes]).T)
-            cost = cost + shapely.area(shapely.intersection(rects, hot))
-            own = view.hot_px.get(label.code or "")
-            if own is not None:
-                cost = cost - (1 - OWN_COLOUR_COST) * shapely.area(shapely.intersection(rects, own))
-        if leaders:
-            lines = shapely.linestrings([[tuple(anchor_px), tuple(e)] for e in ends])
-            crossings = shapely.intersects(lines[:, None], np.array(leaders)[None, :]).sum(axis=1)
-            cost = cost + CROSSING_COST * crossings
-        best = int(np.lexsort((cost, hard > 0))[0])
-        if hard[best] > 0 and not label.force:
-            text.remove()
-            continue
-        box = boxes[best]
-        text.xyann = (box.x0 - at_anchor.x0, box.y0 - at_anchor.y0)
-        taken.append(box)
-        if math.hypot(*(ends[best] - anchor_px)) >= LEADER_FROM_PX:
-            leaders.append(shapely.LineString([tuple(anchor_px), tuple(ends[best])]))
-            (ax0, ay0), (ex, ey) = to_data.transform([anchor_px, ends[best]])
-            ax.add_line(Line2D([ax0, ex], [ay0, ey], color="#333333", lw=0.6, zorder=4.5))
-            ax.add_line(Line2D([ax0], [ay0], marker="o", markersize=2.2, color="#333333", zorder=4.6))
 
 
 def _anchor(view: View, b: geo.Boundary) -> tuple[float, float]:
@@ -555,7 +455,7 @@ def map_figure(data: RawanData, lang: str) -> Figure:
 
     renderer = canvas.get_renderer()
     for view in views:
-        _place_labels(view, renderer)
+        place_labels(view.ax, view.labels, view.obstacles, view.hot_px, renderer)
     frame_box = shapely.box(*frame)
     left_out = [f"{b.name} ({_short_kabkota(scores[b.code].kabkota)})" for b in shapes
                 if not shapely.intersects(b.geometry, frame_box) and b.code not in {i.key for i in insets}]
@@ -607,6 +507,7 @@ def _panel(fig: Figure, renderer: Any, data: RawanData, lang: str, *, top: float
     fig.text(PANEL_LEFT + 0.004, y - 0.015, text, fontsize=8, va="top", color="#222222", linespacing=1.35)
 
 
-def draw_map(data: RawanData, lang: str, path: Path | IO[bytes]) -> None:
-    """Write the map as a PNG to a file name or an open binary file."""
+def draw_map(data: RawanData, lang: str, path: Path | IO[bytes], *, cache_dir: Path | None = None) -> None:
+    """Write the map as a PNG to a file name or an open binary file (boundaries first loaded through `cache_dir`)."""
+    geo.load(cache_dir)
     map_figure(data, lang).savefig(path, format="png")

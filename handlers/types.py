@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from handlers.deps import TEMPORARY, Deps
+
 if TYPE_CHECKING:
     from storage.db import Session
     from storage.models import Officer
@@ -191,7 +193,17 @@ class Tick:
 
     name: str
     every: timedelta
-    run: Callable[["Session", datetime], list[Effect]]
+    # `run(session, now)`, or with `takes_deps` `run(session, now, deps)`: a tick that writes files or reads a
+    # setting (the digest's chart, the monthly PDF, the retention period) is handed them, never reads a global.
+    run: Callable[..., list[Effect]]
+    takes_deps: bool = False
+    # It draws files (a chart, a PDF) through `Deps.draw`: the runner first runs it dry, in a transaction it rolls
+    # back, to draw them outside any transaction; the real run then finds them drawn.
+    draws: bool = False
+
+    def due(self, session: Session, now: datetime, deps: Deps) -> list[Effect]:
+        """Run the tick once: the effects due at `now`."""
+        return self.run(session, now, deps) if self.takes_deps else self.run(session, now)
 
 
 @dataclass(frozen=True)
@@ -205,6 +217,8 @@ class Ctx:
     address: str
     officer: Officer | None = None
     draft_ttl: timedelta = timedelta(hours=24)
+    # The configuration's folders and settings (bot/app.py builds them once and the runner passes them).
+    deps: Deps = TEMPORARY
     # Filled by flows and commands (`emit`), queued by the runner in the same transaction.
     effects: list[Effect] = field(default_factory=list)
 

@@ -14,14 +14,6 @@ from storage import audit, web
 # Long enough to open a laptop, short enough that a forwarded chat is harmless.
 LINK_TTL = timedelta(minutes=10)
 LOGIN_PATH = "/web/masuk"
-# The address the web view is reached at (PUBLIC_BASE_URL); None: the server has no web view.
-_base_url: str | None = None
-
-
-def configure(base_url: str | None) -> None:
-    """Set the public address links are built from (`siaga run` passes PUBLIC_BASE_URL)."""
-    global _base_url
-    _base_url = base_url.rstrip("/") if base_url else None
 
 
 def token_hash(token: str) -> str:
@@ -36,14 +28,16 @@ def token_hash(token: str) -> str:
 def web_command(args: str, ctx: Ctx) -> list[Reply]:
     """Answer with a fresh sign-in link, or say the server has no web view."""
     assert ctx.officer is not None
-    if _base_url is None:
+    # The address the web view is reached at (PUBLIC_BASE_URL); None: the server has no web view.
+    base_url = ctx.deps.web_base_url
+    if base_url is None:
         return [Reply(t("web.unavailable", ctx.lang))]
     token = secrets.token_urlsafe(32)
     web.add_login(ctx.session, ctx.officer.id, token_hash(token), ctx.now, ctx.now + LINK_TTL)
     audit.add_audit(ctx.session, ctx.now, "web.link", actor_id=ctx.officer.id, subject=f"officer:{ctx.officer.id}",
                     channel=ctx.channel)
     minutes = int(LINK_TTL.total_seconds() // 60)
-    return [Reply(t("web.link", ctx.lang, url=f"{_base_url}{LOGIN_PATH}?t={token}", minutes=minutes))]
+    return [Reply(t("web.link", ctx.lang, url=f"{base_url}{LOGIN_PATH}?t={token}", minutes=minutes))]
 
 
 WEB_COMMANDS = {"web": web_command}

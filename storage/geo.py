@@ -33,13 +33,8 @@ DEGREE_M = math.pi * EARTH_RADIUS_M / 180
 # Bump when the cache's layout changes, so an old cache is rebuilt rather than misread.
 CACHE_FORMAT = 1
 
-_cache_dir = Path(tempfile.gettempdir()) / "siaga-cache"
-
-
-def set_cache_dir(folder: Path) -> None:
-    """Keep the compact copies of the boundaries in `folder` (the bot sets it beside its attachments)."""
-    global _cache_dir
-    _cache_dir = folder
+# Where the compact copies are kept when the caller names no folder (`siaga run` keeps them beside its attachments).
+DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "siaga-cache"
 
 
 @dataclass(frozen=True)
@@ -81,13 +76,13 @@ def _columns_from_geojson(raw: bytes) -> dict[str, Any]:
     }
 
 
-def _cached_columns(layer: str) -> dict[str, np.ndarray]:
+def _cached_columns(layer: str, cache_dir: Path = DEFAULT_CACHE_DIR) -> dict[str, np.ndarray]:
     """Return a layer's columns from the compact cache, building it from the GeoJSON when missing or stale."""
     import numpy as np
 
     raw = _source(layer)
     digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
-    path = _cache_dir / f"{layer}-{CACHE_FORMAT}-{digest}.npz"
+    path = cache_dir / f"{layer}-{CACHE_FORMAT}-{digest}.npz"
     try:
         # Plain arrays only (no pickle): a file in a shared temporary folder is never executed.
         with np.load(path, allow_pickle=False) as stored:
@@ -96,8 +91,8 @@ def _cached_columns(layer: str) -> dict[str, np.ndarray]:
         pass
     columns = _columns_from_geojson(raw)
     try:
-        _cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=_cache_dir, suffix=".npz", delete=False) as f:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npz", delete=False) as f:
             np.savez(f, **columns)
         os.replace(f.name, path)
     except OSError:
@@ -105,10 +100,10 @@ def _cached_columns(layer: str) -> dict[str, np.ndarray]:
     return columns
 
 
-def _load(layer: str) -> dict[str, Boundary]:
+def _load(layer: str, cache_dir: Path) -> dict[str, Boundary]:
     import shapely
 
-    columns = _cached_columns(layer)
+    columns = _cached_columns(layer, cache_dir)
     ends = columns["wkb_end"]
     blob = columns["wkb"].tobytes()
     starts = [0, *ends[:-1].tolist()]
@@ -122,18 +117,28 @@ def _load(layer: str) -> dict[str, Boundary]:
     return dict(sorted(found.items()))
 
 
-def boundaries(layer: str) -> dict[str, Boundary]:
-    """Return every boundary of a layer (`kecamatan`, `kabkota` or `provinsi`) by code, loaded once per process."""
+def boundaries(layer: str, cache_dir: Path | None = None) -> dict[str, Boundary]:
+    """Return every boundary of a layer (`kecamatan`, `kabkota` or `provinsi`) by code, loaded once per process.
+
+    The first call loads it through the compact copy in `cache_dir` (default `DEFAULT_CACHE_DIR`); the loaded
+    layer is the same whatever the folder, so later calls need not name it.
+    """
     if layer not in _layers:
         with _locks[layer]:
             if layer not in _layers:
-                _layers[layer] = _load(layer)
+                _layers[layer] = _load(layer, cache_dir or DEFAULT_CACHE_DIR)
     return _layers[layer]
 
 
-def kecamatan_boundaries() -> dict[str, Boundary]:
+def load(cache_dir: Path | None = None) -> None:
+    """Load every layer now (once per process), through the compact copies in `cache_dir`."""
+    for layer in LAYERS:
+        boundaries(layer, cache_dir)
+
+
+def kecamatan_boundaries(cache_dir: Path | None = None) -> dict[str, Boundary]:
     """Return every shipped kecamatan boundary by code."""
-    return boundaries("kecamatan")
+    return boundaries("kecamatan", cache_dir)
 
 
 def kabkota_boundaries() -> dict[str, Boundary]:
@@ -159,14 +164,14 @@ def boundaries_within(scope: str) -> list[Boundary]:
 _index: tuple[shapely.STRtree, list[Boundary]] | None = None
 
 
-def _spatial_index() -> tuple[shapely.STRtree, list[Boundary]]:
+def _spatial_index(cache_dir: Path | None) -> tuple[shapely.STRtree, list[Boundary]]:
     global _index
     if _index is None:
         with _locks["index"]:
             if _index is None:
                 import shapely
 
-                items = list(kecamatan_boundaries().values())
+                items = list(kecamatan_boundaries(cache_dir).values())
                 geometries = [b.geometry for b in items]
                 # Prepared geometries answer point-in-polygon in microseconds however many vertices they have.
                 shapely.prepare(geometries)
@@ -174,11 +179,11 @@ def _spatial_index() -> tuple[shapely.STRtree, list[Boundary]]:
     return _index
 
 
-def kecamatan_at(latitude: float, longitude: float) -> Boundary | None:
+def kecamatan_at(latitude: float, longitude: float, cache_dir: Path | None = None) -> Boundary | None:
     """Return the kecamatan containing a point, or None (at sea, or outside the shipped provinces)."""
     import shapely
 
-    tree, items = _spatial_index()
+    tree, items = _spatial_index(cache_dir)
     hits = tree.query(shapely.Point(longitude, latitude), predicate="intersects")
     # A point exactly on a shared border touches two kecamatan: take the lowest code, so the answer is stable.
     matches = sorted((items[i] for i in hits), key=lambda b: b.code)
@@ -196,12 +201,12 @@ def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def nearest_kecamatan(latitude: float, longitude: float,
-                      within_m: float = NEAR_METRES) -> tuple[Boundary, float] | None:
+def nearest_kecamatan(latitude: float, longitude: float, within_m: float = NEAR_METRES,
+                      cache_dir: Path | None = None) -> tuple[Boundary, float] | None:
     """Return the kecamatan nearest to a point outside them all and its distance in metres, if within `within_m`."""
     import shapely
 
-    tree, items = _spatial_index()
+    tree, items = _spatial_index(cache_dir)
     point = shapely.Point(longitude, latitude)
     # A search radius in degrees that holds every point within `within_m` metres: a degree of longitude is
     # the shortest degree, cos(latitude) of a degree of latitude.

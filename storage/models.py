@@ -26,6 +26,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The columns' enums: plain Python in storage.enums, so the command line reads them without SQLAlchemy;
+# callers that know them from here keep doing so.
+from storage.enums import (
+    AgreementStatus,
+    FlowStartStatus,
+    OutboxStatus,
+    RakorStatus,
+    RegionLevel,
+    ReportStatus,
+    Role,
+    Rsvp,
+    Severity,
+)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
@@ -71,45 +85,6 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     # Stored as plain strings with a CHECK-free VARCHAR so adding a value needs no migration.
     return Enum(cls, native_enum=False, create_constraint=False, length=20,
                 values_callable=lambda e: [m.value for m in e])
-
-
-class RegionLevel(enum.StrEnum):
-    PROVINCE = "province"
-    REGENCY = "regency"
-    DISTRICT = "district"
-
-
-class Role(enum.StrEnum):
-    OFFICER = "officer"
-    HEAD = "head"
-    ADMIN = "admin"
-    # A rakor participant from another institution: invitations, reminders and RSVPs, nothing else.
-    GUEST = "guest"
-
-
-class Severity(enum.StrEnum):
-    RENDAH = "rendah"
-    SEDANG = "sedang"
-    TINGGI = "tinggi"
-
-
-class ReportStatus(enum.StrEnum):
-    BARU = "baru"
-    TERVERIFIKASI = "terverifikasi"
-    DITANGANI = "ditangani"
-    SELESAI = "selesai"
-    DITOLAK = "ditolak"
-
-
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    # Outside the provider's window with no approved template to fall back on.
-    UNDELIVERABLE = "undeliverable"
-    # Not sent by its expires_at (a reminder after its meeting): never sent late.
-    EXPIRED = "expired"
 
 
 class Region(Base):
@@ -390,12 +365,6 @@ class OutboxMessage(Base):
     held_at: Mapped[datetime | None]
 
 
-class FlowStartStatus(enum.StrEnum):
-    WAITING = "waiting"
-    STARTED = "started"
-    EXPIRED = "expired"
-
-
 class FlowStart(Base):
     """A conversation the system opens for an officer (an RSVP, a nihil check-in), once per key.
 
@@ -488,22 +457,6 @@ class OfficeDailyRun(Base):
 
 
 # -- rakor: coordination meetings, their minutes and the agreements followed up ---------------------
-
-
-class RakorStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-
-class Rsvp(enum.StrEnum):
-    HADIR = "hadir"
-    TIDAK_HADIR = "tidak_hadir"
-    DIWAKILKAN = "diwakilkan"
-
-
-class AgreementStatus(enum.StrEnum):
-    OPEN = "open"
-    DONE = "done"
 
 
 class Rakor(Base):

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-import bot.runner as runner_module
 from bot.app import initialise
 from bot.config import Settings
 from bot.runner import Runner
@@ -40,14 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("SIAGA_TEST_REQUIRE_POSTGRES") and backend != "postgresql":
         raise pytest.UsageError("SIAGA_TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL; "
                                 "set TEST_DATABASE_URL=postgresql+psycopg://... or unset SIAGA_TEST_REQUIRE_POSTGRES.")
-
-
-@pytest.fixture(autouse=True)
-def _process_clock_restored() -> Iterator[None]:
-    """Put the process clock back after a test that ran `bot.cli.main` here (it sets it from SIAGA_CLOCK_START)."""
-    offset = runner_module._clock_offset
-    yield
-    runner_module._clock_offset = offset
 
 
 @pytest.fixture(scope="session")

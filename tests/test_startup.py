@@ -19,3 +19,13 @@ def test_importing_the_bot_the_cli_and_the_handlers_loads_no_heavy_library():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+def test_the_command_line_imports_no_database_or_handler_code_until_a_command_runs():
+    # `siaga --help` and argument mistakes answer at once: the commands import storage and handlers when they run.
+    probe = ("import sys, bot.cli; "
+             "print(' '.join(m for m in ('sqlalchemy', 'storage.models', 'storage.db', 'handlers', 'bot.runner') "
+             "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

@@ -11,15 +11,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib import metadata
 
 from pydantic import ValidationError
 
 from bot.cli import digest, offices, operations, people, rakor, rawan, reports
 from bot.cli.common import CliError
+from bot.clock import Clock
 from bot.config import Settings
-from bot.runner import start_clock_at
-from storage import db_errors
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
 
 def explain(exc: BaseException, settings: Settings) -> str | None:
     """Turn a known failure into one sentence saying what is wrong and how to fix it; None if unknown."""
+    from storage import db_errors
+
     said = db_errors.explain(exc, settings.database_url)
     if said is not None:
         return said
@@ -116,8 +118,8 @@ def run_command(func: Callable[[Settings, argparse.Namespace], None], settings: 
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `siaga` command."""
+def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None = None) -> int:
+    """Run the `siaga` command (on `clock` when given, e.g. a test's frozen one)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -128,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"siaga: {settings_problem(exc)}", file=sys.stderr)
         return 2
-    start_clock_at(settings.clock_start)
+    # The command's one clock (SIAGA_CLOCK_START, else the real time), handed to it with its arguments.
+    args.clock = clock or Clock(settings.clock_start)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -7,13 +7,13 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.runner import utcnow  # noqa: F401  (the commands call `common.utcnow()`: one name a test pins)
-from storage import migrations, people
-from storage.db import Session, make_engine, make_sessions
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 # The chat channels a configuration can send on, each with whether it is configured.
 CHANNELS: tuple[tuple[str, Callable[[Settings], bool]], ...] = (
@@ -28,6 +28,9 @@ class CliError(Exception):
 
 def sessions(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
     """Open the configured database; refuse one that `siaga init` has not brought to the newest schema."""
+    from storage import migrations
+    from storage.db import make_engine, make_sessions
+
     engine = make_engine(settings.database_url)
     if require_schema and migrations.current_revision(engine) != migrations.head_revision(engine):
         raise CliError("The database is not initialised or is out of date: run `siaga init` first.")
@@ -36,6 +39,8 @@ def sessions(settings: Settings, *, require_schema: bool = True):  # type: ignor
 
 def office_of(session: Session, code: str) -> Any:
     """Return the office of a region code, or stop with how to create it."""
+    from storage import people
+
     office = people.get_office_by_region(session, code)
     if office is None:
         raise CliError(f"No office for region {code}; create it with `siaga office add --region {code}`.")
@@ -65,6 +70,8 @@ def print_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 def display_zone(session: Session, office_code: str | None) -> ZoneInfo:
     """The zone times are shown in: the office's, or the one zone all offices share, else UTC."""
+    from storage import people
+
     if office_code:
         return ZoneInfo(office_of(session, office_code).tz)
     zones = {o.tz for o in people.list_offices(session)}

@@ -4,35 +4,40 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import common
 from bot.cli.common import CliError
 from bot.config import Settings
-from storage import audit
-from storage.db import Session
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
-    from handlers import chart, digest
+    from bot.deps import dependencies
+    from handlers import digest
 
-    chart.set_chart_dir(settings.attachments_dir / "charts")
+    deps = dependencies(settings, args.clock)
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
         tz = ZoneInfo(office.tz)
-        now = common.utcnow()
+        now = args.clock()
         try:
             day = date.fromisoformat(args.date) if args.date else now.astimezone(tz).date()
         except ValueError as exc:
             raise CliError(f"--date {args.date!r} is not a date: write YYYY-MM-DD.") from exc
-        found = digest.gather(session, office, digest.requested_end(office, day, now), with_chart=args.send)
+        found = digest.gather(session, office, digest.requested_end(office, day, now), with_chart=args.send,
+                              deps=deps)
         for message in digest.split(digest.render_lines(found, args.lang)):
             print(message)
             print()
         if args.send:
-            _send_digest(settings, session, digest.digest_notify(found, office, day, expires_at=None))
+            # Queued, `siaga run` may send it as soon as this commits: the chart is drawn first.
+            found.draw_chart()
+            _send_digest(settings, session, digest.digest_notify(found, office, day, expires_at=None), now)
     if args.chart:
         try:
             Path(args.chart).write_bytes(digest.chart_png(found, args.lang))
@@ -41,13 +46,15 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
         print(f"chart written to {args.chart}", file=sys.stderr)
 
 
-def _send_digest(settings: Settings, session: Session, notify: Any) -> None:
+def _send_digest(settings: Settings, session: Session, notify: Any, now: datetime) -> None:
+    from storage import audit
+
     from bot.runner import Delivery, queue_effects
 
     # The scheduled digest's key: sending by hand after it went (or twice) adds nothing.
-    queued = queue_effects(session, [notify], common.utcnow(), settings,
+    queued = queue_effects(session, [notify], now, settings,
                            Delivery(reach=common.reach(settings) or None))
-    audit.add_audit(session, common.utcnow(), "digest.sent", subject=notify.key, queued=queued)
+    audit.add_audit(session, now, "digest.sent", subject=notify.key, queued=queued)
     print(f"digest queued: {queued} message(s); `siaga run` sends them" if queued
           else "digest: nothing queued (already queued for every head, or the office has no reachable head)",
           file=sys.stderr)

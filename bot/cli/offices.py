@@ -12,9 +12,10 @@ from typing import Any
 from bot.cli import common
 from bot.cli.common import CliError, hhmm, name_text, print_rows
 from bot.config import Settings
-from storage import audit, incidents, people, regions
 
 def cmd_office_add(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, people, regions
+
     with common.sessions(settings).begin() as session:
         region = regions.get_region(session, args.region)
         if region is None or region.level.value == "district":
@@ -24,12 +25,14 @@ def cmd_office_add(settings: Settings, args: argparse.Namespace) -> None:
         province = regions.get_region(session, region.province_code)
         tz = province.tz if province and province.tz else "Asia/Jakarta"
         name = args.name or f"Kesbangpol {region.name}"
-        office = people.add_office(session, region.code, name, tz, common.utcnow(), digest_time=args.digest_time)
-        audit.add_audit(session, common.utcnow(), "office.created", subject=f"office:{office.id}", region=region.code)
+        office = people.add_office(session, region.code, name, tz, args.clock(), digest_time=args.digest_time)
+        audit.add_audit(session, args.clock(), "office.created", subject=f"office:{office.id}", region=region.code)
         print(f"office {office.region_code}: {office.name} ({tz}, digest {office.digest_time:%H:%M})")
 
 
 def cmd_office_list(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import people
+
     with common.sessions(settings).begin() as session:
         print_rows(("region", "name", "time zone", "digest"),
                    [(o.region_code, o.name, o.tz, f"{o.digest_time:%H:%M}") for o in people.list_offices(session)])
@@ -44,6 +47,8 @@ def _yes_no(value: str, option: str) -> bool:
 
 
 def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, incidents
+
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.code)
         changed: dict[str, Any] = {}
@@ -69,7 +74,7 @@ def cmd_office_set(settings: Settings, args: argparse.Namespace) -> None:
         if not changed:
             raise CliError("nothing to change: give --alert-categories, --digest-time, --checkin-time, "
                            "--digest-on-holidays or a letterhead option (see `siaga office set --help`).")
-        audit.add_audit(session, common.utcnow(), "office.changed", subject=f"office:{office.id}", **changed)
+        audit.add_audit(session, args.clock(), "office.changed", subject=f"office:{office.id}", **changed)
         print(f"office {office.region_code}: alert categories {','.join(office.alert_categories) or '-'}, "
               f"digest {office.digest_time:%H:%M}, check-in {office.checkin_time:%H:%M}, "
               f"digest on holidays {'yes' if office.digest_on_holidays else 'no'}")

@@ -8,18 +8,15 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.channels import console
 from bot.cli import common
 from bot.cli.common import CliError, bounded_int, display_zone, print_rows, print_table
 from bot.config import Settings
-from bot.runner import Runner
-from handlers.engine import local_iso
-from handlers.texts import t
-from handlers.types import Inbound, Reply
-from storage import audit, migrations, outbox, people, seed
-from storage.cli_queries import OutboxStatus, Role
+from storage.enums import OutboxStatus, Role
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 DEMO_ADDRESS = "demo"
@@ -27,6 +24,8 @@ DEMO_REGION = "63.71"
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import migrations
+
     from bot.app import initialise
 
     done = initialise(settings.database_url)
@@ -42,6 +41,8 @@ CSV_FORMAT = ("A region file is comma-separated UTF-8 (Excel: Save As \"CSV UTF-
 
 
 def cmd_regions_import(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import seed
+
     with common.sessions(settings).begin() as session:
         try:
             result = seed.import_regions(session, Path(args.file))
@@ -53,6 +54,9 @@ def cmd_regions_import(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers.engine import local_iso
+    from storage import audit
+
     with common.sessions(settings).begin() as session:
         tz = display_zone(session, args.office)
         rows = [(local_iso(e.at, tz), e.action, str(e.actor_id or "-"), e.subject or "-",
@@ -75,6 +79,9 @@ def mask_address(address: str) -> str:
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers.engine import local_iso
+    from storage import outbox
+
     status = OutboxStatus(args.status) if args.status else None
     with common.sessions(settings).begin() as session:
         tz = display_zone(session, args.office)
@@ -88,8 +95,13 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
     print_table(table)
 
 
-def _open_console(settings: Settings, sessions: Any, address: str, record: str | None) -> None:
-    runner = Runner(sessions, settings)
+def _open_console(settings: Settings, sessions: Any, address: str, record: str | None, clock: Clock) -> None:
+    from bot.channels import console
+    from bot.runner import Runner
+    from handlers.texts import t
+    from handlers.types import Inbound, Reply
+
+    runner = Runner(sessions, settings, clock)
     record_file = open(record, "w", encoding="utf-8") if record else None  # noqa: SIM115
 
     def turn(inbound: Inbound) -> list[Reply]:
@@ -112,25 +124,30 @@ def _open_console(settings: Settings, sessions: Any, address: str, record: str |
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> None:
-    _open_console(settings, common.sessions(settings), args.address, args.record)
+    _open_console(settings, common.sessions(settings), args.address, args.record, args.clock)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.channels import console
+    from bot.runner import Runner
+    from handlers.texts import t
+    from storage import people
+
     cmd_init(settings, args)
     sessions = common.sessions(settings)
     with sessions.begin() as session:
         office = people.get_office_by_region(session, DEMO_REGION)
         if office is None:
             office = people.add_office(session, DEMO_REGION, "Kesbangpol Kota Banjarmasin", "Asia/Makassar",
-                                       common.utcnow())
+                                       args.clock())
         if people.get_identity(session, console.CHANNEL, DEMO_ADDRESS) is None:
-            invite = people.add_invite(session, office, Role.OFFICER, common.utcnow(), name="Petugas Demo")
-            people.redeem_invite(session, invite.code, console.CHANNEL, DEMO_ADDRESS, common.utcnow())
+            invite = people.add_invite(session, office, Role.OFFICER, args.clock(), name="Petugas Demo")
+            people.redeem_invite(session, invite.code, console.CHANNEL, DEMO_ADDRESS, args.clock())
     # With a draft open from last time, the console shows its question instead of how to start one.
-    waiting = Runner(sessions, settings).pending(console.CHANNEL, DEMO_ADDRESS)
+    waiting = Runner(sessions, settings, args.clock).pending(console.CHANNEL, DEMO_ADDRESS)
     start = "" if waiting else f" {t('engine.idle', settings.language)}"
     print(f"demo: you are 'Petugas Demo' of {office.name}.{start}\n")
-    _open_console(settings, sessions, DEMO_ADDRESS, args.record)
+    _open_console(settings, sessions, DEMO_ADDRESS, args.record, args.clock)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -158,7 +175,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
             raise SystemExit(status)
         return
     try:
-        asyncio.run(app.run(settings))
+        asyncio.run(app.run(settings, clock=args.clock))
     except app.ConfigError as exc:
         raise CliError(str(exc)) from exc
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import common
 from bot.cli.common import MAX_INVITE_DAYS, CliError, bounded_int, name_text, print_rows, print_table
 from bot.config import Settings
-from storage import audit, people, regions
-from storage.cli_queries import Role
-from storage.db import Session
+from storage.enums import Role
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, people, regions
+
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
         kecamatan = args.kecamatan or []
@@ -26,9 +29,9 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
         if (args.role == Role.GUEST.value) != bool(args.institution):
             raise CliError("A guest invite needs --institution (e.g. --role guest --institution KPU), "
                            "and only a guest invite takes one.")
-        invite = people.add_invite(session, office, Role(args.role), common.utcnow(), ttl=timedelta(days=args.days),
+        invite = people.add_invite(session, office, Role(args.role), args.clock(), ttl=timedelta(days=args.days),
                                    name=args.name, kecamatan=kecamatan, institution=args.institution)
-        audit.add_audit(session, common.utcnow(), "invite.created", subject=f"office:{office.id}", role=args.role,
+        audit.add_audit(session, args.clock(), "invite.created", subject=f"office:{office.id}", role=args.role,
                         kecamatan=kecamatan, days=args.days)
         local_expiry = invite.expires_at.astimezone(ZoneInfo(office.tz))
         print(invite.code)
@@ -38,6 +41,8 @@ def cmd_invite_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import people
+
     with common.sessions(settings).begin() as session:
         office_id = common.office_of(session, args.office).id if args.office else None
         rows = []
@@ -49,6 +54,8 @@ def cmd_officer_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _officer(session: Session, officer_id: int) -> Any:
+    from storage import people
+
     officer = people.get_officer(session, officer_id)
     if officer is None:
         raise CliError(f"No officer {officer_id}; see `siaga officer list`.")
@@ -56,18 +63,22 @@ def _officer(session: Session, officer_id: int) -> Any:
 
 
 def cmd_officer_deactivate(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, people
+
     with common.sessions(settings).begin() as session:
         officer = _officer(session, args.id)
         if not officer.active:
             raise CliError(f"Officer {officer.id} is already deactivated.")
         people.deactivate_officer(session, officer)
-        audit.add_audit(session, common.utcnow(), "officer.deactivated", subject=f"officer:{officer.id}",
+        audit.add_audit(session, args.clock(), "officer.deactivated", subject=f"officer:{officer.id}",
                         office_id=officer.office_id, identities=len(officer.identities))
         print(f"officer {officer.id} deactivated; {len(officer.identities)} chat identit"
               f"{'y' if len(officer.identities) == 1 else 'ies'} no longer recognised")
 
 
 def cmd_officer_set(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, people, regions
+
     with common.sessions(settings).begin() as session:
         officer = _officer(session, args.id)
         if args.role is None and args.kecamatan is None:
@@ -79,7 +90,7 @@ def cmd_officer_set(settings: Settings, args: argparse.Namespace) -> None:
                 if not regions.find_kecamatan(session, [officer.office.region_code], code=code, limit=1):
                     raise CliError(f"{code} is not a kecamatan within {officer.office.region_code}.")
         people.set_officer(session, officer, role=Role(args.role) if args.role else None, kecamatan=kecamatan)
-        audit.add_audit(session, common.utcnow(), "officer.changed", subject=f"officer:{officer.id}",
+        audit.add_audit(session, args.clock(), "officer.changed", subject=f"officer:{officer.id}",
                         role=args.role, kecamatan=kecamatan)
         areas = ",".join(k.region_code for k in officer.kecamatan) or officer.office.region_code
         print(f"officer {officer.id}: {officer.role.value}, {areas}")
@@ -107,7 +118,9 @@ def invite_state(invite: Any, now: Any) -> str:
 
 
 def cmd_invite_list(settings: Settings, args: argparse.Namespace) -> None:
-    now = common.utcnow()
+    from storage import people
+
+    now = args.clock()
     with common.sessions(settings).begin() as session:
         office_id = common.office_of(session, args.office).id if args.office else None
         rows = [("code", "office", "role", "kecamatan", "expires", "state")] + [
@@ -119,7 +132,9 @@ def cmd_invite_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_invite_revoke(settings: Settings, args: argparse.Namespace) -> None:
-    now = common.utcnow()
+    from storage import audit, people
+
+    now = args.clock()
     with common.sessions(settings).begin() as session:
         invite = people.get_invite(session, args.code)
         if invite is None:

@@ -5,20 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import common
 from bot.cli.common import CliError, print_table
 from bot.config import Settings
-from handlers import rakor as rakor_handlers
-from storage import audit, people, regions
-from storage import rakor as rakor_store
-from storage.cli_queries import RakorStatus, Rsvp
-from storage.db import Session
+from storage.enums import RakorStatus, Rsvp
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 def _rakor_targets(session: Session, targets: Sequence[str]) -> list[str]:
     """Check CLI invitation targets (office code, kabkota:PROVINCE, officer:ID) and turn them into handler targets."""
+    from storage import people, regions
+    from storage import rakor as rakor_store
+
     resolved = []
     for target in targets:
         kind, _, ref = target.partition(":")
@@ -40,17 +43,21 @@ def _rakor_targets(session: Session, targets: Sequence[str]) -> list[str]:
     return resolved
 
 
-def _rakor_time(raw: str, tz: str) -> Any:
+def _rakor_time(raw: str, tz: str, now: datetime) -> Any:
+    from handlers import rakor as rakor_handlers
+
     from handlers.parse import Invalid
 
     try:
-        return rakor_handlers.check_target_time(raw, tz, common.utcnow())
+        return rakor_handlers.check_target_time(raw, tz, now)
     except Invalid as exc:
         raise CliError(f"--at {raw!r}: give a coming time as \"YYYY-MM-DD HH:MM\" in the office's zone ({tz}).") \
             from exc
 
 
 def _get_rakor(session: Session, rakor_id: int) -> Any:
+    from storage import rakor as rakor_store
+
     meeting = rakor_store.get_rakor(session, rakor_id)
     if meeting is None:
         raise CliError(f"No rakor #{rakor_id}; see `siaga rakor list`.")
@@ -58,6 +65,8 @@ def _get_rakor(session: Session, rakor_id: int) -> Any:
 
 
 def _check_reminders(spec: str | None) -> None:
+    from handlers import rakor as rakor_handlers
+
     if spec is not None:
         try:
             rakor_handlers.parse_offsets(spec)
@@ -66,17 +75,21 @@ def _check_reminders(spec: str | None) -> None:
 
 
 def cmd_rakor_add(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+    from storage import audit
+    from storage import rakor as rakor_store
+
     _check_reminders(args.reminders)
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
-        starts_at = _rakor_time(args.at, office.tz)
+        starts_at = _rakor_time(args.at, office.tz, args.clock())
         invitees = rakor_handlers.resolve_targets(session, _rakor_targets(session, args.invite))
         if not invitees:
             raise CliError("Nobody to invite: those offices have no active officers yet.")
         meeting = rakor_store.add_rakor(session, office_id=office.id, title=args.title, starts_at=starts_at,
                                         place=args.place, agenda=args.agenda, reminders=args.reminders,
-                                        now=common.utcnow(), invitee_ids=invitees)
-        audit.add_audit(session, common.utcnow(), "rakor.created", subject=f"rakor:{meeting.id}", office_id=office.id,
+                                        now=args.clock(), invitee_ids=invitees)
+        audit.add_audit(session, args.clock(), "rakor.created", subject=f"rakor:{meeting.id}", office_id=office.id,
                         invitees=len(invitees))
         when = rakor_handlers.local_when(meeting.starts_at, office.tz, settings.language)
         print(f"rakor #{meeting.id}: {meeting.title}, {when}, {len(invitees)} invitees")
@@ -84,10 +97,13 @@ def cmd_rakor_add(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_rakor_list(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+    from storage import rakor as rakor_store
+
     with common.sessions(settings).begin() as session:
         if args.office:
             common.office_of(session, args.office)
-        meetings = rakor_store.list_rakor(session, region_code=args.office, after=common.utcnow(),
+        meetings = rakor_store.list_rakor(session, region_code=args.office, after=args.clock(),
                                           include_cancelled=args.all)
         table = [("id", "office", "starts (office time)", "status", "title", "hadir", "tidak", "wakil", "belum")]
         for m in meetings:
@@ -100,25 +116,33 @@ def cmd_rakor_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_rakor_cancel(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+
     with common.sessions(settings).begin() as session:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is already cancelled.")
-        rakor_handlers.cancel_meeting(session, meeting, common.utcnow())
+        rakor_handlers.cancel_meeting(session, meeting, args.clock())
     print(f"rakor #{args.id} cancelled; its invitees are told with the next scheduler round")
 
 
 def cmd_rakor_move(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+
     with common.sessions(settings).begin() as session:
         meeting = _get_rakor(session, args.id)
         if meeting.status == RakorStatus.CANCELLED:
             raise CliError(f"Rakor #{args.id} is cancelled; schedule a new one with `siaga rakor add`.")
-        rakor_handlers.move_meeting(session, meeting, _rakor_time(args.at, meeting.office.tz), common.utcnow())
+        now = args.clock()
+        rakor_handlers.move_meeting(session, meeting, _rakor_time(args.at, meeting.office.tz, now), now)
         when = rakor_handlers.local_when(meeting.starts_at, meeting.office.tz, settings.language)
     print(f"rakor #{args.id} moved to {when}; its invitees are asked again with the next scheduler round")
 
 
 def cmd_rakor_reminders(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+    from storage import rakor as rakor_store
+
     spec = None if args.spec == "default" else args.spec
     _check_reminders(spec)
     with common.sessions(settings).begin() as session:
@@ -128,13 +152,16 @@ def cmd_rakor_reminders(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_rakor_agreements(settings: Settings, args: argparse.Namespace) -> None:
+    from handlers import rakor as rakor_handlers
+    from storage import rakor as rakor_store
+
     with common.sessions(settings).begin() as session:
         if args.office:
             common.office_of(session, args.office)
         table = [("id", "minutes", "due", "state", "owner", "agreement")]
         for a in rakor_store.list_agreements(session, region_code=args.office):
             # Overdue once the due date has passed in the organising office's calendar.
-            late = a.due_on is not None and a.due_on < common.utcnow().astimezone(ZoneInfo(a.report.office.tz)).date()
+            late = a.due_on is not None and a.due_on < args.clock().astimezone(ZoneInfo(a.report.office.tz)).date()
             if args.overdue and not late:
                 continue
             table.append((str(a.id), a.report.number, f"{a.due_on:%Y-%m-%d}" if a.due_on else "-",

@@ -7,25 +7,28 @@ import argparse
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import common
 from bot.cli.common import CliError
 from bot.config import Settings
-from storage import audit, geo, incidents, regions
-from storage.db import Session
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 def _rawan_window(text: str) -> timedelta:
-    from handlers import rawan
+    from handlers import rawan_data
 
     try:
-        return rawan.parse_window(text)
+        return rawan_data.parse_window(text)
     except ValueError:
         raise CliError(f"--window {text!r} is not a period; use e.g. 30d, 7d or 48h (1 hour to 366 days).") from None
 
 
 def _pick_kecamatan(session: Session, scope: str, wanted: str) -> tuple[str, str]:
+    from storage import regions
+
     by_code = wanted.count(".") == 2 and wanted.replace(".", "").isdigit()
     found = regions.find_kecamatan(session, [scope], code=wanted if by_code else None,
                                    query=None if by_code else wanted, limit=20)
@@ -39,56 +42,60 @@ def _pick_kecamatan(session: Session, scope: str, wanted: str) -> tuple[str, str
     raise CliError(f"{wanted!r} matches several kecamatan: {names}; give the code.")
 
 
-def _boundary_cache(settings: Settings) -> None:
-    """Keep the boundaries' compact copy beside the attachments, as `siaga run` does."""
-    geo.set_cache_dir(settings.attachments_dir.resolve() / "cache")
-
-
 def cmd_rawan(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import export
-    from handlers import rawan
+    from storage import audit
 
-    _boundary_cache(settings)
+    from bot import export
+    from bot.deps import dependencies
+    from handlers import rawan_data
+
+    # The boundaries' compact copy is kept beside the attachments, as `siaga run` does.
+    deps = dependencies(settings, args.clock)
     window = _rawan_window(args.window)
     lang = args.lang or settings.language
     binary = args.format == "png"
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
-        end = common.utcnow()
+        end = args.clock()
         start = end - window
         if args.explain:
             code, name = _pick_kecamatan(session, office.region_code, args.explain)
-            explained = rawan.explain(session, code, name, start, end, lang)
-            print("\n".join(rawan.explanation_lines(explained, office.tz, lang)))
+            explained = rawan_data.explain(session, code, name, start, end, lang)
+            print("\n".join(rawan_data.explanation_lines(explained, office.tz, lang)))
             return
         out = common.open_out(args.out, binary=binary, required=binary)
         try:
             if args.format == "png":
                 from handlers import rawan_map
 
-                data = rawan.gather(session, office, start, end)
-                rawan_map.draw_map(data, lang, out)
+                data = rawan_data.gather(session, office, start, end)
+                rawan_map.draw_map(data, lang, out, cache_dir=deps.cache_dir)
                 scores = data.scores
             else:
-                scores = rawan.vulnerability(session, office.region_code, start, end)
+                scores = rawan_data.vulnerability(session, office.region_code, start, end)
                 if args.format == "csv":
                     export.write_rawan_csv(scores, out, lang)
                 elif args.format == "geojson":
+                    from storage import geo
+
+                    geo.kecamatan_boundaries(deps.cache_dir)
                     export.write_rawan_geojson(scores, start, end, office.tz, out)
                 else:
                     export.write_rawan_table(scores, out, lang)
         finally:
             common.close_out(out)
-        audit.add_audit(session, common.utcnow(), "rawan.exported", subject=f"office:{office.id}", format=args.format,
+        audit.add_audit(session, args.clock(), "rawan.exported", subject=f"office:{office.id}", format=args.format,
                         window_hours=window.total_seconds() / 3600, kecamatan=len(scores))
     if args.out and args.out != "-":
         print(f"{args.out}: {len(scores)} kecamatan, {sum(s.reports for s in scores)} reports", file=sys.stderr)
 
 
 def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
-    from handlers import monthly_report, rawan
+    from storage import audit
 
+    from bot.deps import dependencies
     from bot.runner import Delivery, queue_effects
+    from handlers import monthly_report, monthly_report_pdf, rawan, rawan_data
 
     lang = args.lang or settings.language
     to_stdout = args.out == "-"
@@ -97,14 +104,13 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
     if args.send and not common.reach(settings):
         raise CliError("--send needs a chat channel: set TELEGRAM_BOT_TOKEN or the TWILIO_* settings (see .env.example).")
     # The copies sent to the heads stay beside the attachments until `siaga run` has delivered them.
-    rawan.OUTPUT_DIR = settings.attachments_dir.resolve() / "generated"
-    _boundary_cache(settings)
+    deps = dependencies(settings, args.clock)
     queued = 0
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
-        now = common.utcnow()
+        now = args.clock()
         try:
-            start, _ = rawan.month_window(args.month, office.tz)
+            start, _ = rawan_data.month_window(args.month, office.tz)
         except ValueError:
             raise CliError(f"--month {args.month!r} is not a month; use YYYY-MM, e.g. 2026-10.") from None
         local = now.astimezone(ZoneInfo(office.tz))
@@ -112,12 +118,12 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
             raise CliError(f"--month {args.month} has not begun (today is {local:%Y-%m-%d} in {office.tz}); "
                            f"give {local:%Y-%m} or an earlier month.")
         if to_stdout:
-            target = rawan.output_path(f"peta-rawan-{office.region_code.replace('.', '')}-{args.month}-{lang}.pdf")
+            target = deps.output_path(f"peta-rawan-{office.region_code.replace('.', '')}-{args.month}-{lang}.pdf")
         else:
             common.close_out(common.open_out(args.out, binary=True))
             target = Path(args.out)
         report = monthly_report.gather(session, office, args.month, now)
-        monthly_report.write_report(report, lang, target)
+        monthly_report_pdf.write_report(report, lang, target, cache_dir=deps.cache_dir)
         if to_stdout:
             sys.stdout.buffer.write(target.read_bytes())
             sys.stdout.buffer.flush()
@@ -125,8 +131,8 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
         audit.add_audit(session, now, "rawan.report", subject=f"office:{office.id}", month=args.month,
                         sent=bool(args.send))
         if args.send:
-            queued = queue_effects(session, [rawan.report_notice(office, report)], now, settings,
-                                   Delivery(reach=common.reach(settings)))
+            queued = queue_effects(session, [rawan.report_notice(office, report, deps)], now, settings,
+                                   Delivery(reach=common.reach(settings)), deps=deps)
     data = report.current
     print(f"{'standard output' if to_stdout else args.out}: {data.reports} reports, {len(data.scores)} kecamatan, "
           f"month {args.month}{'' if report.complete else ' so far'}", file=sys.stderr)
@@ -139,18 +145,22 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_rawan_schedule(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit
+
     if args.day != "off" and not (args.day.isdigit() and 1 <= int(args.day) <= 28):
         raise CliError(f"--day {args.day!r}: give a day of the month from 1 to 28, or 'off'.")
     day = None if args.day == "off" else int(args.day)
     with common.sessions(settings).begin() as session:
         office = common.office_of(session, args.office)
         office.rawan_report_day = day
-        audit.add_audit(session, common.utcnow(), "rawan.schedule", subject=f"office:{office.id}", day=day)
+        audit.add_audit(session, args.clock(), "rawan.schedule", subject=f"office:{office.id}", day=day)
     when = "not sent automatically" if day is None else f"sent on day {day} of each month after {office.digest_time:%H:%M}"
     print(f"office {office.region_code}: the monthly peta rawan report is {when}")
 
 
 def cmd_rawan_separate(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, incidents
+
     from storage import rawan as rawan_store
 
     with common.sessions(settings).begin() as session:
@@ -158,7 +168,7 @@ def cmd_rawan_separate(settings: Settings, args: argparse.Namespace) -> None:
         if report is None:
             raise CliError(f"no report numbered {args.number}; see `siaga reports list`.")
         rawan_store.set_separate_event(session, args.number, not args.undo)
-        audit.add_audit(session, common.utcnow(), "rawan.separate_event", subject=f"report:{report.id}",
+        audit.add_audit(session, args.clock(), "rawan.separate_event", subject=f"report:{report.id}",
                         separate=not args.undo)
     print(f"{args.number}: {'counted with nearby reports again' if args.undo else 'counted as an event of its own'}")
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import common
 from bot.cli.common import CliError, bounded_int, print_table
 from bot.config import Settings
-from storage import audit, incidents, people, regions
-from storage.db import Session
+
+if TYPE_CHECKING:
+    from storage.db import Session
 
 def _report_scope(session: Session, code: str | None) -> str | None:
     """Check `reports list --office` and return the audit subject of its scope (None: every report)."""
+    from storage import people, regions
+
     if code is None:
         return None
     region = regions.get_region(session, code)
@@ -30,6 +33,8 @@ def _report_scope(session: Session, code: str | None) -> str | None:
 
 
 def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit, incidents
+
     from bot import export
 
     sessions = common.sessions(settings)
@@ -56,7 +61,7 @@ def cmd_reports_list(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         # Recorded also when the reader stopped early (`| head`): what left is in the audit log.
         with sessions.begin() as session:
-            audit.add_audit(session, common.utcnow(), "reports.exported", subject=subject, format=args.format,
+            audit.add_audit(session, args.clock(), "reports.exported", subject=subject, format=args.format,
                             count=listed)
 
 
@@ -68,6 +73,8 @@ def _local_date(text: str, option: str) -> date:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit
+
     from tqdm import tqdm
 
     from bot import export
@@ -92,7 +99,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
                                              on_row=lambda: bar.update(1))
             finally:
                 common.close_out(out)
-        audit.add_audit(session, common.utcnow(), "reports.exported", subject=f"office:{office.id}", format=args.format,
+        audit.add_audit(session, args.clock(), "reports.exported", subject=f"office:{office.id}", format=args.format,
                         count=count, date_from=first.isoformat(), date_to=last.isoformat())
     print(f"{args.out}: {count} reports from {first} to {last}", file=sys.stderr)
 

@@ -8,7 +8,6 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,19 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from bot.config import Settings
+from bot.webview.common import Refused, SecurityHeaders, Viewer
 from bot.runner import Runner, queue_effects
-from handlers import access, rawan, statuses, verification
+from handlers import access, rawan_data, statuses, verification
 from handlers.alerts import category_name, local_time
 from handlers.reports import normalise_number
 from handlers.texts import CATALOGUE, t
 from handlers.types import Ctx
 from handlers.web import token_hash
 from storage import audit, incidents, rakor, regions, web
-from storage.db import Session
-from storage.models import IncidentReport, Officer, ReportStatus, Severity, WebSession
+from storage.models import IncidentReport, Officer, ReportStatus, Severity
 
 log = logging.getLogger(__name__)
 
@@ -44,78 +43,8 @@ PAGE_SIZE = 25
 MAX_WINDOW_DAYS = 365
 # Boundaries are simplified for the browser by this many degrees (about 100 m): a province stays under a megabyte.
 SIMPLIFY_DEGREES = 0.001
-# No inline script or style anywhere; Leaflet styles its elements from script (CSSOM), which style-src allows.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 # Photos shown in the page; every other attachment is sent as a download.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-content-type-options", b"nosniff"),
-]
-
-
-class SecurityHeaders:
-    """ASGI middleware: every response of the web view carries the security headers; pages are never cached."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        static = scope["path"].startswith("/web/static/")
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(HEADERS)]
-                headers += HEADERS
-                if not static:
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, sending)
-
-
-class Refused(Exception):
-    """A request answered with one clear page: its status and the catalogue key of its sentence."""
-
-    def __init__(self, status: int, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.status, self.key, self.params = status, key, params
-
-
-@dataclass
-class Viewer:
-    """The signed-in head of one request, inside its transaction."""
-
-    session: Session
-    row: WebSession
-    officer: Officer
-    lang: str
-    now: datetime
-
-    @property
-    def scope(self) -> str:
-        return self.officer.office.region_code
-
-    @property
-    def tz(self) -> str:
-        return self.officer.office.tz
-
-    def sees(self, code: str) -> bool:
-        """Tell whether a region (kecamatan or kab/kota code) lies in the head's jurisdiction, by chat's rule."""
-        return access.within(self.scope, code)
-
-    def refuse(self, what: str) -> Refused:
-        """Audit a look outside the jurisdiction and return the refusal, which tells nothing about what is there."""
-        audit.add_audit(self.session, self.now, "access.refused", actor_id=self.officer.id, subject=f"web:{what}"[:120],
-                        reason="jurisdiction", role=self.officer.role.value, channel="web")
-        return Refused(403, "web.error.forbidden")
 
 
 class WebView:
@@ -282,7 +211,7 @@ class WebView:
     def _window(self, viewer: Viewer, request: Request) -> tuple[int, datetime, datetime]:
         raw = request.query_params.get("hari", "")
         try:
-            days = int(raw) if raw else rawan.DEFAULT_WINDOW.days
+            days = int(raw) if raw else rawan_data.DEFAULT_WINDOW.days
         except ValueError:
             raise Refused(400, "web.error.bad_request", what="hari") from None
         if not 1 <= days <= MAX_WINDOW_DAYS:
@@ -292,10 +221,10 @@ class WebView:
     async def map_page(self, request: Request) -> Response:
         def work(viewer: Viewer) -> Response:
             days, start, end = self._window(viewer, request)
-            data = rawan.gather(viewer.session, viewer.officer.office, start, end)
+            data = rawan_data.gather(viewer.session, viewer.officer.office, start, end)
             waiting = web.count_reports(viewer.session, viewer.scope, web.ReportFilter(status=ReportStatus.BARU))
             return self.render("map.html", viewer.lang, viewer=viewer, data=data, days=days, waiting=waiting,
-                               period=rawan.period_text(data, viewer.lang), nav="map",
+                               period=rawan_data.period_text(data, viewer.lang), nav="map",
                                band=lambda s: t(f"rawan.band.{s.band or 'none'}", viewer.lang))
 
         return await self.run(request, work)
@@ -320,7 +249,7 @@ class WebView:
             from handlers.rawan_map import BAND_COLOURS, NO_OFFICE, NO_OFFICE_HATCH, NO_REPORTS, NO_REPORTS_HATCH
 
             days, start, end = self._window(viewer, request)
-            scores = rawan.vulnerability(viewer.session, viewer.scope, start, end)
+            scores = rawan_data.vulnerability(viewer.session, viewer.scope, start, end)
             shapes = self.shapes()
             features = []
             for rank, s in enumerate(scores, start=1):
@@ -355,16 +284,16 @@ class WebView:
                 raise viewer.refuse(f"kecamatan:{code}")
             region, kabkota = found[0]
             days, start, end = self._window(viewer, request)
-            data = rawan.gather(viewer.session, viewer.officer.office, start, end)
+            data = rawan_data.gather(viewer.session, viewer.officer.office, start, end)
             score = next(s for s in data.scores if s.code == code)
-            explanation = rawan.explain(viewer.session, code, region.name, start, end, viewer.lang)
+            explanation = rawan_data.explain(viewer.session, code, region.name, start, end, viewer.lang)
             numbers = [r.number for e in explanation.events for r in e.reports]
             reports = [r for r in (incidents.get_report_by_number(viewer.session, n) for n in numbers) if r]
             reports.sort(key=lambda r: r.occurred_at, reverse=True)
             return self.render(
                 "kecamatan.html", viewer.lang, viewer=viewer, region=region, kabkota=kabkota, score=score,
-                days=days, period=rawan.period_text(data, viewer.lang), nav="map",
-                lines=rawan.explanation_lines(explanation, viewer.tz, viewer.lang) if explanation.events else [],
+                days=days, period=rawan_data.period_text(data, viewer.lang), nav="map",
+                lines=rawan_data.explanation_lines(explanation, viewer.tz, viewer.lang) if explanation.events else [],
                 rows=[self._row(viewer)(r) for r in reports])
 
         return await self.run(request, work)
@@ -537,7 +466,7 @@ class WebView:
             first = local.date().replace(day=1)
             return self.render("downloads.html", viewer.lang, viewer=viewer, nav="downloads",
                                date_from=first.isoformat(), date_to=local.date().isoformat(),
-                               month=rawan.previous_month(local), this_month=f"{local:%Y-%m}")
+                               month=rawan_data.previous_month(local), this_month=f"{local:%Y-%m}")
 
         return await self.run(request, work)
 
@@ -579,7 +508,8 @@ class WebView:
     async def download_monthly(self, request: Request) -> Response:
         """The monthly naskah dinas PDF of a month, as the scheduler sends it; audited."""
         def work(viewer: Viewer) -> Response:
-            from handlers.monthly_report import gather, write_report
+            from handlers.monthly_report import gather
+            from handlers.monthly_report_pdf import write_report
 
             month = request.query_params.get("bulan", "")
             try:

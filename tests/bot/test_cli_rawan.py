@@ -15,9 +15,9 @@ import pytest
 import shapely
 
 from bot import cli
-from bot.cli import common as cli_common
 from bot.app import initialise
-from handlers import monthly_report, rawan, rawan_map
+from handlers import monthly_report, monthly_report_pdf, rawan, rawan_data, rawan_map
+from handlers.deps import Deps
 from handlers.types import Ctx
 from storage import people
 from storage.db import make_sessions
@@ -46,7 +46,7 @@ def decay(age: timedelta) -> float:
 def test_the_seeded_ages_give_the_three_scores_of_the_rounding_rule():
     for (_, _, score, _, _), raw in zip(EXPECTED, (12 * decay(AGE_UTARA), 3 * decay(AGE_SELATAN),
                                                    3 * decay(AGE_BARAT)), strict=True):
-        assert rawan.score_of(raw) == pytest.approx(score, abs=1e-6)
+        assert rawan_data.score_of(raw) == pytest.approx(score, abs=1e-6)
 
 
 @pytest.fixture
@@ -75,12 +75,10 @@ def siaga(url, tmp_path, monkeypatch, capsysbinary):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SIAGA_LANGUAGE", "id")
     monkeypatch.setenv("SIAGA_ATTACHMENTS_DIR", str(tmp_path / "attachments"))
-    monkeypatch.setattr(cli_common, "utcnow", lambda: FROZEN_NOW)  # every command reads the CLI's clock here
-    monkeypatch.setattr(rawan, "OUTPUT_DIR", rawan.OUTPUT_DIR)  # rawan-report points it at the attachments
 
     def run(*args: str) -> tuple[int, bytes, str]:
         capsysbinary.readouterr()
-        status = cli.main(list(args))
+        status = cli.main(list(args), clock=lambda: FROZEN_NOW)  # every command reads this clock
         out, err = capsysbinary.readouterr()
         return status, out, err.decode()
 
@@ -122,18 +120,17 @@ def test_one_rounding_rule_in_the_table_csv_geojson_and_explanations(siaga):
         assert explained[-1].endswith(f" = {shown} (dibulatkan ke bawah) -> {band}")
 
 
-def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path, monkeypatch):
-    monkeypatch.setattr(rawan, "OUTPUT_DIR", tmp_path)
+def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path):
     with make_sessions(url).begin() as session:
         head = people.get_identity(session, "console", "head-1").officer
         [reply] = rawan.rawan_command("", Ctx(session=session, now=END, lang="id", channel="console",
-                                              address="head-1", officer=head))
-        data = rawan.gather(session, head.office, END - rawan.DEFAULT_WINDOW, END, full=True)
+                                              address="head-1", officer=head, deps=Deps(generated_dir=tmp_path)))
+        data = rawan_data.gather(session, head.office, END - rawan_data.DEFAULT_WINDOW, END, full=True)
         # The report of the same 30 days (a monthly report's window is its month; the rule is the same).
         report = monthly_report.MonthlyReport(
             month="2026-11", letterhead=monthly_report.letterhead(session, head.office), current=data,
-            previous=rawan.gather(session, head.office, END - 2 * rawan.DEFAULT_WINDOW, END - rawan.DEFAULT_WINDOW,
-                                  full=True), issued_at=END, complete=True)
+            previous=rawan_data.gather(session, head.office, END - 2 * rawan_data.DEFAULT_WINDOW,
+                                       END - rawan_data.DEFAULT_WINDOW, full=True), issued_at=END, complete=True)
     assert reply.text.splitlines()[1:] == [
         "1. Banjarmasin Utara: 65 (sedang), 2 laporan",
         "2. Banjarmasin Selatan: 33 (sedang), 1 laporan",
@@ -146,7 +143,7 @@ def test_one_rounding_rule_in_chat_on_the_map_and_in_the_pdf(url, tmp_path, monk
         assert f"{name}\n{shown}" in labels
     assert not any(text.endswith(("\n66", "\n34")) for text in labels)
 
-    pdf_path = monthly_report.write_report(report, "id", tmp_path / "r.pdf")
+    pdf_path = monthly_report_pdf.write_report(report, "id", tmp_path / "r.pdf")
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     pdf.close()
@@ -235,9 +232,9 @@ def test_this_month_so_far_is_still_a_report(siaga, tmp_path):
 def test_a_kecamatan_without_a_shipped_boundary_is_a_feature_without_geometry():
     from bot import export
 
-    scores = [rawan.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)]
+    scores = [rawan_data.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)]
     out = io.StringIO()
-    export.write_rawan_geojson(scores, END - rawan.DEFAULT_WINDOW, END, "Asia/Jakarta", out)
+    export.write_rawan_geojson(scores, END - rawan_data.DEFAULT_WINDOW, END, "Asia/Jakarta", out)
     [feature] = json.loads(out.getvalue())["features"]
     assert feature["geometry"] is None and feature["properties"]["window_end"] == "2026-11-23T09:00:00+07:00"
 

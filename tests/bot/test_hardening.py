@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 import handlers
 from bot.runner import Runner
 from handlers import maintenance
+from handlers.deps import Deps
 from handlers.limits import MAX_INBOUND_CHARS
 from handlers.onboarding import MAX_FAILED_OVERALL, MAX_FAILED_PER_SENDER
 from handlers.types import Inbound
@@ -182,20 +183,16 @@ def test_the_prune_tick_deletes_old_inbound_ids_and_sent_messages_only(sessions,
                 row = outbox.get_message(s, mid)
                 row.status, row.sent_at = status, at if status == OutboxStatus.SENT else None
     with sessions.begin() as s:
-        assert maintenance.PRUNE.run(s, clock()) == []
+        assert maintenance.PRUNE.due(s, clock(), Deps()) == []
     with sessions.begin() as s:
         assert not conversations.claim_message(s, "whatsapp", "SM1", FROZEN_NOW)  # 89 days: kept
         assert conversations.claim_message(s, "whatsapp", "SM0", FROZEN_NOW)  # 100 days: forgotten
         left = sorted(m.idempotency_key for m in outbox.list_messages(s, limit=None))
         assert left == [f"k0{OutboxStatus.FAILED}", f"k1{OutboxStatus.FAILED}", f"k1{OutboxStatus.SENT}"]
     clock.advance(days=2)
-    maintenance.configure(timedelta(days=30))
-    try:
-        with sessions.begin() as s:
-            maintenance.PRUNE.run(s, clock())
-            assert [m.idempotency_key for m in outbox.list_messages(s, OutboxStatus.SENT)] == []
-    finally:
-        maintenance.configure(maintenance.DEFAULT_RETENTION)
+    with sessions.begin() as s:
+        maintenance.PRUNE.due(s, clock(), Deps(retention=timedelta(days=30)))
+        assert [m.idempotency_key for m in outbox.list_messages(s, OutboxStatus.SENT)] == []
 
 
 # -- 8. a deactivated officer re-invited; no driver detail in the logs --------------------------------

@@ -1,4 +1,5 @@
-"""A map is drawn after its turn's transaction commits, off the database threads, and before its reply is sent."""
+"""A map is drawn after its turn's transaction commits, off the database threads, and before its reply is sent;
+a tick's chart is drawn outside any transaction, before its messages are queued."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 
 from bot.config import Settings
 from bot.runner import Delivery, Runner
-from handlers import rawan_map
+from handlers import chart, rawan_map
+from handlers.digest import DIGEST_TICK
 from handlers.types import Inbound
-from storage import outbox
+from storage import audit, outbox
 from storage.db import make_sessions
 from storage.models import Role
-from tests.conftest import Clock, add_officer, prepare
+from tests.conftest import FROZEN_NOW, Clock, add_officer, prepare
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def setup(database_factory, tmp_path, monkeypatch):
                     delivery=Delivery(outbox_channels=frozenset({"memory"}), boot_id="me"))
     drawn: list[tuple[list[str], str]] = []
 
-    def draw_map(data, lang: str, path: Path) -> None:
+    def draw_map(data, lang: str, path: Path, cache_dir: Path | None = None) -> None:
         # Another connection reads the turn's reply in the outbox: only a committed turn shows it.
         with sessions.begin() as other:
             texts = [m.payload["reply"]["text"] for m in outbox.list_messages(other)]
@@ -57,3 +59,31 @@ def test_a_channel_turn_draws_the_map_off_the_database_threads_before_sending_it
     [(texts, thread)] = drawn
     assert texts == [reply.text] and not thread.startswith("siaga-db")
     assert sent == [True]  # the claimed reply went to the sender with its map drawn
+
+
+def test_a_tick_draws_its_chart_outside_any_transaction_and_queues_it_drawn(database_factory, tmp_path, monkeypatch):
+    sessions = make_sessions(prepare(database_factory()))
+    with sessions.begin() as session:
+        add_officer(session, "head-1", role=Role.HEAD, name="Kepala", channel="memory")
+    settings = Settings(database_url="sqlite://", language="id", attachments_dir=tmp_path / "attachments")
+    runner = Runner(sessions, settings, clock=Clock(FROZEN_NOW),  # 10:00 WITA: the office's 07:00 digest is due
+                    delivery=Delivery(outbox_channels=frozenset({"memory"}), reach=("memory",)))
+    save_chart = chart.save_chart
+    queued_while_drawing: list[int] = []
+
+    def drawing(png: bytes, target: Path) -> Path:
+        # Another writer gets the database at once (SQLite has one write lock): the tick holds no transaction.
+        with sessions.begin() as other:
+            audit.add_audit(other, FROZEN_NOW, "test.write")
+            queued_while_drawing.append(len(outbox.list_messages(other)))
+        return save_chart(png, target)
+
+    monkeypatch.setattr(chart, "save_chart", drawing)
+    try:
+        assert runner.run_tick(DIGEST_TICK) > 0
+    finally:
+        runner.close()
+    assert queued_while_drawing == [0]  # drawn once, before its messages were queued, and found by the real run
+    with sessions.begin() as session:
+        files = [m[3] for row in outbox.list_messages(session) for m in row.payload["reply"].get("media", [])]
+    assert len(files) == 1 and Path(files[0]).exists() and Path(files[0]).parent == tmp_path / "attachments" / "charts"

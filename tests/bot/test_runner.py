@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.runner import Runner, start_clock_at, utcnow
+from bot.clock import Clock
+from bot.runner import Runner
 from handlers.onboarding import address_tag
 from handlers.types import Inbound, Location, Media
 from storage import audit, conversations, incidents, people
@@ -220,13 +221,14 @@ def test_report_aliases(runner, officer, command):
 @pytest.mark.wallclock
 def test_a_started_clock_reads_its_start_and_runs_on_from_there():
     start = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
-    try:
-        start_clock_at(start)
-        first = utcnow()
-        time.sleep(0.01)  # the real time has to pass for the clock to move
-        second = utcnow()
-    finally:
-        start_clock_at(None)
+    clock, real = Clock(start), Clock()
+    first = clock()
+    time.sleep(0.01)  # the real time has to pass for the clock to move
+    second = clock()
     assert start <= first < start + timedelta(seconds=1)
     assert second - first >= timedelta(seconds=0.01)
-    assert abs(utcnow() - datetime.now(UTC)) < timedelta(seconds=1)
+    assert abs(real() - datetime.now(UTC)) < timedelta(seconds=1)  # two clocks in one process, each its own
+    clock.start_at(None)
+    assert abs(clock() - datetime.now(UTC)) < timedelta(seconds=1)
+    with pytest.raises(ValueError):
+        Clock(datetime(2026, 12, 31, 15, 59))

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from handlers import monthly_report, rawan
+from handlers import monthly_report, monthly_report_pdf, rawan_data
 from storage import regions
 from storage.models import Role
 from tests.conftest import FROZEN_NOW, add_officer
@@ -61,7 +61,7 @@ def configure(office) -> None:  # type: ignore[no-untyped-def]
 def render(session, office, tmp_path: Path, lang: str = "id", month: str = "2026-11",  # type: ignore[no-untyped-def]
            now: datetime = ISSUED):
     report = monthly_report.gather(session, office, month, now)
-    path = monthly_report.write_report(report, lang, tmp_path / f"{office.region_code}-{lang}.pdf")
+    path = monthly_report_pdf.write_report(report, lang, tmp_path / f"{office.region_code}-{lang}.pdf")
     return report, path
 
 
@@ -214,13 +214,13 @@ def test_a_month_in_progress_ends_now_and_does_not_decay_against_its_last_day(se
     assert (report.current.end, report.complete) == (FROZEN_NOW, False)
     tengah = {s.code: s for s in report.current.scores}["63.71.05"]
     # An hour old at the window's end (1 November 00:00 WITA to now): one tinggi event counts almost fully.
-    start, _ = rawan.month_window("2026-11", kota.tz)
+    start, _ = rawan_data.month_window("2026-11", kota.tz)
     weight = 6 * (1 - 0.75 * H / (FROZEN_NOW - start))
     assert tengah.score == pytest.approx(100 * weight / (weight + 6)) and tengah.shown == "49"
     first = pages_text(path)[0]
     assert "PERIODE 1–23 NOVEMBER 2026 (s.d. pukul 10.00 WITA)" in first
     assert "Laporan Okt 2026 Laporan 1–23 Nov 2026" in first
-    assert report.current.scores == rawan.vulnerability(session, "63.71", start, FROZEN_NOW)
+    assert report.current.scores == rawan_data.vulnerability(session, "63.71", start, FROZEN_NOW)
 
 
 def test_long_tables_repeat_their_header_and_no_heading_or_row_is_left_alone_at_a_page_end(session, offices,

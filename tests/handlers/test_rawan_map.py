@@ -11,7 +11,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from handlers import rawan, rawan_map
+from handlers import rawan_data, rawan_map
 from storage import geo
 from storage.models import Role
 from tests.conftest import FROZEN_NOW, add_officer
@@ -58,7 +58,7 @@ def seeded(session):
 
 
 def render(session, officers, scope):  # type: ignore[no-untyped-def]
-    data = rawan.gather(session, officers[scope].office, END - rawan.DEFAULT_WINDOW, END)
+    data = rawan_data.gather(session, officers[scope].office, END - rawan_data.DEFAULT_WINDOW, END)
     figure = rawan_map.map_figure(data, "id")
     png = io.BytesIO()
     figure.savefig(png, format="png")  # exactly what draw_map writes, and what chat and the PDF carry
@@ -156,7 +156,7 @@ def test_kecamatan_without_reports_are_grey_and_kab_kota_without_an_office_are_m
 
 
 def test_the_map_is_drawn_in_english_too(session, seeded, tmp_path):
-    data = rawan.gather(session, seeded["63.71"].office, END - rawan.DEFAULT_WINDOW, END)
+    data = rawan_data.gather(session, seeded["63.71"].office, END - rawan_data.DEFAULT_WINDOW, END)
     rawan_map.draw_map(data, "en", tmp_path / "map.png")
     with Image.open(tmp_path / "map.png") as image:
         assert image.size == (1200, 1200)
@@ -165,9 +165,9 @@ def test_the_map_is_drawn_in_english_too(session, seeded, tmp_path):
 
 
 def test_a_region_without_shipped_boundaries_gets_a_map_that_says_so():
-    score = rawan.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)
-    data = rawan.RawanData("31.71", "Kesbangpol 31.71", "Kota Administrasi Jakarta Pusat", "Asia/Jakarta",
-                           END - rawan.DEFAULT_WINDOW, END, [score], [])
+    score = rawan_data.KecamatanScore("31.71.01", "Gambir", "Kota Administrasi Jakarta Pusat", "31.71", None, None)
+    data = rawan_data.RawanData("31.71", "Kesbangpol 31.71", "Kota Administrasi Jakarta Pusat", "Asia/Jakarta",
+                           END - rawan_data.DEFAULT_WINDOW, END, [score], [])
     figure = rawan_map.map_figure(data, "id")
     texts = [t.get_text() for t in figure.texts]
     assert "Batas kecamatan Kota Administrasi Jakarta Pusat belum tersedia di Siaga; lihat tabel atau berkas CSV." in texts

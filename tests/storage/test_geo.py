@@ -105,20 +105,18 @@ def test_locating_takes_well_under_a_millisecond():
     assert statistics.median(times) < 0.001
 
 
-def test_the_compact_cache_is_built_once_read_back_equal_and_rebuilt_when_damaged(tmp_path, monkeypatch):
-    monkeypatch.setattr(geo, "_cache_dir", tmp_path)
-    built = geo._cached_columns("provinsi")
+def test_the_compact_cache_is_built_once_read_back_equal_and_rebuilt_when_damaged(tmp_path):
+    built = geo._cached_columns("provinsi", tmp_path)
     [cached] = tmp_path.glob("provinsi-*.npz")
-    again = geo._cached_columns("provinsi")
+    again = geo._cached_columns("provinsi", tmp_path)
     assert all(np.array_equal(built[k], again[k]) for k in built)
     cached.write_bytes(b"not a cache")
-    repaired = geo._cached_columns("provinsi")
+    repaired = geo._cached_columns("provinsi", tmp_path)
     assert all(np.array_equal(built[k], repaired[k]) for k in built)
     assert cached.read_bytes()[:2] == b"PK"  # a zip (.npz) again
 
 
-def test_a_cache_folder_that_cannot_be_written_still_gives_the_boundaries(tmp_path, monkeypatch):
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_boundaries(tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("")
-    monkeypatch.setattr(geo, "_cache_dir", blocked / "cache")
-    assert list(geo._cached_columns("provinsi")["code"]) == ["61", "62", "63", "64", "65"]
+    assert list(geo._cached_columns("provinsi", blocked / "cache")["code"]) == ["61", "62", "63", "64", "65"]

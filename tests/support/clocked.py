@@ -22,9 +22,9 @@ def shifted_clock(start: datetime):  # type: ignore[no-untyped-def]
 
 
 class ClockedRunner(Runner):
-    def __init__(self, sessions, settings, clock=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, sessions, settings, clock=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         start = datetime.fromisoformat(os.environ["SIAGA_TEST_CLOCK"])
-        super().__init__(sessions, settings, clock=shifted_clock(start))
+        super().__init__(sessions, settings, clock=shifted_clock(start), **kwargs)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The `siaga` command for tests: one helper for every CLI test, on one moved clock.
 
 `Siaga(url, cwd)("office", "list")` runs the command line in this process (`bot.cli.main`, with its own
-environment, working folder, stdin/stdout/stderr and module settings, all restored afterwards): the same code an
+environment, working folder, stdin/stdout/stderr and logging, all restored afterwards; its clock and folders are
+its own values, nothing set on a module): the same code an
 operator runs, without the 2–3 s a child process spends importing. `Siaga(..., child=True)` or `.child(...)`
 starts the real `siaga` executable where the process itself is what a test checks.
 
@@ -108,23 +109,16 @@ class Siaga:
 @contextlib.contextmanager
 def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: ignore[type-arg]
     """Give a command this environment and folder, and put back everything `bot.cli.main` changes."""
-    import bot.cli.common
-    import bot.runner
-    import handlers.chart
-    import handlers.maintenance
-    import storage.geo
+    import storage.db
 
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
-    saved_globals = [(module, name, getattr(module, name)) for module, name in (
-        (bot.runner, "_clock_offset"), (handlers.chart, "_chart_dir"), (handlers.maintenance, "_retention"),
-        (storage.geo, "_cache_dir"))]
     root = logging.getLogger()
     saved_root = (root.handlers[:], root.level)
     named = [logging.getLogger(name) for name in ("alembic", "fontTools", "bot.runner")]
     saved_levels = [logger.level for logger in named]
     engines: list = []  # type: ignore[type-arg]
-    make_engine = bot.cli.common.make_engine
+    make_engine = storage.db.make_engine
 
     def recording_make_engine(*args, **kwargs):  # type: ignore[no-untyped-def]
         engine = make_engine(*args, **kwargs)
@@ -136,11 +130,11 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: i
     os.chdir(cwd)
     # As in a fresh process, `logging.basicConfig` in main() installs the handler writing to stderr.
     root.handlers = []
-    bot.cli.common.make_engine = recording_make_engine  # type: ignore[assignment]
+    storage.db.make_engine = recording_make_engine  # type: ignore[assignment]
     try:
         yield engines
     finally:
-        bot.cli.common.make_engine = make_engine  # type: ignore[assignment]
+        storage.db.make_engine = make_engine  # type: ignore[assignment]
         for engine in engines:
             engine.dispose()  # a process's connections close when it exits; these must close now
         for handler in root.handlers:
@@ -149,8 +143,6 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[list]:  # type: i
         root.setLevel(level)
         for logger, level in zip(named, saved_levels, strict=True):
             logger.setLevel(level)
-        for module, name, value in saved_globals:
-            setattr(module, name, value)
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)

@@ -11,10 +11,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.config import Settings
+from bot.deps import dependencies
 from bot.runner import Runner
 from bot.web import build_web
 from bot.webview import WebView
-from handlers import web
 from handlers.types import Inbound
 from storage import rakor
 from storage.models import Rsvp
@@ -31,14 +31,8 @@ def web_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def web_runner(sessions, web_settings: Settings, clock) -> Runner:
-    return Runner(sessions, web_settings, clock=clock)
-
-
-@pytest.fixture
-def configured() -> Iterator[None]:
-    web.configure(BASE_URL)
-    yield
-    web.configure(None)
+    # As `siaga run` builds it: /web answers with links to PUBLIC_BASE_URL.
+    return Runner(sessions, web_settings, deps=dependencies(web_settings, clock, web=True))
 
 
 def make_client(runner: Runner, settings: Settings) -> TestClient:
@@ -47,7 +41,7 @@ def make_client(runner: Runner, settings: Settings) -> TestClient:
 
 
 @pytest.fixture
-def client(web_runner: Runner, web_settings: Settings, configured: None) -> Iterator[TestClient]:
+def client(web_runner: Runner, web_settings: Settings) -> Iterator[TestClient]:
     with make_client(web_runner, web_settings) as c:
         yield c
 

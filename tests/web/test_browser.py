@@ -21,10 +21,10 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
+from bot.deps import dependencies
 from bot.runner import Runner
 from bot.web import build_web, make_server
 from bot.webview import WebView
-from handlers import web
 from storage import audit, outbox
 from storage.db import make_sessions
 from storage.models import Role, Severity
@@ -57,7 +57,7 @@ def live(database_factory, tmp_path_factory) -> Iterator[Live]:
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(database_url=str(engine.url), language="id", public_base_url=url,
                         attachments_dir=tmp_path_factory.mktemp("attachments"))
-    runner = Runner(sessions, settings, clock=clock)
+    runner = Runner(sessions, settings, deps=dependencies(settings, clock, web=True))
     with sessions.begin() as s:
         add_officer(s, "head-bjm", role=Role.HEAD, name="Ibu Kepala Banjarmasin")
         officer = add_officer(s, "officer-bjm", name="Petugas Lapangan")
@@ -74,7 +74,6 @@ def live(database_factory, tmp_path_factory) -> Iterator[Live]:
                           severity=Severity.RENDAH)
         numbers = {"hot": hot.number, "mild": mild.number}
         add_rakor_and_agreements(s, officer.office_id, [officer.id], clock.now)
-    web.configure(url)
     server = make_server(build_web(WebView(runner, settings).routes()), "127.0.0.1", 0)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -83,7 +82,6 @@ def live(database_factory, tmp_path_factory) -> Iterator[Live]:
     finally:
         server.should_exit = True
         thread.join(10)
-        web.configure(None)
         runner.close()
         engine.dispose()
 

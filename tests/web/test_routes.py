@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from openpyxl import load_workbook
 
+from bot.runner import Runner
 from handlers.web import LINK_TTL
 from storage import audit, outbox
 from storage.models import Attachment, IncidentReport, Officer, ReportStatus, Role, Severity
@@ -50,7 +51,7 @@ def test_a_head_signs_in_with_the_chat_link_and_sees_the_map(client, web_runner,
         assert audit.list_audit(s, "web.login")[0].actor_id == world["head"]
 
 
-def test_the_session_cookie_is_httponly_strict_and_secure_only_over_https(web_runner, web_settings, world, configured):
+def test_the_session_cookie_is_httponly_strict_and_secure_only_over_https(web_runner, web_settings, world):
     with make_client(web_runner, web_settings) as c:
         link = ask_link(web_runner, "head-bjm")
         token = link.split("t=", 1)[1]
@@ -90,7 +91,7 @@ def test_an_unknown_link_gets_a_clear_page(client):
     assert "tidak dikenal" in page.text and "Traceback" not in page.text
 
 
-def test_officers_and_guests_get_the_polite_refusal_and_no_link(web_runner, sessions, configured):
+def test_officers_and_guests_get_the_polite_refusal_and_no_link(web_runner, sessions):
     with sessions.begin() as s:
         add_officer(s, "plain-officer")
         add_officer(s, "a-guest", role=Role.GUEST, name="Tamu")
@@ -105,10 +106,11 @@ def test_officers_and_guests_get_the_polite_refusal_and_no_link(web_runner, sess
         assert audit.list_audit(s, "web.link") == []
 
 
-def test_without_a_public_address_web_answers_that_there_is_no_web_view(web_runner, world):
+def test_without_a_public_address_web_answers_that_there_is_no_web_view(sessions, web_settings, world, clock):
     from handlers.types import Inbound
 
-    text = "\n".join(r.text for r in web_runner.run_turn(Inbound("console", "head-bjm", text="/web")))
+    runner = Runner(sessions, web_settings, clock=clock)  # as the console builds it: no web view to link to
+    text = "\n".join(r.text for r in runner.run_turn(Inbound("console", "head-bjm", text="/web")))
     assert "belum diaktifkan" in text
 
 
@@ -248,8 +250,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(client, web_runner, world
         assert audit.list_audit(s, "report.status") == []
 
 
-def test_a_head_of_another_office_gets_403_on_every_url_of_this_one(web_runner, web_settings, world, sessions,
-                                                                     configured):
+def test_a_head_of_another_office_gets_403_on_every_url_of_this_one(web_runner, web_settings, world, sessions):
     with sessions.begin() as s:
         from storage import incidents
 
@@ -304,14 +305,14 @@ def test_the_map_data_has_scores_bands_and_the_no_report_state(client, web_runne
 
 
 def test_the_map_data_matches_siaga_rawan(client, web_runner, world, sessions, clock):
-    from handlers import rawan
+    from handlers import rawan_data
     from storage import people
 
     sign_in(client, web_runner, "head-bjm")
     data = client.get("/web/peta.geojson", params={"hari": 7}).json()
     with sessions.begin() as s:
         office = people.get_office_by_region(s, "63.71")
-        scores = rawan.vulnerability(s, "63.71", clock.now - timedelta(days=7), clock.now)
+        scores = rawan_data.vulnerability(s, "63.71", clock.now - timedelta(days=7), clock.now)
     expected = {s.code: (s.shown if s.score is not None else None, s.band) for s in scores}
     assert {f["properties"]["code"]: (f["properties"]["score"], f["properties"]["band"])
             for f in data["features"] if "outline" not in f["properties"]} == expected
@@ -409,12 +410,12 @@ def test_the_head_reads_english_when_their_language_is_english(client, web_runne
 def test_unknown_urls_and_failures_get_a_page_not_a_traceback(client, web_runner, world, monkeypatch):
     sign_in(client, web_runner, "head-bjm")
     assert client.get("/web/tidak-ada").status_code == 404
-    from handlers import rawan
+    from handlers import rawan_data
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rawan, "gather", broken)
+    monkeypatch.setattr(rawan_data, "gather", broken)
     page = client.get("/web/")
     assert page.status_code == 500
     assert "boom" not in page.text and "Traceback" not in page.text and "kesalahan di server" in page.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from bot import app
-from handlers import web
 
 
 def paths(built: app.App) -> list[str]:
@@ -17,14 +16,12 @@ def test_the_web_view_is_mounted_with_a_public_address_and_not_without(settings,
     telegram = settings.model_copy(update={"telegram_bot_token": SecretStr("123:ABC"),
                                            "database_url": f"sqlite:///{tmp_path / 'siaga.db'}"})
     public = telegram.model_copy(update={"public_base_url": "https://siaga.example.test"})
-    try:
-        built = app.build(public)
-        assert "/web" in paths(built)
-        assert web._base_url == "https://siaga.example.test"
-        built.runner.close()
-        polling = app.build(telegram)  # long polling: no web server at all, and /web says so
-        assert polling.server is None
-        assert web._base_url is None
-        polling.runner.close()
-    finally:
-        web.configure(None)
+    built = app.build(public)
+    assert "/web" in paths(built)
+    assert built.runner.deps.web_base_url == "https://siaga.example.test"
+    polling = app.build(telegram)  # long polling: no web server at all, and /web says so
+    assert polling.server is None
+    assert polling.runner.deps.web_base_url is None
+    assert built.runner.deps.web_base_url == "https://siaga.example.test"  # two configurations side by side
+    built.runner.close()
+    polling.runner.close()
