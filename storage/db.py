@@ -6,14 +6,23 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Session", "make_engine", "make_sessions", "is_sqlite"]
+__all__ = ["Session", "make_engine", "make_sessions", "is_sqlite", "is_conflict"]
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may simply run again.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
 
 
 def is_sqlite(url: str) -> bool:
     """Tell whether a database URL names SQLite."""
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Tell whether a database error means a race lost to another transaction, which may run again."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _CONFLICT_STATES
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
