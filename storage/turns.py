@@ -2,48 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, exists, literal_column, select, text
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Dialect,
+    Integer,
+    String,
+    TextClause,
+    bindparam,
+    text,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
-from storage.models import (
-    ChannelIdentity,
-    Conversation,
-    JSONType,
-    OutboxMessage,
-    OutboxStatus,
-    UTCDateTime,
-    WhoVersion,
+from storage.models import JSONType, OutboxStatus, UTCDateTime
+
+
+@dataclass(frozen=True, slots=True)
+class _Driver:
+    """A fixed statement as its driver runs it: SQLAlchemy compiled it once for the dialect (SQL in the driver's
+    parameter style, bind order, the columns' own bind and result conversions), so each execution skips the
+    cache-key and compilation work and goes straight to `exec_driver_sql` (events, error wrapping and hidden
+    parameters as for any statement)."""
+
+    sql: str
+    order: tuple[str, ...] | None  # positional drivers (SQLite): the parameter names in order
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def run(self, connection: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        values = dict(params)
+        for name, convert in self.binds:
+            values[name] = convert(values[name])
+        rows = connection.exec_driver_sql(
+            self.sql, tuple(values[n] for n in self.order) if self.order is not None else values).all()
+        if not any(self.results):
+            return [tuple(row) for row in rows]
+        return [tuple(value if convert is None else convert(value) for value, convert in zip(row, self.results))
+                for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _driver(statement: TextClause, dialect: Dialect, result_types: tuple[TypeEngine[Any], ...] = ()) -> _Driver:
+    compiled = statement.compile(dialect=dialect)
+    binds = tuple((bind.key, convert) for bind in compiled.binds.values()
+                  if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+    results = tuple(t.dialect_impl(dialect).result_processor(dialect, None) for t in result_types)
+    order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    return _Driver(compiled.string, order, binds, results)
+
+
+# One statement for everything a turn reads before the handlers run, as plain values: which officer the
+# address speaks for (the officer and office come from the who-is-who cache, `people.officer_for_turn`) and
+# the cache's version, their conversation, and whether their chat has messages still open (the replies must
+# then queue behind them). A stranger has no identity and may have a conversation (joining), so both are
+# outer-joined to a one-row subquery.
+_READ = text(
+    "SELECT i.id, i.officer_id, i.last_inbound_at, c.id, c.flow, c.step, c.data, c.version, c.updated_at, "
+    "c.reask_at, EXISTS (SELECT 1 FROM outbox_messages o WHERE o.channel = :channel AND o.address = :address "
+    f"AND o.status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')), "
+    "(SELECT w.version FROM who_version w WHERE w.id = 1) "
+    "FROM (SELECT 1 AS one) AS one "
+    "LEFT OUTER JOIN channel_identities i ON i.channel = :channel AND i.address = :address "
+    "LEFT OUTER JOIN conversations c ON c.channel = :channel AND c.address = :address"
 )
-
-_conv = Conversation.__table__
-_out = OutboxMessage.__table__
-_ident = ChannelIdentity.__table__
-_who = WhoVersion.__table__
-
-# One statement for everything a turn reads before the handlers run, as plain columns (Core: no ORM
-# loading): which officer the address speaks for (the officer and office come from the who-is-who cache,
-# `people.officer_for_turn`) and the cache's version, their conversation, and whether their chat has
-# messages still open (the replies must then queue behind them). A stranger has no identity and may have
-# a conversation (joining), so both are outer-joined to a one-row subquery. Built once: every turn runs it.
-_READ = (
-    select(
-        _ident.c.id, _ident.c.officer_id, _ident.c.last_inbound_at,
-        _conv.c.id, _conv.c.flow, _conv.c.step, _conv.c.data, _conv.c.version, _conv.c.updated_at,
-        _conv.c.reask_at,
-        exists().where(_out.c.channel == bindparam("channel"), _out.c.address == bindparam("address"),
-                       _out.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])).label("has_open"),
-        select(_who.c.version).where(_who.c.id == 1).scalar_subquery().label("who_version"),
-    )
-    .select_from(select(literal_column("1").label("one")).subquery("one"))
-    .outerjoin(_ident, and_(_ident.c.channel == bindparam("channel"), _ident.c.address == bindparam("address")))
-    .outerjoin(_conv, and_(_conv.c.channel == bindparam("channel"), _conv.c.address == bindparam("address")))
-)
+_READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(), JSONType, Integer(), UTCDateTime(),
+               UTCDateTime(), Boolean(), Integer())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +97,8 @@ class Chat:
 
 def read_chat(session: Session, channel: str, address: str) -> Chat:
     """Read the sender, their conversation and whether their chat has messages still open, in one statement."""
-    row = session.connection().execute(_READ, {"channel": channel, "address": address}).one()
+    connection = session.connection()
+    (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, {"channel": channel, "address": address})
     return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11])
 
 
@@ -177,7 +208,7 @@ def write_turn(
     connection = session.connection()
     for name, statement in _write_statements(combined, message_id is not None, shape, touch_identity is not None,
                                              len(replies)):
-        rows = connection.execute(statement, params).all()
+        rows = _driver(statement, connection.dialect).run(connection, params)
         if name == "all":
             marks = {key for key, _ in rows}
             claimed, saved = claimed or "claim" in marks, saved or "state" in marks
