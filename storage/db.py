@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Session", "make_engine", "make_sessions", "is_sqlite", "is_conflict"]
@@ -51,8 +52,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Every turn writes its conversation; taking the write lock up front avoids
-        # "database is locked" when two readers both try to upgrade to writers.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # "database is locked" when two readers both try to upgrade to writers. Sent on the driver's
+        # connection: through SQLAlchemy's statement machinery it was 5% of a turn.
+        try:
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
     return engine
 
