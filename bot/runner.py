@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -387,6 +388,7 @@ class Runner:
         self.group_commit = settings.group_commit
         self._waiting: deque[_Waiting] = deque()
         self._turn_sessions = threading.local()
+        self._turn_connections: list[Connection] = []
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work off the event loop, on the runner's database threads."""
@@ -420,8 +422,11 @@ class Runner:
         self.wake()
 
     def close(self) -> None:
-        """Wait for running database work, then release the threads."""
+        """Wait for running database work, then release the threads and their connections."""
         self._executor.shutdown(wait=True)
+        for connection in self._turn_connections:
+            connection.close()
+        self._turn_connections.clear()
 
     def pending(self, channel: str, address: str) -> list[Reply]:
         """Return the question an officer's chat waits on (to show it again after a restart), else nothing."""
@@ -594,9 +599,18 @@ class Runner:
         turn loaded serve the next (`people.officer_for_turn`, checked against the who-is-who version)."""
         session: Session | None = getattr(self._turn_sessions, "session", None)
         if session is None:
-            # No autobegin: touching it between transactions fails loudly instead of holding a connection
+            # No autobegin: touching it between transactions fails loudly instead of holding a transaction
             # (and, on SQLite, the write lock) until the next turn.
-            session = self._turn_sessions.session = self.sessions(autobegin=False)
+            bind = self.sessions.kw.get("bind")
+            if isinstance(bind, Engine):
+                # The thread keeps its connection too: no pool checkout and return per turn, and on
+                # PostgreSQL no pre-ping round trip (a connection found dead runs the turn again, below).
+                connection = bind.connect()
+                self._turn_connections.append(connection)
+                session = self.sessions(bind=connection, autobegin=False)
+            else:  # already bound to one connection (the test suite's)
+                session = self.sessions(autobegin=False)
+            self._turn_sessions.session = session
             people.keep_who(session)
         return session
 
@@ -609,9 +623,11 @@ class Runner:
                     result = work(session)
             except BaseException as error:
                 people.forget_who(session)
-                # A concurrent turn of the chat saved first, or (PostgreSQL) a deadlock on the who-is-who version.
-                if attempt == MAX_ATTEMPTS or not (isinstance(error, (StaleDataError, IntegrityError))
-                                                   or is_conflict(error)):
+                # A concurrent turn of the chat saved first, or (PostgreSQL) a deadlock on the who-is-who version,
+                # or the thread's connection was found dead (rolled back: the next attempt reconnects).
+                if attempt == MAX_ATTEMPTS or not (
+                        isinstance(error, (StaleDataError, IntegrityError)) or is_conflict(error)
+                        or (isinstance(error, DBAPIError) and error.connection_invalidated)):
                     raise
                 log.info("conflict, retrying %s attempt=%d", what, attempt)
                 time.sleep(0.01 * attempt)
