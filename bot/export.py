@@ -13,7 +13,7 @@ from itertools import chain, islice
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from handlers.engine import local_iso, zone_abbreviation
+from handlers.localtime import local_iso, zone_abbreviation
 from handlers.rawan import KecamatanScore
 from handlers.texts import t
 from storage import geo

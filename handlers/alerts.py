@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
+# local_time is also imported from here by verification, reports and the web view (owned elsewhere).
+from handlers.localtime import local_time
 from handlers.statuses import next_statuses
 from handlers.texts import t
 from handlers.types import Choice, Notify, Reply, ToRole
@@ -13,12 +13,6 @@ from storage.models import IncidentReport, Office, Officer, ReportStatus, Role, 
 # How much of the description an alert quotes.
 FIRST_LINES = 3
 FIRST_CHARS = 300
-ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
-
-def local_time(moment, tz: str, fmt: str = "%d/%m/%Y %H:%M") -> str:  # type: ignore[no-untyped-def]
-    """Render a UTC moment in an office's zone with its WIB/WITA/WIT name."""
-    return f"{moment.astimezone(ZoneInfo(tz)):{fmt}} {ZONES.get(tz, tz)}"
 
 
 def category_name(report: IncidentReport, lang: str) -> str:

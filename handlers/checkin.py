@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from handlers.daily import DailyJob, due_offices
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
+from handlers.localtime import DATE, at_local, day_bounds, day_start, local, local_date
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Effect, Reply, StartFlow, Tick
 from storage import audit, checkins, people
 from storage.db import Session
+from storage.models import Office
 
 # A check-in not started within this time after the hour (the bot was down) is not started at all.
 LATE = timedelta(hours=3)
 MAX_PAUSE_DAYS = 30
 _PAUSE = re.compile(r"^(\d{1,3})\s*(?:hari|days?|d)?$")
 RESUME_WORDS = {"selesai", "stop", "off", "resume", "end", "lanjut"}
-
-
-def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tz)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 def answer_choices(ctx: Ctx) -> Sequence[Choice]:
@@ -35,7 +32,7 @@ def _filed_since_asked(answers: Answers, ctx: Ctx) -> bool:
     """Skip the question when the officer filed a report or a nihil for the day after the check-in was queued."""
     assert ctx.officer is not None
     day = date.fromisoformat(answers["date"])
-    start, end = _day_bounds(day, ctx.tz)
+    start, end = day_bounds(day, ctx.tz)
     silent = checkins.list_silent_officers(ctx.session, ctx.officer.office_id, start, end, day)
     return ctx.officer.id not in {o.id for o in silent}
 
@@ -57,12 +54,12 @@ def record_nihil(day: date, ctx: Ctx) -> list[Reply]:
     """Store the sender's nihil for a day."""
     assert ctx.officer is not None
     checkins.add_nihil(ctx.session, ctx.officer.id, day, ctx.now)
-    return [Reply(t("checkin.saved", ctx.lang, day=f"{day:%d/%m/%Y}"))]
+    return [Reply(t("checkin.saved", ctx.lang, day=f"{day:{DATE}}"))]
 
 
 def nihil_command(args: str, ctx: Ctx) -> list[Reply]:
     """`/nihil`: nothing to report today."""
-    return record_nihil(ctx.now.astimezone(ctx.tz).date(), ctx)
+    return record_nihil(local_date(ctx.now, ctx.tz), ctx)
 
 
 def pause_command(args: str, ctx: Ctx) -> list[Reply]:
@@ -76,18 +73,18 @@ def pause_command(args: str, ctx: Ctx) -> list[Reply]:
     if match is None or not 1 <= int(match.group(1)) <= MAX_PAUSE_DAYS:
         paused = ctx.officer.checkins_paused_until
         if paused is not None and paused > ctx.now:
-            until = paused.astimezone(ctx.tz) - timedelta(days=1)
-            return [Reply(t("pause.active", ctx.lang, day=f"{until:%d/%m/%Y}") + "\n" + t("pause.usage", ctx.lang))]
+            until = local(paused, ctx.tz) - timedelta(days=1)
+            return [Reply(t("pause.active", ctx.lang, day=f"{until:{DATE}}") + "\n" + t("pause.usage", ctx.lang))]
         usage = t("pause.usage", ctx.lang, max=MAX_PAUSE_DAYS)
         if word:  # say what was not understood, rather than only repeat the usage
             return [Reply(t("pause.not_understood", ctx.lang, text=args.strip()[:40]) + "\n" + usage)]
         return [Reply(usage)]
     days = int(match.group(1))
-    today = ctx.now.astimezone(ctx.tz).date()
-    until = datetime.combine(today + timedelta(days=days), time(0), ctx.tz).astimezone(UTC)
+    today = local_date(ctx.now, ctx.tz)
+    until = day_start(today + timedelta(days=days), ctx.tz)
     people_pause(ctx, until)
     last = today + timedelta(days=days - 1)
-    return [Reply(t("pause.set", ctx.lang, day=f"{last:%d/%m/%Y}"))]
+    return [Reply(t("pause.set", ctx.lang, day=f"{last:{DATE}}"))]
 
 
 def people_pause(ctx: Ctx, until: datetime | None) -> None:
@@ -99,24 +96,25 @@ def people_pause(ctx: Ctx, until: datetime | None) -> None:
                     until=until.isoformat() if until else None)
 
 
+def _checkin_due(office: Office, day: date) -> datetime | None:
+    return None if holiday_name(day) is not None else at_local(day, office.checkin_time, office.tz)
+
+
+# From the office's check-in hour for LATE, not on holidays.
+CHECKIN_DAILY = DailyJob("checkin", _checkin_due, lambda office, due: due + LATE)
+
+
 def run_checkins(session: Session, now: datetime) -> list[Effect]:
     """At each office's check-in hour: a check-in for every officer who filed nothing today (not on holidays)."""
     effects: list[Effect] = []
-    for office in people.list_offices(session):
-        tz = ZoneInfo(office.tz)
-        day = now.astimezone(tz).date()
-        due = datetime.combine(day, office.checkin_time, tz)
-        if not due <= now < due + LATE or holiday_name(day) is not None:
-            continue
-        if not checkins.claim_run(session, f"checkin:{office.id}:{day.isoformat()}", now):
-            continue
-        start, end = _day_bounds(day, tz)
+    for run in due_offices(session, CHECKIN_DAILY, people.list_offices(session), now):
+        start, end = day_bounds(run.day, run.office.tz)
         # Someone who joined after the hour is not asked the same day.
-        silent = checkins.list_silent_officers(session, office.id, start, now, day, reachable=True,
-                                               joined_before=due.astimezone(UTC))
+        silent = checkins.list_silent_officers(session, run.office.id, start, now, run.day, reachable=True,
+                                               joined_before=run.at)
         for officer in silent:
-            effects.append(StartFlow(key=f"checkin:{officer.id}:{day.isoformat()}", officer_id=officer.id,
-                                     flow=CHECKIN.name, params={"date": day.isoformat()}, kind="reminder",
+            effects.append(StartFlow(key=f"checkin:{officer.id}:{run.day.isoformat()}", officer_id=officer.id,
+                                     flow=CHECKIN.name, params={"date": run.day.isoformat()}, kind="reminder",
                                      expires_at=end))
     return effects
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from handlers import chart, rakor
-from handlers.alerts import ZONES, local_time
+from handlers.daily import DailyJob, due_offices
 from handlers.holidays import holiday_name
+from handlers.localtime import (
+    DATE,
+    DAY_MONTH,
+    SHORT,
+    at_local,
+    day_start,
+    local,
+    local_date,
+    local_time,
+)
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Effect, Media, Notify, Reply, Tick, ToRole
 from storage import checkins, digest, incidents, outbox, people
@@ -95,13 +104,9 @@ class Digest:
     chart_path: str | None = None
 
 
-def _day_start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
-
-
 def gather(session: Session, office: Office, end: datetime, *, with_chart: bool = True) -> Digest:
     """Collect an office's digest for the 24 hours before `end`."""
-    tz = ZoneInfo(office.tz)
+    tz = office.tz
     region = office.region_code
     start = end - WINDOW
     categories = incidents.list_categories(session)
@@ -117,14 +122,14 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     )
     # Reports received in the window (a late one is never missed), each shown at the time it happened.
     tinggi = [
-        {"number": r.number, "when": local_time(r.occurred_at, office.tz, "%d/%m %H:%M"), "id": r.category.name_id,
+        {"number": r.number, "when": local_time(r.occurred_at, tz, SHORT), "id": r.category.name_id,
          "en": r.category.name_en, "kecamatan": r.kecamatan.name, "status": r.status.value}
         for r in incidents.find_reports(session, region, severity=Severity.TINGGI, since=start, until=end,
                                         limit=TINGGI_LINES, include_rejected=False)
     ]
-    today = end.astimezone(tz).date()
+    today = local_date(end, tz)
     day = today - timedelta(days=1)
-    day_start, day_end = _day_start(day, tz), _day_start(today, tz)
+    day_from, day_to = day_start(day, tz), day_start(today, tz)
     holiday = {lang: name for lang in LANGUAGES if (name := holiday_name(day, lang))} or None
     province = office.region.level is RegionLevel.PROVINCE
     silent_officers: list[str] = []
@@ -132,15 +137,15 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     silent_below: dict[str, list[str]] = {}
     if holiday is None:
         silent_officers = [o.name or f"#{o.id}" for o in checkins.list_silent_officers(
-            session, office.id, day_start, day_end, day)]
+            session, office.id, day_from, day_to, day)]
         if province:
-            silent_offices = [o.name for o in checkins.list_silent_offices(session, region, day_start, day_end, day)]
+            silent_offices = [o.name for o in checkins.list_silent_offices(session, region, day_from, day_to, day)]
             # The compliance line speaks of the whole province, as the kab/kota lines do: their silent
             # officers are named with their office.
             for below in people.list_offices_below(session, region):
                 silent_below[below.region_code] = [
                     f"{o.name or '#' + str(o.id)} ({below.name})"
-                    for o in checkins.list_silent_officers(session, below.id, day_start, day_end, day)]
+                    for o in checkins.list_silent_officers(session, below.id, day_from, day_to, day)]
                 silent_officers += silent_below[below.region_code]
     found = Digest(
         office_name=office.name, tz=office.tz, end=end, total=total, severities=severities,
@@ -161,7 +166,7 @@ def gather(session: Session, office: Office, end: datetime, *, with_chart: bool 
     # The chart ends at the digest's moment: today's bar holds what happened since midnight, so the
     # last 24 hours counted above show in it.
     found.chart_days = [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
-    bounds = [_day_start(d, tz) for d in found.chart_days] + [end]
+    bounds = [day_start(d, tz) for d in found.chart_days] + [end]
     per_day = digest.count_per_day(session, region, bounds, filed_before=end)
     found.chart_series = [(names[c.id], per_day[c.id]) for c in categories if c.id in per_day]
     if with_chart:
@@ -193,10 +198,8 @@ def _figure(f: Figure, lang: str) -> str:
 
 def render_lines(found: Digest, lang: str) -> list[list[str]]:
     """Return the digest as sections of lines in a language."""
-    zone = ZONES.get(found.tz, found.tz)
-    local_end = found.end.astimezone(ZoneInfo(found.tz))
     sections: list[list[str]] = [[
-        t("digest.title", lang, office=found.office_name, when=f"{local_end:%d/%m/%Y %H:%M} {zone}"),
+        t("digest.title", lang, office=found.office_name, when=local_time(found.end, found.tz)),
         t("digest.total", lang, figure=_figure(found.total, lang)),
     ]]
     sections.append([t("digest.severity", lang)] + [f"- {f.name[lang]}: {_figure(f, lang)}" for f in found.severities])
@@ -218,7 +221,7 @@ def render_lines(found: Digest, lang: str) -> list[list[str]]:
         sections.append([t("digest.rollup", lang)] + [
             t("digest.rollup.line", lang, office=o.name, total=o.total, tinggi=o.tinggi, stale=o.stale, silent=o.silent)
             for o in found.rollup])
-    day = f"{found.compliance_day:%d/%m}"
+    day = f"{found.compliance_day:{DAY_MONTH}}"
     if found.holiday is not None:
         sections.append([t("digest.compliance.holiday", lang, day=day, holiday=found.holiday.get(lang, ""))])
     else:
@@ -255,9 +258,9 @@ def render(found: Digest, lang: str) -> list[Reply]:
     """The digest as messages in a language, the chart last with a short caption."""
     replies = [Reply(text) for text in split(render_lines(found, lang))]
     if found.chart_path:
-        media = Media(kind="photo", ref=f"ringkasan-{found.end.astimezone(ZoneInfo(found.tz)):%Y%m%d}.png",
+        media = Media(kind="photo", ref=f"ringkasan-{local(found.end, found.tz):%Y%m%d}.png",
                       content_type="image/png", stored_path=found.chart_path)
-        when = f"{found.end.astimezone(ZoneInfo(found.tz)):%d/%m %H:%M} {ZONES.get(found.tz, found.tz)}"
+        when = local_time(found.end, found.tz, SHORT)
         replies.append(Reply(t("digest.chart.caption", lang, office=found.office_name, when=when), media=(media,)))
     return replies
 
@@ -271,10 +274,9 @@ def digest_command(args: str, ctx: Ctx) -> list[Reply]:
 def requested_end(office: Office, day: date | None, now: datetime) -> datetime:
     """When a digest asked for by hand (`siaga digest`) ends: now for today, so an afternoon `--send` tells the
     afternoon (not the morning's snapshot beside live rakor lines); a given other day's ends at its digest time."""
-    tz = ZoneInfo(office.tz)
-    if day is None or day == now.astimezone(tz).date():
+    if day is None or day == local_date(now, office.tz):
         return now
-    return datetime.combine(day, office.digest_time, tz).astimezone(UTC)
+    return at_local(day, office.digest_time, office.tz)
 
 
 def digest_notify(found: Digest, office: Office, local_day: date, expires_at: datetime | None) -> Notify:
@@ -284,7 +286,7 @@ def digest_notify(found: Digest, office: Office, local_day: date, expires_at: da
         return render(found, lang)
 
     def variables(recipient: Officer, lang: str) -> dict[str, str]:
-        return {"1": found.office_name, "2": f"{local_day:%d/%m/%Y}", "3": str(found.total.count),
+        return {"1": found.office_name, "2": f"{local_day:{DATE}}", "3": str(found.total.count),
                 "4": str(found.severities[0].count)}
 
     return Notify(key=f"digest:{office.id}:{local_day.isoformat()}", kind="digest",
@@ -292,23 +294,27 @@ def digest_notify(found: Digest, office: Office, local_day: date, expires_at: da
                   expires_at=expires_at)
 
 
+def _digest_due(office: Office, day: date) -> datetime | None:
+    if not office.digest_on_holidays and holiday_name(day) is not None:
+        return None
+    return at_local(day, office.digest_time, office.tz)
+
+
+def _digest_until(office: Office, due: datetime) -> datetime:
+    return max(at_local(local_date(due, office.tz), SEND_UNTIL, office.tz), due + timedelta(hours=1))
+
+
+# From the office's digest time until its noon (at least an hour), holidays only where the office says so.
+DIGEST_DAILY = DailyJob("digest", _digest_due, _digest_until)
+
+
 def run_digests(session: Session, now: datetime) -> list[Effect]:
     """Every office whose local digest time has come today (and whose noon has not): its digest, once."""
     effects: list[Effect] = []
-    for office in people.list_offices(session):
-        tz = ZoneInfo(office.tz)
-        local_day = now.astimezone(tz).date()
-        due = datetime.combine(local_day, office.digest_time, tz)
-        until = max(datetime.combine(local_day, SEND_UNTIL, tz), due + timedelta(hours=1))
-        if not due <= now < until:
-            continue
-        if not office.digest_on_holidays and holiday_name(local_day) is not None:
-            continue
-        if not checkins.claim_run(session, f"digest:{office.id}:{local_day.isoformat()}", now):
-            continue
+    for run in due_offices(session, DIGEST_DAILY, people.list_offices(session), now):
         # The figures end at the digest time, not at the tick, so a late tick tells the same story.
-        found = gather(session, office, due.astimezone(UTC))
-        effects.append(digest_notify(found, office, local_day, until.astimezone(UTC)))
+        found = gather(session, run.office, run.at)
+        effects.append(digest_notify(found, run.office, run.day, run.until))
     return effects
 
 

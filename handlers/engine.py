@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.flow import Flow, Step
 from handlers.limits import excerpt
-from handlers.parse import Invalid, match_choice
+
+# local_iso and zone_abbreviation belong to handlers.localtime; rakor, rawan_map, rawan_data, monthly_report and
+# bot/cli/operations (each being reshaped by its owner now) still import them from here until pointed there.
+from handlers.localtime import local_iso, zone_abbreviation, zone_name  # noqa: F401
+from handlers.parse import Invalid, match_choice, split_items
 from handlers.parse import required_text as parse_required_text
 from handlers.texts import t
 from handlers.types import IDLE, Choice, Ctx, Inbound, Proposal, Reply, State
@@ -330,37 +331,7 @@ def reprompt(flow: Flow, state: State, ctx: Ctx, lead: str | None = None) -> Rep
     return prompt(flow, current, state, ctx, lead=lead)
 
 
-_ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
-
-def zone_name(ctx: Ctx) -> str:
-    """Return WIB, WITA or WIT for the sender's time zone."""
-    return zone_abbreviation(ctx.tz.key)
-
-
-def zone_abbreviation(tz: str) -> str:
-    """Return WIB, WITA or WIT for an IANA zone (the zone itself when it is not Indonesian).
-
-    >>> zone_abbreviation("Asia/Makassar")
-    'WITA'
-    """
-    return _ZONES.get(tz, tz)
-
-
-def local_iso(moment: datetime, tz: str | ZoneInfo) -> str:
-    """Write a moment as ISO 8601 in a zone, to the second, with the zone's offset (the one form of every output).
-
-    >>> local_iso(datetime(2026, 11, 20, 1, 30, 5, 250, tzinfo=ZoneInfo("UTC")), "Asia/Makassar")
-    '2026-11-20T09:30:05+08:00'
-    """
-    return moment.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz).isoformat(timespec="seconds")
-
-
 # -- multi-select: several choices in one answer ------------------------------------------------------
-
-_SEPARATORS = re.compile(r"[,;\n]+|\s+(?:dan|and|&)\s+")
-_NUMBERS = re.compile(r"\d+(?:\s+\d+)+")
-
 
 def _multi_prompt(step_: Step, state: State, ctx: Ctx, lines: list[str]) -> Reply:
     base = tuple(step_.choices(ctx)) if step_.choices else ()
@@ -375,22 +346,6 @@ def _multi_prompt(step_: Step, state: State, ctx: Ctx, lines: list[str]) -> Repl
     # A tick on the buttons shows what a tap has selected so far.
     choices = tuple(Choice(c.id, ("✓ " if c.id in selected else "") + c.label) for c in base)
     return Reply("\n".join(lines), choices=choices + (Choice(DONE, t("engine.multi.done", ctx.lang)),))
-
-
-def split_items(text: str) -> list[str]:
-    """Split a typed list ("1, 3", "1 3 5", "KPU dan TNI") into its items.
-
-    >>> split_items("1 3, Satpol PP dan TNI")
-    ['1', '3', 'Satpol PP', 'TNI']
-    """
-    items: list[str] = []
-    for piece in _SEPARATORS.split(text.strip()):
-        piece = piece.strip()
-        if _NUMBERS.fullmatch(piece):
-            items.extend(piece.split())
-        elif piece:
-            items.append(piece)
-    return items
 
 
 def _multi_step(flow: Flow, current: Step, state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:

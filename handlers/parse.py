@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.localtime import local, local_date
 from handlers.types import Choice, Ctx, Inbound
 
 
@@ -243,7 +244,7 @@ def when(
     """Accept a moment in the sender's office time zone; return it as an ISO UTC string."""
 
     def parse_when(inbound: Inbound, ctx: Ctx) -> str:
-        value = parse_when_text(required_text(inbound), ctx.now.astimezone(ctx.tz))
+        value = parse_when_text(required_text(inbound), local(ctx.now, ctx.tz))
         if value > ctx.now + max_future:
             raise Invalid("error.when_future")
         if value < ctx.now - max_past:
@@ -288,7 +289,7 @@ def media(inbound: Inbound, ctx: Ctx) -> list[dict[str, Any]]:
 
 def to_local(iso_utc: str, tz: ZoneInfo) -> datetime:
     """Turn a stored ISO UTC answer back into local time."""
-    return datetime.fromisoformat(iso_utc).astimezone(tz)
+    return local(datetime.fromisoformat(iso_utc), tz)
 
 
 def future_when(max_ahead: timedelta = timedelta(days=366)) -> Callable[[Inbound, Ctx], str]:
@@ -296,7 +297,7 @@ def future_when(max_ahead: timedelta = timedelta(days=366)) -> Callable[[Inbound
 
     def parse_future_when(inbound: Inbound, ctx: Ctx) -> str:
         raw = required_text(inbound)
-        now_local = ctx.now.astimezone(ctx.tz)
+        now_local = local(ctx.now, ctx.tz)
         value = parse_when_text(raw, now_local)
         # "05/01 09:00" typed in December means next January: a meeting's date without a year lies ahead.
         typed = _DATE.match(_ZONE_SUFFIX.sub("", " ".join(raw.lower().split())))
@@ -355,7 +356,7 @@ def due_date(max_ahead: timedelta = timedelta(days=730)) -> Callable[[Inbound, C
     """Accept a due date from today on, in the sender's office calendar; return it as an ISO date."""
 
     def parse_due_date(inbound: Inbound, ctx: Ctx) -> str:
-        today = ctx.now.astimezone(ctx.tz).date()
+        today = local_date(ctx.now, ctx.tz)
         value = parse_date_ahead(required_text(inbound), today)
         if value < today:
             raise Invalid("error.date_past")
@@ -370,7 +371,7 @@ def past_date(max_past: timedelta = timedelta(days=366)) -> Callable[[Inbound, C
     """Accept the date of something held already (today, kemarin, 20/11); return it as an ISO date."""
 
     def parse_past_date(inbound: Inbound, ctx: Ctx) -> str:
-        today = ctx.now.astimezone(ctx.tz).date()
+        today = local_date(ctx.now, ctx.tz)
         text = " ".join(required_text(inbound).lower().split())
         back = {"hari ini": 0, "today": 0, "tadi": 0, "kemarin": 1, "yesterday": 1, "kemarin lusa": 2}
         if text in back:
@@ -385,3 +386,23 @@ def past_date(max_past: timedelta = timedelta(days=366)) -> Callable[[Inbound, C
         return value.isoformat()
 
     return parse_past_date
+
+
+_SEPARATORS = re.compile(r"[,;\n]+|\s+(?:dan|and|&)\s+")
+_NUMBERS = re.compile(r"\d+(?:\s+\d+)+")
+
+
+def split_items(text: str) -> list[str]:
+    """Split a typed list ("1, 3", "1 3 5", "KPU dan TNI") into its items.
+
+    >>> split_items("1 3, Satpol PP dan TNI")
+    ['1', '3', 'Satpol PP', 'TNI']
+    """
+    items: list[str] = []
+    for piece in _SEPARATORS.split(text.strip()):
+        piece = piece.strip()
+        if _NUMBERS.fullmatch(piece):
+            items.extend(piece.split())
+        elif piece:
+            items.append(piece)
+    return items

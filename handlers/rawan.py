@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from handlers.daily import DailyJob, due_offices
+from handlers.localtime import at_local, day_start, local, local_date
 
 # The index and its data live in handlers.rawan_data; callers that know them as `rawan.X` (the CLI, the web
 # view, exports, benches, tests) keep doing so.
@@ -83,7 +85,7 @@ def rawan_command(args: str, ctx: Ctx) -> list[Reply]:
         lines.append(t("rawan.unheard", ctx.lang, count=len(data.without_reports), total=len(data.scores)))
     if data.blind:
         lines.append(t("rawan.blind", ctx.lang, count=len(data.blind), names=", ".join(n for _, n in data.blind)))
-    stamp = f"{ctx.now.astimezone(ctx.tz):%Y%m%d-%H%M}"
+    stamp = f"{local(ctx.now, ctx.tz):%Y%m%d-%H%M}"
     path = output_path(f"peta-rawan-{data.scope.replace('.', '')}-{stamp}-{ctx.lang}.png")
     map_png = Media("photo", "peta-rawan.png", "image/png", str(path), draw=partial(draw_map, data, ctx.lang, path))
     return [Reply("\n".join(lines), media=(map_png,))]
@@ -123,24 +125,32 @@ def report_notice(office: Office, report: MonthlyReport) -> Notify:
                   to=ToRole(office.id, Role.HEAD.value, upward=True), render=render, variables=variables)
 
 
+def _report_due(office: Office, today: date) -> datetime:
+    day = min(max(office.rawan_report_day or 1, 1), 28)
+    return at_local(today.replace(day=day), office.digest_time, office.tz)
+
+
+def _month_end(office: Office, due: datetime) -> datetime:
+    first = local_date(due, office.tz).replace(day=1)
+    return day_start((first + timedelta(days=31)).replace(day=1), office.tz)
+
+
+# On the report day after the digest time, or later that month if the process was down; once per month.
+REPORT_MONTHLY = DailyJob("rawan-report", _report_due, _month_end, period=lambda today: today.replace(day=1))
+
+
 def monthly_reports(session: Session, now: datetime) -> list[Effect]:
     """Send each office's last-month report once, on its report day after its digest time (local)."""
     from handlers import monthly_report
 
     effects: list[Effect] = []
-    for office in rawan.list_offices_with_report_day(session):
-        local = now.astimezone(ZoneInfo(office.tz))
-        day = min(max(office.rawan_report_day or 1, 1), 28)
-        due = local.replace(day=day, hour=office.digest_time.hour, minute=office.digest_time.minute,
-                            second=0, microsecond=0)
-        month = previous_month(local)
-        if local < due or office.rawan_report_sent == month:
-            continue
+    for run in due_offices(session, REPORT_MONTHLY, rawan.list_offices_with_report_day(session), now):
+        office = run.office
+        month = previous_month(local(now, office.tz))
         _, end = month_window(month, office.tz)
         if office.created_at >= end:
             continue  # the office did not exist in that month: nothing to report
         effects.append(report_notice(office, monthly_report.gather(session, office, month, now)))
-        rawan.mark_report_sent(session, office, month)
     return effects
 
 

@@ -1,4 +1,4 @@
-"""Nihil check-ins, paused check-ins, officers who filed nothing, and once-a-day scheduled runs."""
+"""Nihil check-ins, paused check-ins, and officers who filed nothing."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storage._sql import insert_ignore
-from storage.models import ChannelIdentity, IncidentReport, NihilCheckin, Office, Officer, Role, ScheduledRun
-
-
-def claim_run(session: Session, key: str, now: datetime) -> bool:
-    """Record a once-a-day job as done; True only for the first caller (the job should run then)."""
-    return insert_ignore(session, ScheduledRun, key=key, at=now) is not None
+from storage.models import ChannelIdentity, IncidentReport, NihilCheckin, Office, Officer, Role
 
 
 def add_nihil(session: Session, officer_id: int, day: date, now: datetime) -> bool:

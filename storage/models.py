@@ -134,9 +134,8 @@ class Office(Base):
     digest_time: Mapped[time] = mapped_column(Time(), default=time(7, 0))
     created_at: Mapped[datetime]
     # Peta rawan: the day of the month (1-28, local time) the last month's report goes up the tree;
-    # None: not sent automatically. `rawan_report_sent` is the last month sent, "YYYY-MM".
+    # None: not sent automatically (the months sent are office_daily_runs rows).
     rawan_report_day: Mapped[int | None] = mapped_column(default=1, server_default="1")
-    rawan_report_sent: Mapped[str | None] = mapped_column(String(7))
     # Heads of office: category codes that alert the heads whatever the severity, the local hour of the
     # nihil check-in, and whether the digest still comes on a national holiday or cuti bersama.
     alert_categories: Mapped[list[Any]] = mapped_column(default=list)
@@ -477,12 +476,14 @@ class NihilCheckin(Base):
     at: Mapped[datetime]
 
 
-class ScheduledRun(Base):
-    """A once-a-day job already done (`digest:{office_id}:{date}`), so a tick every minute runs it once."""
+class OfficeDailyRun(Base):
+    """A scheduled job done for an office's local day (a monthly job: its month's first day), so it runs once."""
 
-    __tablename__ = "scheduled_runs"
+    __tablename__ = "office_daily_runs"
 
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
     at: Mapped[datetime]
 
 

@@ -288,9 +288,3 @@ def set_separate_event(session: Session, number: str, separate: bool) -> bool:
 def list_offices_with_report_day(session: Session) -> list[Office]:
     """Return the offices that send their monthly peta rawan report automatically."""
     return list(session.scalars(select(Office).where(Office.rawan_report_day.is_not(None)).order_by(Office.id)))
-
-
-def mark_report_sent(session: Session, office: Office, month: str) -> None:
-    """Remember the last month whose report an office sent."""
-    office.rawan_report_sent = month
-    session.flush()

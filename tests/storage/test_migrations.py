@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -72,5 +74,48 @@ def test_audit_subjects_written_two_ways_take_one_form_and_come_back_on_downgrad
     ]
     command.downgrade(config, before)
     assert entries() == old
+    command.upgrade(config, "head")
+    engine.dispose()
+
+
+def test_once_a_day_runs_and_the_month_last_reported_become_office_daily_runs_and_come_back(database_factory):
+    import sqlalchemy as sa
+
+    from bot.app import initialise
+    from handlers import rawan
+    from handlers.daily import due_offices
+    from handlers.digest import DIGEST_DAILY
+    from storage.models import Office, OfficeDailyRun
+    from tests.conftest import FROZEN_NOW, add_office
+
+    engine = initialise(database_factory()).engine
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions.begin() as s:
+        office_id = add_office(s).id
+        s.get(Office, office_id).created_at = FROZEN_NOW.replace(month=1)
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0015")
+    scheduled = sa.table("scheduled_runs", sa.column("key", sa.String()), sa.column("at", sa.DateTime(timezone=True)))
+    at = FROZEN_NOW
+    old_keys = [f"digest:{office_id}:2026-11-24", f"checkin:{office_id}:2026-11-23"]
+    with engine.begin() as c:
+        c.execute(scheduled.insert(), [{"key": k, "at": at} for k in [*old_keys, "digest:999:2026-11-24"]])
+        c.execute(sa.text("UPDATE offices SET rawan_report_sent = '2026-11' WHERE id = :id"), {"id": office_id})
+    command.upgrade(config, "head")
+    with sessions.begin() as s:
+        rows = {(r.job, r.office_id, r.local_date.isoformat()) for r in s.scalars(select(OfficeDailyRun))}
+        assert rows == {("digest", office_id, "2026-11-24"), ("checkin", office_id, "2026-11-23"),
+                        ("rawan-report", office_id, "2026-12-01")}
+        # Nothing already sent goes again on the upgrade day: not the digest, not November's report in December.
+        office = s.get(Office, office_id)
+        assert due_offices(s, DIGEST_DAILY, [office], datetime(2026, 11, 24, 1, 0, tzinfo=UTC)) == []
+        office.rawan_report_day = 2
+        assert [e for e in rawan.monthly_reports(s, datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
+                if e.key.startswith(f"rawan-report:{office_id}:")] == []
+    command.downgrade(config, "0015")
+    with engine.begin() as c:
+        assert sorted(c.execute(sa.select(scheduled.c.key)).scalars()) == sorted(old_keys)
+        assert c.execute(sa.text("SELECT rawan_report_sent FROM offices WHERE id = :id"),
+                         {"id": office_id}).scalar() == "2026-11"
     command.upgrade(config, "head")
     engine.dispose()
