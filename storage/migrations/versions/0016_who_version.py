@@ -1,7 +1,7 @@
 """who-is-who version: a row that triggers move on at every change to officers, offices, regions and identities
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0018 (main's 0018 also revises 0015: chained after it so the branch has one head)
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0015'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
