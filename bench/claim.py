@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 
 from bench.common import databases, throwaway_database
 from bot.app import initialise
-from bot.outbox import enqueue
+from bot.outbox import Outbound, enqueue
 from bot.runner import utcnow
 from handlers.types import Reply
 from storage import outbox
@@ -49,7 +49,7 @@ def measure(url: str, claim: Claim, messages: int, batch: int, tag: str) -> tupl
         s.execute(text("DELETE FROM outbox_messages"))
         now = utcnow()
         for n in range(messages):
-            enqueue(s, "memory", f"chat{n}", Reply(f"pesan {n}"), key=f"bench:{tag}:{n}", now=now)
+            enqueue(s, Outbound("memory", f"chat{n}", Reply(f"pesan {n}"), key=f"bench:{tag}:{n}"), now=now)
     cpu, wall, got = time.process_time(), time.perf_counter(), 0
     while True:
         with sessions.begin() as s:

@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 
 from bench.common import throwaway_database
 from bot.app import initialise
-from bot.outbox import enqueue
+from bot.outbox import Outbound, enqueue
 from handlers.types import Reply
 from storage.db import make_sessions
 from storage.models import OutboxMessage, OutboxStatus
@@ -219,8 +219,8 @@ def queue_messages(url: str, channels: list[Channel], chats: list[int]) -> None:
             with sessions.begin() as session:
                 for n in range(start, min(len(chats), start + 1000)):
                     reply = Reply(f"Pengingat rakor Kesbangpol besok pukul 09.00 WITA. Mohon hadir. [fanout {n}]")
-                    enqueue(session, channel.name, channel.address(chats[n]), reply, key=f"fanout:{channel.name}:{n}",
-                            now=now, kind="reminder")
+                    enqueue(session, Outbound(channel.name, channel.address(chats[n]), reply,
+                                              key=f"fanout:{channel.name}:{n}", kind="reminder"), now=now)
     sessions.kw["bind"].dispose()
 
 

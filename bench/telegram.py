@@ -8,7 +8,8 @@ without a socket, so the numbers measure the bots, not loopback HTTP). Each of N
 who sends the next message as soon as the bot answered the previous one (a closed loop): Siaga gets
 whole incident reports (13 messages each, one reply each, a transaction per message); the echo bot
 gets the same texts. Prints updates/s, update→reply latency (p50/p95), Siaga's cost per update as a
-multiple of the echo bot's, and one summary line. SQLite in a temp folder unless --database-url.
+multiple of the echo bot's, what the Telegram path adds around the turn, the load average, and one
+summary line against issue 24's targets. SQLite in a temp folder unless --database-url.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
 from bench.telegram_officers import FIRST_CHAT, REPORT, prepare_db
+from bench.uncapped import UNCAPPED
 from bot.app import App, wire
-from bot.channels.telegram import ChatPacer, RetryingRateLimiter, TelegramChannel
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.types import Inbound
@@ -56,6 +58,10 @@ class Load:
     handed_out: int = 0
     started: float = 0.0
     finished: float = 0.0
+    # CPU seconds of this process (all its threads) at the first update and at the last reply: on a loaded
+    # machine the CPU an update costs is steadier than the wall time it takes.
+    cpu_started: float = 0.0
+    cpu_finished: float = 0.0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -63,7 +69,7 @@ class Load:
         script = self.scripts[chat]
         if not script:
             if not self.waiting and not self.pending and all(not s for s in self.scripts.values()):
-                self.finished = time.perf_counter()
+                self.finished, self.cpu_finished = time.perf_counter(), time.process_time()
                 self.done.set()
             return
         self.update_ids += 1
@@ -115,7 +121,7 @@ class FakeBotApi(BaseRequest):
         batch, load.pending = load.pending[:100], load.pending[100:]
         now = time.perf_counter()
         if batch and not load.started:
-            load.started = now
+            load.started, load.cpu_started = now, time.process_time()
         for update in batch:
             load.waiting[update["message"]["chat"]["id"]] = now
             load.handed_out += 1
@@ -178,11 +184,9 @@ async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tu
     settings = Settings(database_url=url, attachments_dir=attachments, telegram_bot_token=SecretStr(TOKEN),
                         public_base_url=None)
     runner = Runner(make_sessions(url), settings)
+    channel = TelegramChannel(settings, runner, request=fake)
     # Telegram's own 30 msg/s cap would make this a benchmark of the cap; lift it, keep the code path.
-    limiter = RetryingRateLimiter(overall_max_rate=1_000_000, group_max_rate=1_000_000)
-    channel = TelegramChannel(settings, runner, rate_limiter=limiter, request=fake,
-                              pacer=ChatPacer(rate=1_000_000, burst=1_000_000))
-    channel.per_chat_rate = 1_000_000  # the outbox's spacing of a chat's queued messages
+    channel.capabilities = UNCAPPED
     # Wired as `siaga run` wires it: replies are written with the turn and leave through the app's outbox.
     app = wire(App(settings, runner, [channel]))
 
@@ -195,14 +199,15 @@ async def run_siaga(chats: int, reports: int, url: str, attachments: Path) -> tu
     return load, await drive(channel.app, load, start, stop)
 
 
-def runner_only(chats: int, reports: int, url: str) -> float:
-    """Return the engine's own cost per turn (ms): the same messages straight into `Runner.run_turn`."""
+def runner_only(chats: int, reports: int, url: str) -> tuple[float, float]:
+    """Return the engine's own cost per turn (wall ms, CPU ms): the same messages straight into `Runner.run_turn`."""
     runner = Runner(make_sessions(url), Settings(database_url=url))
     messages = [(chat, text) for text in REPORT * reports for chat in range(FIRST_CHAT, FIRST_CHAT + chats)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for n, (chat, text) in enumerate(messages):
         runner.run_turn(Inbound("telegram", str(chat), text=text, message_id=f"bench:{n}"))
-    return 1000 * (time.perf_counter() - started) / len(messages)
+    return (1000 * (time.perf_counter() - started) / len(messages),
+            1000 * (time.process_time() - cpu) / len(messages))
 
 
 def summary(name: str, load: Load, seconds: float) -> dict[str, float]:
@@ -210,11 +215,18 @@ def summary(name: str, load: Load, seconds: float) -> dict[str, float]:
     lat = sorted(load.latencies)
     stats = {"updates": updates, "seconds": seconds, "rate": updates / seconds,
              "cost_ms": 1000 * seconds / updates, "p50_ms": 1000 * statistics.median(lat),
-             "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))]}
+             "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))],
+             "cpu_ms": 1000 * (load.cpu_finished - load.cpu_started) / updates}
     print(f"{name:>6}: {updates} updates in {seconds:.2f}s = {stats['rate']:.0f} updates/s, "
-          f"{stats['cost_ms']:.2f} ms/update, update→reply p50 {stats['p50_ms']:.1f} ms, "
-          f"p95 {stats['p95_ms']:.1f} ms")
+          f"{stats['cost_ms']:.2f} ms/update ({stats['cpu_ms']:.2f} ms CPU), update→reply p50 "
+          f"{stats['p50_ms']:.1f} ms, p95 {stats['p95_ms']:.1f} ms (load {loadavg()})")
     return stats
+
+
+def loadavg() -> str:
+    """The machine's 1-minute load average (the benches share 2 cores with whatever else runs)."""
+    path = Path("/proc/loadavg")
+    return path.read_text().split()[0] if path.exists() else "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return telegram_webhook.main(args, parse_workers(args.workers))
 
+    load_start = loadavg()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         prepare_db(url, args.chats)
@@ -240,16 +253,19 @@ def main(argv: list[str] | None = None) -> int:
         load, seconds = asyncio.run(run_siaga(args.chats, args.reports, url, Path(tmp) / "attachments"))
         siaga = summary("siaga", load, seconds)
         saved = sum(1 for texts in load.replies.values() for t in texts if "tersimpan" in t)
-        turn_ms = runner_only(args.chats, args.reports, url)
+        turn_ms, turn_cpu = runner_only(args.chats, args.reports, url)
     expected = args.chats * args.reports
     ratio = siaga["cost_ms"] / echo["cost_ms"]
-    ok = ratio <= 1.5 and siaga["rate"] >= 1000 and saved == expected
+    ok = ratio <= 4 and siaga["rate"] >= 1000 and siaga["p95_ms"] < 100 and saved == expected
     print(f"reports saved: {saved}/{expected}")
     print(f"where the time goes: Runner.run_turn alone (same messages, no Telegram, one at a time) "
-          f"{turn_ms:.2f} ms/turn; through Telegram {siaga['cost_ms']:.2f} ms/update; echo {echo['cost_ms']:.2f}")
+          f"{turn_ms:.2f} ms/turn ({turn_cpu:.2f} ms CPU); through Telegram {siaga['cost_ms']:.2f} ms/update "
+          f"({siaga['cpu_ms']:.2f} ms CPU), so {siaga['cost_ms'] - turn_ms:.2f} ms ({siaga['cpu_ms'] - turn_cpu:.2f} "
+          f"ms CPU) around the turn (target <=1 ms); echo {echo['cost_ms']:.2f} ({echo['cpu_ms']:.2f} ms CPU)")
+    print(f"CPU ratio: siaga/echo = {siaga['cpu_ms'] / echo['cpu_ms']:.2f}x")
     print(f"SUMMARY siaga={siaga['rate']:.0f} updates/s echo={echo['rate']:.0f} updates/s "
-          f"cost_ratio={ratio:.2f}x (target <=1.5x) p95={siaga['p95_ms']:.1f}ms "
-          f"targets {'met' if ok else 'NOT met'}")
+          f"cost_ratio={ratio:.2f}x (target <=4x, stretch <=2x) p95={siaga['p95_ms']:.1f}ms (target <100ms) "
+          f"load={load_start}->{loadavg()} targets {'met' if ok else 'NOT met'}")
     return 0 if saved == expected else 1
 
 

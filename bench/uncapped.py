@@ -1,7 +1,7 @@
 """`siaga` with Telegram's send caps lifted, for the webhook benches: `python -m bench.uncapped run --workers N`.
 
-Telegram allows a bot about 30 messages a second overall and one a second per chat; `siaga run` keeps
-to that. A benchmark of Siaga's cost per update would then measure the caps, so here (as in the
+Telegram allows a bot about 30 messages a second overall and one a second per chat; `siaga run`'s outbox
+keeps to that. A benchmark of Siaga's cost per update would then measure the caps, so here (as in the
 in-process bench) the caps are lifted and the code path is kept. Twilio's cap is a setting (TWILIO_MPS).
 """
 
@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import sys
 
-from bot.channels import telegram
-from bot.cli import main
+from bot.sending import Capabilities, Rate
 
-_pacer, _limiter = telegram.ChatPacer, telegram.RetryingRateLimiter
-
-
-def uncapped_pacer() -> telegram.ChatPacer:
-    return _pacer(rate=1_000_000, burst=1_000_000)
-
-
-def uncapped_limiter() -> telegram.RetryingRateLimiter:
-    return _limiter(overall_max_rate=1_000_000, group_max_rate=1_000_000)
+# What the outbox paces Telegram by, with every limit a million times Telegram's.
+UNCAPPED = Capabilities(rate=1_000_000, chat=Rate(1_000_000, burst=1_000_000),
+                        group=Rate(1_000_000, burst=1_000_000))
 
 
 if __name__ == "__main__":
-    # TelegramChannel builds its pacer and rate limiter from these module names when none is given.
-    telegram.ChatPacer = uncapped_pacer  # type: ignore[misc,assignment]
-    telegram.RetryingRateLimiter = uncapped_limiter  # type: ignore[misc,assignment]
-    # The outbox spaces a chat's queued messages by this too (a closed-loop chat's next reply often queues).
-    telegram.TelegramChannel.per_chat_rate = 1_000_000
+    from bot.channels import telegram
+    from bot.cli import main
+
+    # The outbox reads each channel's declared limits; TelegramChannel declares these.
+    telegram.TelegramChannel.capabilities = UNCAPPED
     sys.exit(main())

@@ -181,7 +181,7 @@ def wire(app: App) -> App:
         app.presence = Presence(runner.sessions.kw["bind"], boot_id)
         is_dead = app.presence.is_dead
     app.outbox = Outbox(runner.sessions, {channel.name: channel for channel in app.channels}, clock=runner.clock,
-                        offload=runner.call, rates={"whatsapp": settings.twilio_mps}, boot_id=boot_id,
+                        offload=runner.call, boot_id=boot_id,
                         is_dead=is_dead, daily_caps={"whatsapp": settings.whatsapp_daily_cap})
     runner.wake = app.outbox.wake
     runner.send_now = app.outbox.send_now

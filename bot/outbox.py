@@ -9,19 +9,20 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.sending import Channel, Outgoing, SendError
+from bot.sending import Capabilities, Channel, Outbound, Outgoing, SendError
 from handlers.texts import t
 from handlers.types import Choice, Media, Reply
 from storage import outbox, people
 from storage.db import Session
 from storage.models import OutboxMessage, OutboxStatus, Role
 
-__all__ = ["Outbox", "Outgoing", "enqueue", "new_boot_id"]
+__all__ = ["Outbound", "Outbox", "Outgoing", "enqueue", "new_boot_id"]
 
 log = logging.getLogger(__name__)
 
@@ -68,25 +69,27 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
                  tuple(Media(*m) for m in data.get("media", ())))
 
 
-def enqueue(
-    session: Session, channel: str, address: str, reply: Reply, *, key: str, now: datetime,
-    business_initiated: bool = False, template: str | None = None, variables: Mapping[str, str] | None = None,
-    kind: str = "reply", not_before: datetime | None = None, expires_at: datetime | None = None,
-    hold: bool = False,
-) -> int | None:
-    """Queue a message in the caller's transaction; None when `key` was queued before (nothing is added).
+def outbox_payload(message: Outbound) -> dict[str, Any]:
+    """Return what the outbox row of a message stores: the reply, and how a business-initiated one may go."""
+    payload: dict[str, Any] = {"reply": reply_payload(message.reply)}
+    if message.business_initiated:
+        payload.update(business_initiated=True, template=message.template,
+                       variables={str(k): str(v) for k, v in (message.variables or {}).items()})
+    if message.hold:
+        payload["hold"] = True
+    if message.reply_to is not None:
+        payload["reply_to"] = message.reply_to
+    return payload
 
-    A business-initiated message (alert, reminder, digest) names the approved `template` and its
-    `variables` to fall back on when the contact's window is closed (WhatsApp: 24 hours). It goes
-    out no earlier than `not_before` and is never sent after `expires_at`. With `hold`, a text the contact
-    could not read then (sent as the template, or not at all) is sent when they write again; a started
-    conversation's question needs no holding, as the conversation asks it again itself.
+
+def enqueue(session: Session, message: Outbound, *, now: datetime) -> int | None:
+    """Queue a message in the caller's transaction; None when its key was queued before (nothing is added).
+
+    The one way into the outbox. (A turn's own replies are the same `Outbound` values, written by the
+    turn's single statement with `outbox_payload`: see `bot.runner.turn`.)
     """
-    payload = {"reply": reply_payload(reply), "business_initiated": business_initiated,
-               "template": template, "variables": {str(k): str(v) for k, v in (variables or {}).items()},
-               **({"hold": True} if hold else {})}
-    return outbox.add_message(session, key, channel, address, payload, now, kind=kind, not_before=not_before,
-                              expires_at=expires_at)
+    return outbox.add_message(session, message.key, message.channel, message.address, outbox_payload(message), now,
+                              kind=message.kind, not_before=message.not_before, expires_at=message.expires_at)
 
 
 def reply_key(channel: str, base: str, n: int) -> str:
@@ -95,7 +98,7 @@ def reply_key(channel: str, base: str, n: int) -> str:
 
 
 class Pacer:
-    """Spaces sends evenly under a rate, and holds them all after a 429 for the time it asked.
+    """Spaces a channel's requests evenly under its rate, and holds them all after a 429 for the time it asked.
 
     Sends that fell behind their slots (a busy event loop, a slow claim) may catch up by up to `catch_up`
     seconds' worth at once; otherwise every stall would lower the rate for good. The first send sets the
@@ -118,6 +121,44 @@ class Pacer:
         self._next = max(self._next or 0.0, time.monotonic() + seconds)
 
 
+class ChatPacer:
+    """Keeps each chat of a channel under its limit (`Capabilities.chat_rate`): a token bucket per chat.
+
+    A turn's replies may use the chat's burst (Telegram tolerates a short one). A message taken from the
+    queue (`rested`) also waits until a whole interval has passed since the chat's last request ended:
+    without that, a fan-out's second message to a chat, claimed as soon as the first was recorded, would
+    go out within the burst, which the platform answers with a 429.
+    """
+
+    def __init__(self, capabilities: Capabilities) -> None:
+        self.capabilities = capabilities
+        # chat -> (tokens, when counted, when its last request ended); tokens below 0 are slots reserved.
+        self._chats: dict[str, tuple[float, float, float]] = {}
+
+    async def wait(self, address: str, *, rested: bool = False) -> None:
+        """Take a slot for one request to a chat, sleeping until it is free."""
+        rate = self.capabilities.chat_rate(address)
+        if rate is None:
+            return
+        now = time.monotonic()
+        tokens, then, last = self._chats.get(address, (float(rate.burst), now, float("-inf")))
+        at = max(now, last + 1.0 / rate.per_second) if rested else now
+        tokens = min(float(rate.burst), tokens + (at - then) * rate.per_second) - 1
+        self._chats[address] = (tokens, at, last)
+        if len(self._chats) > 10_000:  # forget chats whose bucket is full again
+            full = rate.burst / rate.per_second
+            self._chats = {c: v for c, v in self._chats.items() if now - v[1] < full or now - v[2] < full}
+        delay = at - now + max(0.0, -tokens / rate.per_second)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def ended(self, address: str) -> None:
+        """Note that a request to a chat ended (from when the platform had it, a queued message's rest counts)."""
+        state = self._chats.get(address)
+        if state is not None:
+            self._chats[address] = (state[0], state[1], time.monotonic())
+
+
 class Outbox:
     """Drains the outbox of the given channels: paced, retried, each message sent at least once.
 
@@ -129,7 +170,7 @@ class Outbox:
 
     def __init__(
         self, sessions: sessionmaker[Session], channels: Mapping[str, Channel], *,
-        clock: Callable[[], datetime] = _utcnow, rates: Mapping[str, float] | None = None,
+        clock: Callable[[], datetime] = _utcnow,
         backoff: Sequence[float] = BACKOFF, max_attempts: int = MAX_ATTEMPTS,
         poll_interval: float = POLL_INTERVAL, batch: int = BATCH,
         offload: Callable[..., Awaitable[Any]] | None = None,
@@ -149,7 +190,11 @@ class Outbox:
         self._own_thread: ThreadPoolExecutor | None = None
         self.channels = dict(channels)
         self.clock = clock
-        self.pacers = {name: Pacer(rate) for name, rate in (rates or {}).items()}
+        # Pacing lives here alone, from what each channel declares: its overall rate, and each chat's.
+        self.pacers = {name: Pacer(c.capabilities.rate) for name, c in self.channels.items()
+                       if c.capabilities.rate is not None}
+        self.chat_pacers = {name: ChatPacer(c.capabilities) for name, c in self.channels.items()
+                            if c.capabilities.chat is not None or c.capabilities.group is not None}
         self.backoff = tuple(backoff)
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
@@ -162,8 +207,6 @@ class Outbox:
         self._results: list[tuple[Outgoing, str | None, BaseException | None]] = []
         self._released: list[int] = []
         self._recording: asyncio.Task[None] | None = None
-        # When each chat of a channel with a per-chat rate may take its next queued message (monotonic).
-        self._chat_next: dict[tuple[str, str], float] = {}
 
     async def _on_own_thread(self, work: Callable[..., Any], *args: Any) -> Any:
         if self._own_thread is None:
@@ -287,29 +330,10 @@ class Outbox:
             in_flight -= done
 
     async def _send_queued(self, message: Outgoing) -> None:
-        rate = getattr(self.channels[message.channel], "per_chat_rate", None)
-        if rate is not None:
-            await self._space_chat(message)
-        result = await self._send(message)
-        if rate is not None:
-            # From when the platform had it: a send that queued in the channel's own limiter counts late.
-            self._chat_next[message.channel, message.address] = time.monotonic() + 1.0 / rate
+        result = await self._send(message, rested=True)
         self._results.append(result)  # after the send: the recorder swaps the list out meanwhile
         if self._recording is None:
             self._recording = asyncio.create_task(self._record_pending())
-
-    async def _space_chat(self, message: Outgoing) -> None:
-        """Hold a queued message until its chat may take another (Telegram: one a second per chat).
-
-        Without it a fan-out's second message to a chat, claimed as soon as the first was recorded,
-        would go out within the channel's short per-chat burst, which the platform answers with a 429.
-        """
-        now = time.monotonic()
-        wait = self._chat_next.get((message.channel, message.address), now) - now
-        if len(self._chat_next) > 10_000:  # forget chats that may take a message now
-            self._chat_next = {k: t for k, t in self._chat_next.items() if t > now}
-        if wait > 0:
-            await asyncio.sleep(wait)
 
     def _claim(self, channels: Sequence[str], limit: int) -> list[Outgoing]:
         now = self.clock()
@@ -343,9 +367,9 @@ class Outbox:
         """Turn a claimed row into what to send, choosing free text or a template by the contact's window."""
         payload = row.payload
         message = Outgoing(row.id, row.channel, row.address, reply_from_payload(payload["reply"]), row.attempts,
-                           kind=row.kind)
-        channel = self.channels[row.channel]
-        window: timedelta | None = getattr(channel, "session_window", None)
+                           kind=row.kind, reply_to=payload.get("reply_to"))
+        capabilities = self.channels[row.channel].capabilities
+        window = capabilities.session_window
         if not payload.get("business_initiated") or window is None:
             return message
         identity = people.get_identity(session, row.channel, row.address)
@@ -356,7 +380,7 @@ class Outbox:
         # Either way the recipient does not read the text now: it is held for when they write again.
         if payload.get("hold"):
             outbox.hold(session, row.id, now)
-        if not template or template not in getattr(channel, "templates", {}):
+        if not template or template not in capabilities.templates:
             hours = int(window.total_seconds() // 3600)
             error = f"outside the {hours}-hour window and no template {template or '(none)'!r} is configured"
             outbox.mark_failed(session, row.id, error, OutboxStatus.UNDELIVERABLE)
@@ -388,16 +412,26 @@ class Outbox:
             lang = other.language or "id"
             text = t("alert.undelivered", lang, number=number, name=head.name or f"#{head.id}",
                      channel=row.channel)
-            enqueue(session, reach.channel, reach.address, Reply(text, lang=lang), now=now, kind="notice",
-                    key=f"undelivered:{row.id}:{other.id}", business_initiated=True, expires_at=row.expires_at)
+            enqueue(session, Outbound(reach.channel, reach.address, Reply(text, lang=lang),
+                                      key=f"undelivered:{row.id}:{other.id}", kind="notice", business_initiated=True,
+                                      expires_at=row.expires_at), now=now)
 
-    async def _send(self, message: Outgoing) -> tuple[Outgoing, str | None, BaseException | None]:
+    async def _send(self, message: Outgoing, *, rested: bool = False,
+                    ) -> tuple[Outgoing, str | None, BaseException | None]:
+        """Send one message when its chat and its channel have room; a 429 holds every send of the channel."""
         channel = self.channels[message.channel]
         pacer = self.pacers.get(message.channel)
-        if pacer is not None:
-            await pacer.wait()
+        chats = self.chat_pacers.get(message.channel)
+
+        async def pace(rested: bool = False) -> None:
+            if chats is not None:  # the chat first: a send waiting for its chat holds no slot of the channel
+                await chats.wait(message.address, rested=rested)
+            if pacer is not None:
+                await pacer.wait()
+
+        await pace(rested)
         try:
-            provider_id = await channel.send(message)
+            provider_id = await channel.send(replace(message, pace=pace))
         except SendError as exc:
             if exc.retry_after and pacer is not None:
                 pacer.hold(exc.retry_after)
@@ -405,6 +439,9 @@ class Outbox:
         except Exception as exc:  # an adapter bug: record it on the message, never resend blindly
             log.error("outbox: send of message %d crashed", message.id, exc_info=exc)
             return message, None, exc
+        finally:
+            if chats is not None:
+                chats.ended(message.address)
         return message, provider_id, None
 
     def _record(self, results: Sequence[tuple[Outgoing, str | None, BaseException | None]],

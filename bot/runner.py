@@ -21,8 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import handlers
 from bot.config import Settings
-from bot.outbox import LEASE, enqueue, reply_from_payload, reply_key, reply_payload
-from bot.sending import Outgoing
+from bot.outbox import LEASE, enqueue, outbox_payload, reply_from_payload, reply_key
+from bot.sending import Outbound, Outgoing
 from handlers import engine, rawan
 from handlers.limits import clean_inbound
 from handlers.texts import t
@@ -157,7 +157,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     lang = (officer.language if officer else None) or settings.language
     replies = [replace(r, lang=lang) for r in replies]
     queued = queued if queued is not None else Queued()
-    rows: list[tuple[str, dict[str, Any]]] = []
+    outbound: list[Outbound] = []
     # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right
     # after commit, sparing a claim round; otherwise they queue behind what is open.
     claiming = delivery.boot_id is not None and not chat.has_open and not released
@@ -170,15 +170,18 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     queued.drawings += drawings
     if inbound.channel in delivery.outbox_channels and replies:
         base = inbound.message_id or uuid.uuid4().hex
-        rows = [(reply_key(inbound.channel, base, n), {"reply": reply_payload(r)}) for n, r in enumerate(replies)]
+        outbound = [Outbound(inbound.channel, inbound.address, r, key=reply_key(inbound.channel, base, n))
+                    for n, r in enumerate(replies)]
     # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
     save = chat.conversation_id is not None or new_state.flow is not None
     written = turns.write_turn(
         session, inbound.channel, inbound.address, now, message_id=inbound.message_id,
         state=turns.StateWrite(chat.conversation_id, chat.version, new_state.flow, new_state.step, new_state.data(),
                                clear_reask=chat.reask_at is not None) if save else None,
-        replies=rows, claimed_by=delivery.boot_id if claiming else None, lease_until=now + LEASE,
-        touch_identity=touch)
+        # The replies go into the outbox with the turn's one write: the same `Outbound` values as every
+        # other message, stored by the outbox's `outbox_payload`.
+        replies=[(o.key, outbox_payload(o)) for o in outbound], claimed_by=delivery.boot_id if claiming else None,
+        lease_until=now + LEASE, touch_identity=touch)
     if not written.claimed:
         raise DuplicateMessage(inbound.channel)
     if not written.saved:
@@ -186,8 +189,8 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     log.info("turn channel=%s officer=%s flow=%s step=%s", inbound.channel,
              officer.id if officer else None, new_state.flow, new_state.step)
     if claiming:
-        queued.claimed += [Outgoing(written.outbox_ids[key], inbound.channel, inbound.address, reply)
-                           for (key, _), reply in zip(rows, replies, strict=True) if key in written.outbox_ids]
+        queued.claimed += [Outgoing(written.outbox_ids[o.key], o.channel, o.address, o.reply)
+                           for o in outbound if o.key in written.outbox_ids]
     else:
         queued.pending += len(written.outbox_ids)
     queued.pending += released
@@ -209,8 +212,8 @@ def release_held(session: Session, channel: str, address: str, now: datetime) ->
     """
     queued = 0
     for row in outbox.take_held(session, channel, address, now, now - HELD_FOR):
-        added = enqueue(session, channel, address, reply_from_payload(row.payload["reply"]), key=f"held:{row.id}",
-                        now=now, kind=row.kind, expires_at=row.expires_at)
+        added = enqueue(session, Outbound(channel, address, reply_from_payload(row.payload["reply"]),
+                                          key=f"held:{row.id}", kind=row.kind, expires_at=row.expires_at), now=now)
         queued += added is not None
     return queued
 
@@ -253,11 +256,11 @@ def _queue_notify(session: Session, effect: Notify, now: datetime, settings: Set
         variables = effect.variables(officer, lang) if effect.variables is not None else None
         for n, reply in enumerate(effect.render(officer, lang)):
             # Only the first part can stand in as the template outside WhatsApp's window.
-            added = enqueue(session, identity.channel, identity.address, replace(reply, lang=lang),
-                            key=f"{base}:{n}", now=now, business_initiated=True,
-                            template=effect.kind if n == 0 else None, variables=variables if n == 0 else None,
-                            kind=effect.kind, not_before=effect.not_before, expires_at=effect.expires_at,
-                            hold=True)
+            added = enqueue(session, Outbound(
+                identity.channel, identity.address, replace(reply, lang=lang), key=f"{base}:{n}", kind=effect.kind,
+                business_initiated=True, template=effect.kind if n == 0 else None,
+                variables=variables if n == 0 else None, not_before=effect.not_before,
+                expires_at=effect.expires_at, hold=True), now=now)
             queued += added is not None
     return queued
 
@@ -303,18 +306,18 @@ def open_start(session: Session, start: FlowStart, now: datetime, settings: Sett
         name = waiting(start.params, ctx) if waiting is not None else handlers.flow_label(start.flow, lang)
         line = Reply(t("delivery.start_waiting", lang, flow=name,
                        current=handlers.flow_label(state.flow, lang)), lang=lang)
-        added = enqueue(session, channel, address, line, key=f"start:{start.key}:waiting", now=now,
-                        business_initiated=True, kind=start.kind, expires_at=start.expires_at)
+        added = enqueue(session, Outbound(channel, address, line, key=f"start:{start.key}:waiting", kind=start.kind,
+                                          business_initiated=True, expires_at=start.expires_at), now=now)
         return int(added is not None)
     new_state, replies = _begin(start, ctx)
     _save(session, conversation, channel, address, new_state, now)
     queued = 0
     for n, reply in enumerate(replies):
-        added = enqueue(session, channel, address, replace(reply, lang=lang), key=f"start:{start.key}:{n}", now=now,
-                        business_initiated=True, template=start.kind if n == 0 else None,
-                        # WhatsApp template variables may not hold line breaks.
-                        variables={"1": " ".join(reply.text.split())} if n == 0 else None, kind=start.kind,
-                        expires_at=start.expires_at)
+        added = enqueue(session, Outbound(
+            channel, address, replace(reply, lang=lang), key=f"start:{start.key}:{n}", kind=start.kind,
+            business_initiated=True, template=start.kind if n == 0 else None,
+            # WhatsApp template variables may not hold line breaks.
+            variables={"1": " ".join(reply.text.split())} if n == 0 else None, expires_at=start.expires_at), now=now)
         queued += added is not None
     if ctx.effects:
         queued += queue_effects(session, ctx.effects, now, settings, delivery)
@@ -409,12 +412,23 @@ class Runner:
             self.wake()
         return replies
 
+    def queue(self, message: Outbound) -> bool:
+        """Queue one message outside a turn, in its own transaction; False when its key was queued before."""
+        with self.sessions.begin() as session:
+            return enqueue(session, message, now=self.clock()) is not None
+
+    async def queue_async(self, message: Outbound) -> bool:
+        """`queue` for the async edges; wakes the outbox."""
+        queued = await self.call(self.queue, message)
+        if queued:
+            self.wake()
+        return queued
+
     def apologise(self, channel: str, address: str, lang: str | None = None) -> None:
         """Queue the generic apology to a chat whose turn failed (its transaction was rolled back)."""
         lang = lang or self.settings.language
-        with self.sessions.begin() as session:
-            enqueue(session, channel, address, Reply(t("engine.error", lang), lang=lang),
-                    key=f"error:{channel}:{uuid.uuid4().hex}", now=self.clock())
+        self.queue(Outbound(channel, address, Reply(t("engine.error", lang), lang=lang),
+                            key=f"error:{channel}:{uuid.uuid4().hex}"))
 
     async def apologise_async(self, channel: str, address: str, lang: str | None = None) -> None:
         """`apologise` for the async edges; wakes the outbox."""

@@ -1,19 +1,21 @@
-"""Telegram adapter (python-telegram-bot): `Update` ↔ `Inbound`, `Reply` → Bot API call; polling or webhook."""
+"""Telegram adapter (python-telegram-bot): `Update` ↔ `Inbound`, `Reply` → Bot API call; polling or webhook.
+
+PTB receives updates and sends files. Plain text replies (with or without a keyboard) are posted through
+PTB's request object as plain JSON: building and freezing a `Message` per reply cost more than the rest of
+the send. Pacing (Telegram's flood limits) is the outbox's, from `CAPABILITIES`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
 import mimetypes
-import time
 import warnings
-from collections.abc import Awaitable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,9 +24,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -33,28 +33,28 @@ from telegram import (
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
-    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
-from bot.sending import Outgoing, SendError
 from bot.config import Settings
 from bot.runner import Runner
+from bot.sending import Capabilities, Outbound, Outgoing, Rate, SendError
 from handlers.commands import menu_for
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
 from handlers.texts import LANGUAGES, t
 from handlers.types import Inbound, Location, Media, Reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram"
@@ -73,10 +73,9 @@ MENU = (
 SHORT_LABEL = 12
 # Seconds a send may take: long, so that a slow but accepted send is not sent again as a duplicate.
 SEND_TIMEOUT = 60.0
-# Telegram: about one message a second to one chat (a short burst is tolerated, then 429s).
-PER_CHAT_RATE = 1.0
-OVERALL_RATE = 30.0  # messages a second to all chats (Telegram's bulk notification limit)
-PER_CHAT_BURST = 3
+# Telegram's flood limits, kept by the outbox: 30 messages a second to all chats (bulk notifications),
+# about one a second to one chat after a short burst, 20 a minute to one group.
+CAPABILITIES = Capabilities(rate=30.0, chat=Rate(1.0, burst=3), group=Rate(20 / 60, burst=20))
 
 
 # ---------------------------------------------------------------- Update → Inbound
@@ -138,18 +137,31 @@ def callback_data(position: int, choice_id: str) -> str:
     return choice_id if len(choice_id.encode()) <= CALLBACK_DATA_MAX else f"#{position}"
 
 
-def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
-    """Choices as an inline keyboard, "ask for location" as a `request_location` button, else no keyboard."""
+def keyboard(reply: Reply) -> dict[str, Any]:
+    """Choices as an inline keyboard, "ask for location" as a `request_location` button, else no keyboard.
+
+    The Bot API's JSON, as it is posted (see `markup` for PTB's object of it).
+    """
     if reply.choices:
-        buttons = [InlineKeyboardButton(c.label, callback_data=callback_data(n, c.id))
+        buttons = [{"text": c.label, "callback_data": callback_data(n, c.id)}
                    for n, c in enumerate(reply.choices, start=1)]
         per_row = 3 if all(len(c.label) <= SHORT_LABEL for c in reply.choices) else 1
-        return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
+        return {"inline_keyboard": [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]}
     if reply.ask_location:
-        button = KeyboardButton(t("channel.location_button", reply.lang), request_location=True)
-        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        button = {"text": t("channel.location_button", reply.lang), "request_location": True}
+        return {"keyboard": [[button]], "resize_keyboard": True, "one_time_keyboard": True}
     # Removing a location keyboard that is not there is harmless; tracking whether it is would be state.
-    return ReplyKeyboardRemove()
+    return {"remove_keyboard": True}
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """`keyboard` as PTB's object, for the files PTB sends."""
+    data = keyboard(reply)
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardRemove.de_json(data, None)
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH, max_parts: int = MAX_REPLY_PARTS) -> list[str]:
@@ -179,58 +191,27 @@ def send_error(exc: TelegramError) -> SendError:
     return SendError(f"telegram: {exc.__class__.__name__}: {exc.message}", retryable=False)
 
 
-# ---------------------------------------------------------------- transport policies
+# ---------------------------------------------------------------- transport
 
 
-class RetryingRateLimiter(AIORateLimiter):
-    """`AIORateLimiter` (Telegram's flood limits, `RetryAfter` honoured) that also retries 5xx and timeouts."""
+async def retrying(retries: int, backoff: float, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run a Bot API call, again after a 5xx or a refused connection (not sent: safe to repeat).
 
-    def __init__(self, *, retries: int = 3, backoff: float = 0.5, **limits: Any) -> None:
-        # Telegram's 30 messages a second, counted per half second: the same rate with half the burst, so
-        # sends that the network or a busy loop bunches up on the way do not cross Telegram's count.
-        limits.setdefault("overall_max_rate", OVERALL_RATE / 2)
-        limits.setdefault("overall_time_period", 0.5)
-        super().__init__(max_retries=retries, **limits)
-        self.retries = retries
-        self.backoff = backoff
-
-    async def process_request(  # type: ignore[no-untyped-def]
-        self, callback, args, kwargs, endpoint, data, rate_limit_args,
-    ):
-        for attempt in range(self.retries + 1):
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except (BadRequest, TimedOut):
-                # A timed-out request may have been accepted: the outbox decides, after a backoff, whether to resend.
+    A timeout may have been accepted, a 429 holds the whole channel and a refusal will not change: those
+    go to the outbox, which decides (after a backoff, or the time the 429 asked).
+    """
+    for attempt in range(retries + 1):
+        try:
+            return await call(*args)
+        except (BadRequest, TimedOut):
+            raise
+        except NetworkError as exc:
+            if attempt == retries:
                 raise
-            except NetworkError as exc:  # 5xx, connection refused
-                if attempt == self.retries:
-                    raise
-                delay = self.backoff * 2**attempt
-                log.info("telegram %s failed (%s), retry %d in %.1fs", endpoint, exc.__class__.__name__,
-                         attempt + 1, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
-
-
-class ChatPacer:
-    """At most `rate` messages a second to one chat after a burst of `burst` (the 30/s overall cap is PTB's)."""
-
-    def __init__(self, rate: float = PER_CHAT_RATE, burst: int = PER_CHAT_BURST) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when counted)
-
-    async def wait(self, chat: int) -> None:
-        """Take a slot for one message to a chat, sleeping until it is free."""
-        now = time.monotonic()
-        tokens, then = self._buckets.get(chat, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - then) * self.rate) - 1
-        self._buckets[chat] = (tokens, now)
-        if len(self._buckets) > 10_000:  # forget chats whose bucket is full again
-            full = self.burst / self.rate
-            self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < full}
-        if tokens < 0:
-            await asyncio.sleep(-tokens / self.rate)
+            delay = backoff * 2**attempt
+            log.info("telegram request failed (%s), retry %d in %.1fs", exc.__class__.__name__, attempt + 1, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -284,16 +265,17 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, settings: Settings, runner: Runner, *, rate_limiter: BaseRateLimiter | None = None,
-                 concurrent_updates: int = 16, request: BaseRequest | None = None,
-                 pacer: ChatPacer | None = None) -> None:
+    capabilities: Capabilities = CAPABILITIES
+
+    def __init__(self, settings: Settings, runner: Runner, *, concurrent_updates: int = 16,
+                 request: BaseRequest | None = None, retries: int = 3, backoff: float = 0.5) -> None:
         assert settings.telegram_bot_token is not None, "TelegramChannel needs TELEGRAM_BOT_TOKEN"
         # httpx logs every request URL, and Bot API URLs carry the token; PTB logs whole updates at DEBUG.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger("telegram").level))
         self.settings = settings
         self.runner = runner
-        self.pacer = pacer or ChatPacer()
+        self.retries, self.backoff = retries, backoff
         self.webhook = settings.public_base_url is not None
         self._secret = webhook_secret(settings)
         # Chats whose command menu this process has set: chat id -> (role, language).
@@ -304,7 +286,6 @@ class TelegramChannel:
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-            .rate_limiter(rate_limiter or RetryingRateLimiter())
             .concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
             .job_queue(None)
         )
@@ -408,17 +389,27 @@ class TelegramChannel:
         inbound = callback_inbound(update)
         if inbound is not None:
             await self._turn(inbound)
-        # This keyboard is answered: take it away so an old button cannot answer a later question.
-        # BadRequest: already removed (a double tap), or the message is too old to edit.
-        with contextlib.suppress(BadRequest):
+        # This keyboard is answered: take it away so an old button cannot answer a later question. It is
+        # cosmetic (a second tap on it is a duplicate the runner drops), so a failure is only noted. BadRequest:
+        # already removed (a double tap), or the message is too old to edit.
+        try:
             await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest:
+            pass
+        except TelegramError as exc:
+            log.info("telegram: keyboard not removed (%s)", exc.__class__.__name__)
 
     async def _on_group_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         assert message is not None
         if not addressed_command(message, context.bot.username):
             return
-        await message.reply_text(t("telegram.private_only", self._lang_of(update), bot=context.bot.username))
+        # Through the outbox like every message: paced under a group's 20 a minute, sent at least once.
+        lang = self._lang_of(update)
+        text = t("telegram.private_only", lang, bot=context.bot.username)
+        await self.runner.queue_async(Outbound(CHANNEL, str(message.chat.id), Reply(text, lang=lang),
+                                               key=f"group:{message.chat.id}:{message.message_id}",
+                                               reply_to=str(message.message_id)))
 
     async def _download(self, message: Message) -> list[Media]:
         found = attachment_of(message)
@@ -480,10 +471,6 @@ class TelegramChannel:
 
     # -------------------------------------------------------- output
 
-    session_window: timedelta | None = None  # Telegram lets a bot write to its chats at any time
-    per_chat_rate: float = PER_CHAT_RATE  # the outbox spaces a fan-out's messages to one chat by it
-    templates: Mapping[str, str] = {}
-
     async def send(self, message: Outgoing) -> str | None:
         """Deliver one message (long text split, choices on the last part, files as photo/document).
 
@@ -494,20 +481,42 @@ class TelegramChannel:
         media = [m for m in reply.media if m.stored_path]
         caption = reply.text if media and len(reply.text) <= MessageLimit.CAPTION_LENGTH else None
         parts = [] if caption is not None else [p for p in split_text(reply.text) if p]
-        sent: Message | None = None
+        # We never send keyboards to groups, so there is none to take away either.
+        keys = keyboard(reply) if chat > 0 else None
+        # The first part quotes the message it answers, and goes even if that was deleted meanwhile.
+        quote = ({"message_id": int(message.reply_to), "allow_sending_without_reply": True}
+                 if message.reply_to is not None else None)
+        sent: int | None = None
         try:
             for n, part in enumerate(parts, start=1):
+                if n > 1:
+                    await message.pace()
                 last = n == len(parts) and not media
-                await self.pacer.wait(chat)
-                sent = await self.app.bot.send_message(chat, part, reply_markup=markup(reply) if last else None)
+                sent = await retrying(self.retries, self.backoff, self._send_text, chat, part,
+                                      keys if last else None, quote if n == 1 else None)
             for n, item in enumerate(media, start=1):
+                if parts or n > 1:
+                    await message.pace()
                 last = n == len(media)
-                await self.pacer.wait(chat)
-                sent = await self._send_file(chat, item, caption if n == 1 else None,
-                                             markup(reply) if last else None)
+                file = await retrying(self.retries, self.backoff, self._send_file, chat, item,
+                                      caption if n == 1 else None, markup(reply) if last else None)
+                sent = file.message_id
         except TelegramError as exc:
             raise send_error(exc) from exc
-        return f"{chat}:{sent.message_id}" if sent is not None else None
+        return f"{chat}:{sent}" if sent is not None else None
+
+    async def _send_text(self, chat: int, text: str, keys: dict[str, Any] | None,
+                         quote: dict[str, Any] | None = None) -> int:
+        """sendMessage as plain JSON through PTB's request object; return the new message's id."""
+        parameters = [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
+        if keys is not None:
+            parameters.append(RequestParameter("reply_markup", keys, None))
+        if quote is not None:
+            parameters.append(RequestParameter("reply_parameters", quote, None))
+        bot = self.app.bot
+        result = await bot.request.post(f"{bot.base_url}/sendMessage", RequestData(parameters))
+        assert isinstance(result, dict)
+        return int(result["message_id"])
 
     async def _send_file(self, chat: int, media: Media, caption: str | None, reply_markup: Any) -> Message:
         assert media.stored_path is not None

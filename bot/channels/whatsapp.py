@@ -27,7 +27,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.attachments import store_bytes
-from bot.sending import Outgoing, SendError
+from bot.sending import Capabilities, Outgoing, SendError
 from bot.config import Settings
 from bot.runner import Runner
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
@@ -217,7 +217,6 @@ class WhatsAppChannel:
     """Twilio WhatsApp: `/whatsapp/inbound` and `/whatsapp/status` on the shared server; sends what the outbox gives it."""
 
     name = CHANNEL
-    session_window: timedelta | None = WINDOW
 
     def __init__(self, settings: Settings, runner: Runner, *, on_status: OnStatus | None = None) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_whatsapp_from
@@ -228,6 +227,7 @@ class WhatsAppChannel:
         self.sender = settings.twilio_whatsapp_from
         self.public_base_url = settings.public_base_url
         self.templates = dict(settings.twilio_templates)
+        self.capabilities = Capabilities(session_window=WINDOW, templates=self.templates, rate=settings.twilio_mps)
         self.validator = RequestValidator(token)
         self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
         self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import handlers
-from bot.sending import SendError
+from bot.sending import Capabilities, SendError
 from bot.outbox import Outbox
 from bot.runner import Delivery, Runner
 from handlers.flow import Flow, Step
@@ -198,7 +198,7 @@ def test_when_a_question_failed_for_good_the_next_message_gets_it_again(deliveri
     delivering.run_turn(Inbound("telegram", "7001", text="/lapor", message_id="m1"))
 
     class Refusing:
-        name, session_window, templates = "telegram", None, {}
+        name, capabilities = "telegram", Capabilities()
 
         async def send(self, message):  # noqa: ANN001
             raise SendError("telegram: Forbidden", retryable=False)

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.sending import SendError
-from bot.outbox import LEASE, Outbox, Outgoing, enqueue
+from bot.sending import Capabilities, Rate, SendError
+from bot.outbox import LEASE, Outbound, Outbox, Outgoing, enqueue
 from bot.runner import Delivery, DuplicateMessage, Queued, turn
 from handlers.types import Inbound, Reply
 from storage import outbox
@@ -22,14 +22,17 @@ from storage.models import OutboxStatus
 from tests.conftest import Clock, prepare
 
 
+PLAIN = Capabilities()  # no window, no templates, no limits
+
+
 class MemoryChannel:
     """Records what it was asked to deliver; raises the queued failures first."""
 
     name = "memory"
-    session_window = None
-    templates: dict[str, str] = {}
 
-    def __init__(self, failures: list[BaseException] | None = None, delay: float = 0.0) -> None:
+    def __init__(self, failures: list[BaseException] | None = None, delay: float = 0.0,
+                 capabilities: Capabilities = PLAIN) -> None:
+        self.capabilities = capabilities
         self.sent: list[tuple[str, str]] = []
         self.failures = list(failures or [])
         self.delay = delay
@@ -47,7 +50,7 @@ class MemoryChannel:
 
 def queue(sessions, clock, *items: tuple[str, str], channel: str = "memory") -> list[int]:
     with sessions.begin() as s:
-        return [enqueue(s, channel, address, Reply(text), key=f"k:{address}:{text}", now=clock())
+        return [enqueue(s, Outbound(channel, address, Reply(text), key=f"k:{address}:{text}"), now=clock())
                 for address, text in items]
 
 
@@ -58,8 +61,8 @@ def rows(sessions) -> dict[str, object]:
 
 def test_the_same_idempotency_key_is_queued_once(sessions, clock):
     with sessions.begin() as s:
-        first = enqueue(s, "memory", "a", Reply("hai"), key="digest:1:2026-11-23", now=clock())
-        again = enqueue(s, "memory", "a", Reply("hai lagi"), key="digest:1:2026-11-23", now=clock())
+        first = enqueue(s, Outbound("memory", "a", Reply("hai"), key="digest:1:2026-11-23"), now=clock())
+        again = enqueue(s, Outbound("memory", "a", Reply("hai lagi"), key="digest:1:2026-11-23"), now=clock())
     assert isinstance(first, int) and again is None
     assert len(rows(sessions)) == 1
 
@@ -117,8 +120,9 @@ def test_a_later_message_to_the_same_chat_waits_for_the_retry(sessions, clock):
 
 
 def test_retry_after_wins_over_a_shorter_backoff_and_holds_the_pacer(sessions, clock):
-    channel = MemoryChannel([SendError("provider 429", retryable=True, retry_after=0.2)])
-    box = Outbox(sessions, {"memory": channel}, clock=clock, rates={"memory": 1000})
+    channel = MemoryChannel([SendError("provider 429", retryable=True, retry_after=0.2)],
+                            capabilities=Capabilities(rate=1000))
+    box = Outbox(sessions, {"memory": channel}, clock=clock)
     queue(sessions, clock, ("a", "one"), ("b", "two"))
     started = time.monotonic()
     asyncio.run(box.drain())
@@ -177,10 +181,10 @@ def test_claims_of_a_dead_process_are_sent_again_at_once_and_a_live_ones_are_lef
 
 def test_a_message_not_sent_by_its_expiry_is_expired_never_sent_late(sessions, clock):
     with sessions.begin() as s:
-        enqueue(s, "memory", "a", Reply("rapat jam 10"), key="reminder", now=clock(),
-                expires_at=clock() + timedelta(hours=1))
-        enqueue(s, "memory", "b", Reply("besok"), key="later", now=clock(),
-                not_before=clock() + timedelta(minutes=30), expires_at=clock() + timedelta(hours=2))
+        enqueue(s, Outbound("memory", "a", Reply("rapat jam 10"), key="reminder",
+                            expires_at=clock() + timedelta(hours=1)), now=clock())
+        enqueue(s, Outbound("memory", "b", Reply("besok"), key="later", not_before=clock() + timedelta(minutes=30),
+                            expires_at=clock() + timedelta(hours=2)), now=clock())
     channel = MemoryChannel()
     clock.advance(hours=1)  # the process was down for an hour
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
@@ -190,9 +194,9 @@ def test_a_message_not_sent_by_its_expiry_is_expired_never_sent_late(sessions, c
 
 def test_a_message_held_by_its_not_before_does_not_hold_up_the_chat(sessions, clock):
     with sessions.begin() as s:
-        enqueue(s, "memory", "a", Reply("pengingat"), key="reminder", now=clock(),
-                not_before=clock() + timedelta(hours=1))
-        enqueue(s, "memory", "a", Reply("balasan"), key="reply", now=clock())
+        enqueue(s, Outbound("memory", "a", Reply("pengingat"), key="reminder",
+                            not_before=clock() + timedelta(hours=1)), now=clock())
+        enqueue(s, Outbound("memory", "a", Reply("balasan"), key="reply"), now=clock())
     channel = MemoryChannel()
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
     assert channel.sent == [("a", "balasan")]
@@ -202,10 +206,10 @@ def test_a_message_held_by_its_not_before_does_not_hold_up_the_chat(sessions, cl
 
 
 def test_sends_are_paced_under_the_channel_rate(sessions, clock):
-    channel = MemoryChannel()
+    channel = MemoryChannel(capabilities=Capabilities(rate=50))
     queue(sessions, clock, *[(f"chat{n}", "halo") for n in range(6)])
     started = time.monotonic()
-    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, rates={"memory": 50}).drain())
+    asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
     assert len(channel.sent) == 6 and time.monotonic() - started >= 5 / 50 * 0.9
 
 
@@ -318,16 +322,16 @@ def test_a_warning_is_logged_as_the_daily_cap_of_recipients_we_started_with_near
     channel = MemoryChannel()
     with sessions.begin() as s:
         for n in range(4):
-            enqueue(s, "memory", f"chat{n}", Reply("Peringatan"), key=f"alert:{n}", now=clock(),
-                    business_initiated=True, kind="alert")
-        enqueue(s, "memory", "chat9", Reply("balasan"), key="reply:1", now=clock())  # replies do not count
+            enqueue(s, Outbound("memory", f"chat{n}", Reply("Peringatan"), key=f"alert:{n}", business_initiated=True,
+                                kind="alert"), now=clock())
+        enqueue(s, Outbound("memory", "chat9", Reply("balasan"), key="reply:1"), now=clock())  # replies do not count
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, daily_caps={"memory": 5}).drain())
     [warning] = [r.getMessage() for r in caplog.records if "daily cap" in r.getMessage()]
     assert "memory: 4 unique recipients" in warning and "daily cap 5" in warning
     caplog.clear()
     with sessions.begin() as s:
-        enqueue(s, "memory", "chat4", Reply("Peringatan"), key="alert:4", now=clock(), business_initiated=True,
-                kind="alert")
+        enqueue(s, Outbound("memory", "chat4", Reply("Peringatan"), key="alert:4", business_initiated=True,
+                            kind="alert"), now=clock())
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock, daily_caps={"memory": 10}).drain())
     assert len(channel.sent) == 6  # 5 of 10 is not near the cap yet
     assert not [r for r in caplog.records if "daily cap" in r.getMessage()]
@@ -336,10 +340,10 @@ def test_a_warning_is_logged_as_the_daily_cap_of_recipients_we_started_with_near
 class TimedChannel(MemoryChannel):
     """Sends to `slow` chats take `slow_delay`; records when each send ended."""
 
-    def __init__(self, slow: set[str] = frozenset(), slow_delay: float = 0.0, per_chat_rate: float | None = None):
-        super().__init__()
+    def __init__(self, slow: set[str] = frozenset(), slow_delay: float = 0.0,
+                 capabilities: Capabilities = PLAIN):
+        super().__init__(capabilities=capabilities)
         self.slow, self.slow_delay = slow, slow_delay
-        self.per_chat_rate = per_chat_rate
         self.ended: dict[tuple[str, str], float] = {}
         self.hold_until: Callable[[], Awaitable[None]] | None = None
         self.hold_ran_out = False
@@ -375,8 +379,8 @@ def test_a_slow_send_holds_up_no_other_chat_and_every_send_is_recorded(sessions,
     assert {m.status for m in rows(sessions).values()} == {OutboxStatus.SENT}
 
 
-def test_a_chats_queued_messages_are_spaced_by_its_per_chat_rate_and_others_do_not_wait(sessions, clock):
-    channel = TimedChannel(per_chat_rate=10.0)  # one every 0.1 s per chat
+def test_a_chats_queued_messages_are_spaced_by_its_declared_chat_rate_and_others_do_not_wait(sessions, clock):
+    channel = TimedChannel(capabilities=Capabilities(chat=Rate(10.0)))  # one every 0.1 s per chat
     queue(sessions, clock, ("a", "1"), ("a", "2"), ("a", "3"), ("b", "1"), ("c", "1"))
     asyncio.run(Outbox(sessions, {"memory": channel}, clock=clock).drain())
     chat_a = [channel.ended["a", text] for text in "123"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,13 +14,13 @@ from pydantic import SecretStr
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.sending import Outgoing, SendError
 from bot.channels.telegram import (
-    RetryingRateLimiter,
+    CAPABILITIES,
     TelegramChannel,
     addressed_command,
     attachment_of,
     callback_inbound,
+    keyboard,
     markup,
     message_inbound,
     send_error,
@@ -27,6 +28,7 @@ from bot.channels.telegram import (
     webhook_secret,
 )
 from bot.config import Settings
+from bot.sending import Capabilities, Outbound, Outgoing, Rate, SendError
 from handlers.types import Choice, Inbound, Location, Reply
 from storage.models import Role
 from tests.support.fake_telegram import FakeTelegram
@@ -110,6 +112,15 @@ def test_a_plain_reply_takes_the_location_keyboard_away():
     assert markup(Reply("Kirim foto kejadian, bila ada.")).to_dict() == {"remove_keyboard": True}
 
 
+@pytest.mark.parametrize("reply", [
+    Reply("?", choices=(Choice("rendah", "Rendah"), Choice("x" * 70, "Panjang sekali labelnya"))),
+    Reply("Bagikan lokasi", ask_location=True, lang="en"),
+    Reply("Tersimpan."),
+])
+def test_the_posted_keyboard_is_what_ptb_would_have_sent(reply):
+    assert keyboard(reply) == markup(reply).to_dict()
+
+
 def test_a_long_text_is_split_at_line_breaks_under_the_limit():
     text = "\n".join(f"baris {n:04d} " + "x" * 40 for n in range(200))
     parts = split_text(text, limit=1000, max_parts=20)
@@ -164,7 +175,7 @@ def fake():
 def channel_for(fake: FakeTelegram, settings: Settings, runner: Any = None) -> TelegramChannel:
     tg = settings.model_copy(update={"telegram_bot_token": SecretStr(fake.token),
                                      "telegram_api_base_url": fake.url})
-    return TelegramChannel(tg, runner, rate_limiter=RetryingRateLimiter(retries=2, backoff=0.01))
+    return TelegramChannel(tg, runner, retries=2, backoff=0.01)
 
 
 def run(channel: TelegramChannel, work) -> Any:  # type: ignore[no-untyped-def]
@@ -174,16 +185,22 @@ def run(channel: TelegramChannel, work) -> Any:  # type: ignore[no-untyped-def]
     return asyncio.run(main())
 
 
-def test_a_send_is_retried_after_a_502_and_after_429_retry_after(fake, settings):
+def test_a_send_is_retried_after_a_502_and_a_429_goes_to_the_outbox_with_its_retry_after(fake, settings):
     channel = channel_for(fake, settings)
     fake.fail_next("sendMessage", 502)
-    fake.fail_next("sendMessage", 429, retry_after=1)
     started = time.monotonic()
-    run(channel, lambda: channel.send(Outgoing(1, "telegram", "7001", Reply("Laporan tersimpan."))))
+    provider_id = run(channel, lambda: channel.send(Outgoing(1, "telegram", "7001", Reply("Laporan tersimpan."))))
     sends = fake.calls_of("sendMessage")
-    assert [c.result is not None for c in sends] == [False, False, True]
-    assert sends[2].at - sends[1].at >= 1.0  # retry_after honoured
+    assert [c.result is not None for c in sends] == [False, True] and provider_id == f"7001:{sends[1].result['message_id']}"
+    assert sends[1].params == {"chat_id": "7001", "text": "Laporan tersimpan.", "reply_markup": {"remove_keyboard": True}}
     assert time.monotonic() - started < 5
+    # A 429 holds the whole channel: the outbox's pacer takes it, and retries no earlier than it asked.
+    fake.fail_next("sendMessage", 429, retry_after=7)
+    channel = channel_for(fake, settings)  # a client belongs to one event loop
+    with pytest.raises(SendError) as limited:
+        run(channel, lambda: channel.send(Outgoing(2, "telegram", "7001", Reply("halo"))))
+    assert (limited.value.retryable, limited.value.retry_after) == (True, 7.0)
+    assert len(fake.calls_of("sendMessage")) == 3
 
 
 def test_a_send_that_keeps_failing_raises_a_classified_send_error(fake, settings):
@@ -235,6 +252,30 @@ def test_a_failing_turn_is_logged_and_the_user_gets_the_generic_apology(fake, se
     [record] = [r for r in caplog.records if r.name == "bot.channels.telegram"]
     assert record.exc_info and "update_id=1" in record.getMessage()
     assert "Ahmad" not in caplog.text
+
+
+def test_a_command_addressed_to_the_bot_in_a_group_is_answered_once_through_the_outbox(
+        fake, settings, runner, sessions):
+    from bot.outbox import Outbox
+
+    channel = channel_for(fake, settings, runner)
+    box = Outbox(sessions, {"telegram": channel}, clock=runner.clock)
+    group = {"id": -100200, "type": "supergroup", "title": "Kesbangpol"}
+
+    async def chat() -> None:
+        for text in ("/lapor@SiagaTestBot", "/lapor@SiagaTestBot", "/lapor"):  # redelivered; not addressed
+            command = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+            await channel.app.process_update(update(channel.app.bot, text=text, chat=group, entities=command))
+        assert fake.calls_of("sendMessage") == []  # queued, not sent by the handler
+        await box.drain()
+
+    run(channel, chat)
+    [sent] = fake.calls_of("sendMessage")
+    params = dict(sent.params)
+    # It quotes the command it answers (as PTB's reply_text did), and goes even if that was deleted meanwhile.
+    assert json.loads(params.pop("reply_parameters")) == {"message_id": 42, "allow_sending_without_reply": True}
+    assert params == {"chat_id": "-100200",
+                      "text": "Laporan dikirim lewat obrolan pribadi dengan @SiagaTestBot, bukan di grup."}
 
 
 def delivering_runner(runner):
@@ -328,23 +369,30 @@ def test_a_long_text_and_files_go_out_as_parts_photo_and_document_with_the_keybo
 
 
 def test_one_chat_gets_a_short_burst_then_about_one_message_a_second_and_other_chats_do_not_wait():
-    from bot.channels.telegram import ChatPacer
+    from bot.outbox import ChatPacer
 
-    pacer = ChatPacer(rate=20.0, burst=3)  # scaled up twentyfold so the test takes a fraction of a second
+    # Telegram's limits, scaled up twentyfold so the test takes a fraction of a second.
+    assert CAPABILITIES.chat == Rate(1.0, burst=3) and CAPABILITIES.group == Rate(20 / 60, burst=20)
+    pacer = ChatPacer(Capabilities(chat=Rate(20.0, burst=3), group=Rate(20 * 20 / 60, burst=20)))
 
-    async def main() -> tuple[float, float]:
+    async def main() -> tuple[float, float, float]:
         started = time.monotonic()
         for _ in range(3):
-            await pacer.wait(1)
+            await pacer.wait("1")
         burst = time.monotonic() - started
-        await pacer.wait(2)  # another chat: its own bucket
+        await pacer.wait("2")  # another chat: its own bucket
         for _ in range(4):
-            await pacer.wait(1)
-        return burst, time.monotonic() - started
+            await pacer.wait("1")
+        total = time.monotonic() - started
+        started = time.monotonic()
+        for _ in range(20):  # a group: a burst of 20
+            await pacer.wait("-100200")
+        return burst, total, time.monotonic() - started
 
-    burst, total = asyncio.run(main())
+    burst, total, group = asyncio.run(main())
     assert burst < 0.09  # without the burst, three sends at 20/s would take at least 0.1 s
     assert 0.18 <= total < 0.5  # four more to chat 1 at 20/s
+    assert group < 0.09
 
 
 def test_a_429_with_retry_after_is_retried_by_the_outbox_after_that_delay_and_nothing_is_lost(
@@ -354,12 +402,12 @@ def test_a_429_with_retry_after_is_retried_by_the_outbox_after_that_delay_and_no
     from storage.models import OutboxStatus
 
     tg = settings.model_copy(update={"telegram_bot_token": SecretStr(fake.token), "telegram_api_base_url": fake.url})
-    channel = TelegramChannel(tg, None, rate_limiter=RetryingRateLimiter(retries=0))  # the 429 reaches the outbox
+    channel = TelegramChannel(tg, None, retries=0)
     box = Outbox(sessions, {"telegram": channel}, clock=clock)
     with sessions.begin() as s:
         for chat in ("7001", "7002"):
-            enqueue(s, "telegram", chat, Reply(f"Pengingat rakor {chat}"), key=f"rakor:{chat}", now=clock(),
-                    kind="reminder")
+            enqueue(s, Outbound("telegram", chat, Reply(f"Pengingat rakor {chat}"), key=f"rakor:{chat}",
+                                kind="reminder"), now=clock())
     fake.fail_next("sendMessage", 429, retry_after=30)
 
     def accepted() -> list[str]:
@@ -389,7 +437,7 @@ def test_a_fan_out_to_one_chat_keeps_to_one_message_a_second_against_the_enforci
     box = Outbox(sessions, {"telegram": channel}, clock=clock)
     with sessions.begin() as s:
         for n, chat in enumerate(("7001", "7001", "7002", "7003")):
-            enqueue(s, "telegram", chat, Reply(f"Pengingat {n}"), key=f"r:{n}", now=clock(), kind="reminder")
+            enqueue(s, Outbound("telegram", chat, Reply(f"Pengingat {n}"), key=f"r:{n}", kind="reminder"), now=clock())
     run(channel, box.drain)
     sent = [c for c in fake.calls_of("sendMessage") if c.result is not None]
     assert len(sent) == 4 and fake.refused == []

@@ -83,8 +83,7 @@ def scenario(runner, settings, steps: Steps) -> Any:
             return await asyncio.to_thread(box.record_delivery, *report)
 
         channel = WhatsAppChannel(settings, runner, on_status=on_status)
-        box = Outbox(runner.sessions, {"whatsapp": channel}, clock=runner.clock,
-                     rates={"whatsapp": settings.twilio_mps})
+        box = Outbox(runner.sessions, {"whatsapp": channel}, clock=runner.clock)
         transport = httpx.ASGITransport(app=build_web(channel.routes()))
         # The app is reached at an internal address; Twilio signed the public one (a proxy sits between).
         async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8080") as client:
@@ -296,9 +295,9 @@ def _business(runner, settings, fake, clock, *, hours_since_inbound: float, temp
         await channel.outbox.drain()
         clock.advance(hours=hours_since_inbound)
         with runner.sessions.begin() as s:
-            bot_outbox.enqueue(s, "whatsapp", OFFICER, Reply("Peringatan: unjuk rasa di Banjarmasin Utara"),
-                               key="alert:1", now=clock(), business_initiated=True, template=template,
-                               variables={"1": "Unjuk rasa", "2": "Banjarmasin Utara"})
+            bot_outbox.enqueue(s, bot_outbox.Outbound("whatsapp", OFFICER, Reply("Peringatan: unjuk rasa di Banjarmasin Utara"),
+                                           key="alert:1", business_initiated=True, template=template,
+                                           variables={"1": "Unjuk rasa", "2": "Banjarmasin Utara"}), now=clock())
         await channel.outbox.drain()
 
     scenario(runner, settings, steps)
@@ -391,8 +390,8 @@ def test_an_outgoing_file_goes_as_a_signed_expiring_link_that_only_twilio_can_fo
 
     async def steps(served, client):
         with runner.sessions.begin() as s:
-            bot_outbox.enqueue(s, "whatsapp", OFFICER, Reply("Grafik minggu ini", media=(
-                Media("photo", "grafik.png", "image/png", str(chart)),)), key="digest:1", now=runner.clock())
+            bot_outbox.enqueue(s, bot_outbox.Outbound("whatsapp", OFFICER, Reply("Grafik minggu ini", media=(
+                Media("photo", "grafik.png", "image/png", str(chart)),)), key="digest:1"), now=runner.clock())
         await served.outbox.drain()
         link = fake.messages[-1]["MediaUrl"]
         path = link.removeprefix(PUBLIC_BASE_URL)

@@ -40,10 +40,10 @@ def alert_outside_the_window(runner, settings, clock, *, reply_after: bool):
         clock.advance(hours=30)
         with runner.sessions.begin() as s:
             head = people.get_identity(s, "whatsapp", HEAD).officer
-            bot_outbox.enqueue(s, "whatsapp", HEAD, Reply(ALERT, choices=(Choice(f"/laporan {NUMBER}", "Rincian"),)),
-                               key=f"alert:{NUMBER}:{head.id}:0", now=clock(), business_initiated=True,
-                               template="alert", kind="alert", hold=True,
-                               variables={"1": "Unjuk rasa", "2": "Banjarmasin Utara", "3": "Tinggi"})
+            bot_outbox.enqueue(s, bot_outbox.Outbound(
+                "whatsapp", HEAD, Reply(ALERT, choices=(Choice(f"/laporan {NUMBER}", "Rincian"),)),
+                key=f"alert:{NUMBER}:{head.id}:0", business_initiated=True, template="alert", kind="alert", hold=True,
+                variables={"1": "Unjuk rasa", "2": "Banjarmasin Utara", "3": "Tinggi"}), now=clock())
         await channel.outbox.drain()
         if reply_after:
             clock.advance(hours=2)
@@ -98,10 +98,10 @@ def test_a_numbered_reply_to_the_first_of_two_alerts_acts_on_the_first(runner, w
         await post(client, INBOUND, inbound_params(HEAD, "/bantuan"))
         with runner.sessions.begin() as s:
             for number in ("KJD-6371-2026-000001", "KJD-6371-2026-000002"):
-                bot_outbox.enqueue(s, "whatsapp", HEAD, Reply(f"PERINGATAN {number}",
-                                                               choices=(Choice(f"/laporan {number}", "Rincian"),)),
-                                   key=f"alert:{number}:{heads['wa']}:0", now=clock(), business_initiated=True,
-                                   template="alert", kind="alert")
+                bot_outbox.enqueue(s, bot_outbox.Outbound(
+                    "whatsapp", HEAD, Reply(f"PERINGATAN {number}", choices=(Choice(f"/laporan {number}", "Rincian"),)),
+                    key=f"alert:{number}:{heads['wa']}:0", business_initiated=True, template="alert",
+                    kind="alert"), now=clock())
         await channel.outbox.drain()
         first = next(m for m in fake.messages if "PERINGATAN KJD-6371-2026-000001" in m.get("Body", ""))
         assert "balas pesan ini (geser ke kanan) dengan nomornya" in first["Body"]
