@@ -8,7 +8,11 @@ webhooks: at concurrency C, C officers each file incident reports message after 
 then it waits (up to --drain-seconds) until every reply of the level is delivered.
 Per level it prints webhook requests/s (200s only, over the measured time), p50 and p99 of the 200s,
 the replies delivered and delivered/s (from the level's start until its last reply was delivered), the
-backlog left, the ratios to the baseline, and at the end the outbox's backlog and a summary line.
+backlog left, the ratios to the baseline, the steady pace of sends and of delivery reports (between the
+level's 10th and 90th percentile reply; the sends' against TWILIO_MPS, --mps, 80 as a production sender), and the load
+average. Then it posts --callbacks signed `delivered` status callbacks alone (for replies it adds as sent)
+and prints siaga's CPU per callback beside the empty-200 server's for the same requests;
+at the end the outbox's backlog and a summary line.
 
     python -m bench.whatsapp --database sqlite --concurrency 1,8,32,64 --seconds 3
     python -m bench.whatsapp --database postgresql --workers 1,2 --concurrency 8,32   (scale-out)
@@ -33,7 +37,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.workers import CpuMeter, SiagaWorkers, loadavg, parse_workers
+from bench.workers import CpuMeter, SiagaWorkers, loadavg, parse_workers, proc_cpu
 
 TARGET_RPS = 1000
 TARGET_P99_MS = 50.0
@@ -74,14 +78,42 @@ def serve_fake_twilio(port: int, account_sid: str, app_url: str) -> None:
     """Child process: a fake Twilio REST API that accepts every message and reports each one delivered."""
     import socket
 
+    import aiohttp
     import uvicorn
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from tests.support.fake_twilio import FakeTwilio
+    from tests.support.fake_twilio import FakeTwilio, signed
 
-    fake = FakeTwilio(account_sid=account_sid, auth_token=TOKEN, webhook_target=app_url,
-                      post_statuses=("queued", "sent", "delivered"))
+    class BenchTwilio(FakeTwilio):
+        """The tests' fake, posting its status callbacks through aiohttp: through httpx (3 ms of CPU a post)
+        the fake was the bench's bottleneck once siaga sent quickly."""
+
+        session: aiohttp.ClientSession | None = None
+
+        async def _post_statuses(self, message: dict[str, str]) -> None:
+            public = message["StatusCallback"]
+            url = app_url.rstrip("/") + "/" + public.split("://", 1)[-1].partition("/")[2]
+            if self.session is None:
+                self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+            try:
+                for status in self.post_statuses:
+                    params = self._status_params(message, status)
+                    try:
+                        async with self.session.post(url, data=urlencode(params).encode(),
+                                                     headers=signed(public, params, self.auth_token)) as response:
+                            await response.read()
+                            code = response.status
+                    except (aiohttp.ClientError, TimeoutError):
+                        code = 0
+                    with self._lock:
+                        self.callbacks.append((message["sid"], status, code))
+            finally:
+                with self._lock:
+                    self._pending_callbacks.discard(asyncio.current_task())  # type: ignore[arg-type]
+
+    fake = BenchTwilio(account_sid=account_sid, auth_token=TOKEN, webhook_target=app_url,
+                       post_statuses=("queued", "sent", "delivered"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))
     fake.url = f"http://127.0.0.1:{port}"
@@ -102,7 +134,8 @@ def serve_baseline(port: int) -> None:
     async def empty(request: Request) -> Response:
         return Response()
 
-    server = make_server(build_web([Route("/whatsapp/inbound", empty, methods=["POST"])]), "127.0.0.1", port)
+    server = make_server(build_web([Route("/whatsapp/inbound", empty, methods=["POST"]),
+                                    Route("/whatsapp/status", empty, methods=["POST"])]), "127.0.0.1", port)
     asyncio.run(server.serve())
 
 
@@ -220,6 +253,91 @@ def wait_delivered(engine, timeout: float) -> dict[str, int]:  # type: ignore[no
         time.sleep(0.05)
 
 
+class Sampler:
+    """Samples the outbox every `interval` seconds in a thread: (time, replies sent, replies delivered)."""
+
+    def __init__(self, engine, interval: float = 0.2) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        self.engine, self.interval = engine, interval
+        self.samples: list[tuple[float, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            counts = backlog(self.engine)
+            self.samples.append((time.monotonic(), counts["sent"] + counts["delivered"], counts["delivered"]))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> list[tuple[float, int, int]]:
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+
+def steady_rate(samples: list[tuple[float, int]], before: int, total: int) -> float:
+    """Messages a second between the level's 10th and 90th percentile message: its pace, without the ramp
+    up (the first turns) and the tail (the last chats' last replies)."""
+    if total < 10:
+        return float("nan")
+    marks = [next((t for t, n in samples if n - before >= share * total), None) for share in (0.1, 0.9)]
+    if marks[0] is None or marks[1] is None or marks[1] <= marks[0]:
+        return float("nan")
+    return 0.8 * total / (marks[1] - marks[0])
+
+
+def seed_sent(engine, count: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Add `count` replies sent and not yet reported on; return their (outbox id, MessageSid)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from storage.models import OutboxMessage, OutboxStatus
+
+    now, batch = datetime.now(UTC), uuid.uuid4().hex[:8]
+    rows = [{"idempotency_key": f"bench-callback:{batch}:{n}", "channel": "whatsapp",
+             "address": f"whatsapp:+6289{n:09d}", "payload": {"reply": {"text": "bench"}},
+             "status": OutboxStatus.SENT, "attempts": 1, "created_at": now, "next_attempt_at": now, "sent_at": now,
+             "provider_message_id": "SM" + uuid.uuid4().hex, "kind": "reply", "possible_duplicates": 0}
+            for n in range(count)]
+    with engine.begin() as conn:
+        conn.execute(insert(OutboxMessage), rows)
+        found = conn.execute(select(OutboxMessage.id, OutboxMessage.provider_message_id)
+                             .where(OutboxMessage.idempotency_key.like(f"bench-callback:{batch}:%")))
+        return [(i, str(sid)) for i, sid in found]
+
+
+async def post_callbacks(url: str, rows: list[tuple[int, str]], concurrency: int,
+                         status: str = "delivered") -> list[float]:
+    """Post a signed status callback for each (outbox id, MessageSid), `concurrency` at a time."""
+    import aiohttp
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    latencies: list[float] = []
+    todo = list(rows)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as client:
+        async def poster() -> None:
+            while todo:
+                message_id, sid = todo.pop()
+                params = {"MessageSid": sid, "MessageStatus": status, "SmsStatus": status,
+                          "To": "whatsapp:+6281000000000", "From": "whatsapp:+14155238886",
+                          "AccountSid": "AC" + "b" * 32, "ApiVersion": "2010-04-01", "ChannelPrefix": "whatsapp"}
+                path = f"/whatsapp/status?outbox={message_id}"
+                headers = {"X-Twilio-Signature": validator.compute_signature(f"{PUBLIC}{path}", params),
+                           "Content-Type": "application/x-www-form-urlencoded"}
+                started = time.perf_counter()
+                async with client.post(url + path, data=urlencode(params).encode(), headers=headers) as response:
+                    await response.read()
+                    if response.status == 200:
+                        latencies.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(poster() for _ in range(concurrency)))
+    return latencies
+
+
 def show(counts: dict[str, int]) -> str:
     return " ".join(f"{name}={counts[name]}" for name in BACKLOG)
 
@@ -233,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="how long each level posts webhooks")
     parser.add_argument("--drain-seconds", type=float, default=60.0,
                         help="how long each level may wait for its replies to be delivered")
+    parser.add_argument("--mps", type=float, default=80.0,
+                        help="TWILIO_MPS of siaga run: the sender's messages a second (80 is Twilio's default)")
+    parser.add_argument("--callbacks", type=int, default=2000,
+                        help="status callbacks posted after the levels, to time one on its own (0: none)")
     parser.add_argument("--workers", default="1", help="comma-separated `siaga run --workers` counts, e.g. 1,2 "
                         "(more than 1: PostgreSQL only); each runs every level, ratios against the first")
     args = parser.parse_args(argv)
@@ -263,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(app_port), "PUBLIC_BASE_URL": PUBLIC,
            "TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
-           "TWILIO_MPS": "100000", "SIAGA_LOG_LEVEL": "WARNING", "SIAGA_ATTACHMENTS_DIR": str(workdir / "att")}
+           "TWILIO_MPS": f"{args.mps:g}", "SIAGA_LOG_LEVEL": "WARNING", "SIAGA_ATTACHMENTS_DIR": str(workdir / "att")}
     for name in ("TELEGRAM_BOT_TOKEN", "SIAGA_CLOCK_START", "TWILIO_TEMPLATES"):
         env.pop(name, None)
     baseline = multiprocessing.Process(target=serve_baseline, args=(base_port,), daemon=True)
@@ -272,10 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_healthy(f"http://127.0.0.1:{base_port}/healthz", baseline)
         print(f"# WhatsApp end-to-end bench: {args.database}, {args.seconds:g}s of webhooks per level, "
-              f"up to {args.drain_seconds:g}s to deliver, cores={os.cpu_count()}, workers {args.workers}")
+              f"up to {args.drain_seconds:g}s to deliver, TWILIO_MPS={args.mps:g}, cores={os.cpu_count()}, "
+              f"workers {args.workers}")
         bases = {c: summarise(*asyncio.run(load(f"http://127.0.0.1:{base_port}/whatsapp/inbound",
                                                 users[:c], args.seconds, account_sid))[::2]) for c in levels}
         runs: list[tuple[int, list]] = []  # (workers, results per level), in the order run
+        callback_cpu: list[float] = []
         for count in counts:
             siaga = SiagaWorkers(env, workdir, count)
             siaga.wait_workers()
@@ -285,36 +409,63 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# workers={count} (loadavg {loadavg()})")
             print(f"{'conc':>5} {'base req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'wa req/s':>9} {'p50 ms':>7} "
                   f"{'p99 ms':>7} {'errors':>6} | {'delivered':>9} {'deliv/s':>8} {'drain s':>7} {'left':>5} | "
-                  f"{'rps ratio':>9} {'p99 ratio':>9} | cpu ms/req: siaga busiest postgres bench+fake")
+                  f"{'rps ratio':>9} {'p99 ratio':>9} | cpu ms/req: siaga busiest postgres bench+fake | "
+                  f"sent/s deliv/s of mps | load")
             results: list = []
             runs.append((count, results))
             for c in levels:
                 b = bases[c]
-                before = backlog(watch)["delivered"]
+                counts_before = backlog(watch)
+                before = counts_before["delivered"]
+                sent_before = counts_before["sent"] + before
                 cpu_before = meter.snapshot()
                 started = time.monotonic()
+                sampler = Sampler(watch)
                 wa_lat, errors, wa_elapsed = asyncio.run(load(f"http://127.0.0.1:{app_port}/whatsapp/inbound",
                                                               users[:c], args.seconds, account_sid))
                 load_done = time.monotonic()
                 after = wait_delivered(watch, args.drain_seconds)
+                samples = sampler.stop()
                 end_to_end = time.monotonic() - started
                 drain = time.monotonic() - load_done
                 cpu = meter.delta(cpu_before, meter.snapshot())
                 delivered = after["delivered"] - before
+                sent_total = after["sent"] + after["delivered"] - sent_before
+                sent_rate = steady_rate([(t, n) for t, n, _ in samples], sent_before, sent_total)
+                deliv_rate = steady_rate([(t, d) for t, _, d in samples], before, delivered)
                 left = after["pending"] + after["sending"] + after["sent"]
                 w = summarise(wa_lat, wa_elapsed)
-                results.append((c, w, errors, delivered / end_to_end, left))
+                results.append((c, w, errors, delivered / end_to_end, left, sent_rate, deliv_rate))
                 per = 1000 / max(1, len(wa_lat))
                 print(f"{c:>5} {b[0]:>11.0f} {b[1]:>7.1f} {b[2]:>7.1f} | {w[0]:>9.0f} {w[1]:>7.1f} {w[2]:>7.1f} "
                       f"{errors:>6} | {delivered:>9} {delivered / end_to_end:>8.0f} {drain:>7.1f} {left:>5} | "
                       f"{w[0] / b[0] if b[0] else float('nan'):>9.2f} {w[2] / b[2]:>9.1f} | "
                       f"{cpu['siaga'] * per:.2f} {cpu['busiest'] * per:.2f} {cpu['postgres'] * per:.2f} "
-                      f"{cpu['bench'] * per:.2f}")
+                      f"{cpu['bench'] * per:.2f} | {sent_rate:.0f} {deliv_rate:.0f} {sent_rate / args.mps:.2f} | "
+                      f"{loadavg()}")
+            if args.callbacks:
+                rows = seed_sent(watch, args.callbacks)
+                # The same callbacks to the empty-200 server first: the floor of uvicorn and Starlette alone.
+                base_cpu = proc_cpu(baseline.pid)
+                base_lat = asyncio.run(post_callbacks(f"http://127.0.0.1:{base_port}", rows, 8))
+                floor = (proc_cpu(baseline.pid) - base_cpu) * 1000 / max(1, len(base_lat))
+                cpu_before = meter.snapshot()
+                started = time.monotonic()
+                lat = asyncio.run(post_callbacks(f"http://127.0.0.1:{app_port}", rows, 8))
+                took = time.monotonic() - started
+                cpu = meter.delta(cpu_before, meter.snapshot())
+                _, p50, p99 = summarise(lat, took)
+                per = 1000 / max(1, len(lat))
+                callback_cpu.append(cpu["siaga"] * per)
+                print(f"status callbacks (workers={count}): {len(lat)}/{len(rows)} answered 200 at {len(lat) / took:.0f}/s "
+                      f"(concurrency 8), p50 {p50:.1f} ms, p99 {p99:.1f} ms; cpu ms/callback: siaga "
+                      f"{cpu['siaga'] * per:.2f}, postgres {cpu['postgres'] * per:.2f}, empty-200 server {floor:.2f} "
+                      f"(siaga/empty {cpu['siaga'] * per / floor if floor else float('nan'):.1f}x); load {loadavg()}")
             siaga.stop()
             siaga = None
         first, first_results = runs[0]
         for count, later in runs[1:]:
-            for (c, w0, _, deliv0, _), (_, w, _, deliv, _) in zip(first_results, later, strict=True):
+            for (c, w0, _, deliv0, *_), (_, w, _, deliv, *_) in zip(first_results, later, strict=True):
                 print(f"ratio workers={count}/workers={first} conc={c}: req/s {w[0] / w0[0]:.2f}x, "
                       f"delivered/s {deliv / deliv0 if deliv0 else float('nan'):.2f}x, p99 {w[2] / w0[2]:.2f}x")
         results = [r for _, rs in runs for r in rs]
@@ -325,9 +476,15 @@ def main(argv: list[str] | None = None) -> int:
         verdict = (f"MET at concurrency {met[0][0]}" if met else
                    f"MISSED (target >= {TARGET_RPS} req/s with p99 < {TARGET_P99_MS:.0f} ms, every reply delivered)")
         workers_note = f" with {best_count} worker(s)" if len(counts) > 1 else ""
+        # Sends are what TWILIO_MPS paces; delivery reports follow them, in the provider's bursts.
+        paced = max((r[5] for r in results if r[5] == r[5]), default=float("nan"))
+        pace = (f"best steady send pace {paced:.0f}/s = {paced / args.mps:.2f} of TWILIO_MPS={args.mps:g} "
+                f"(target >= 0.95: {'met' if paced >= 0.95 * args.mps else 'MISSED'})")
+        callbacks = (f"; status callback {max(callback_cpu):.2f} ms cpu (target <= 1)" if callback_cpu else "")
         print(f"SUMMARY whatsapp-webhook {args.database}: best {best[1][0]:.0f} req/s at concurrency {best[0]}"
               f"{workers_note} (p50 {best[1][1]:.1f} ms, p99 {best[1][2]:.1f} ms, errors {best[2]}, "
-              f"{best[3]:.0f} replies delivered/s); backlog {show(final)}; target {verdict}")
+              f"{best[3]:.0f} replies delivered/s); {pace}{callbacks}; backlog {show(final)}; intake target "
+              f"{verdict}; load {loadavg()}")
     finally:
         if siaga is not None:
             siaga.stop()

@@ -85,11 +85,11 @@ class App:
         if self.presence is not None:
             await asyncio.to_thread(self.presence.close)
 
-    async def record_delivery(self, message_id: int | None, provider_message_id: str | None, status: str,
-                              error: str | None) -> bool:
-        """Record a provider's delivery report (a channel's status callback) on its outbox message."""
+    async def record_deliveries(self, reports: Sequence[tuple[int | None, str | None, str, str | None]]
+                                ) -> list[bool]:
+        """Record providers' delivery reports (a channel's status callbacks) on their outbox messages, together."""
         assert self.outbox is not None
-        return await self.runner.call(self.outbox.record_delivery, message_id, provider_message_id, status, error)
+        return await self.runner.call(self.outbox.record_deliveries, reports)
 
     async def serve(self, stop: asyncio.Event, sockets: Sequence[socket.socket] | None = None) -> None:
         """Run until `stop` is set, then shut down in order (the web server on `sockets` when given)."""
@@ -151,7 +151,7 @@ def build(settings: Settings) -> App:
     if settings.whatsapp_enabled:
         from bot.channels.whatsapp import WhatsAppChannel
 
-        app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_delivery))
+        app.channels.append(WhatsAppChannel(settings, runner, on_status=app.record_deliveries))
     wire(app)
     routes = [route for channel in app.channels for route in channel.routes()]
     # The heads' web view: only where the world can reach us, since its sign-in links are built from that address.

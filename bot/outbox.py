@@ -486,8 +486,30 @@ class Outbox:
     def record_delivery(self, message_id: int | None, provider_message_id: str | None, status: str,
                         error: str | None = None) -> bool:
         """Move a sent message's delivery status forward (a failed delivery fails it); False when unknown."""
-        with self.sessions.begin() as session:
-            found = outbox.record_delivery(session, message_id, provider_message_id, status, error)
-        if found == OutboxStatus.FAILED:
+        return self.record_deliveries([(message_id, provider_message_id, status, error)])[0]
+
+    def record_deliveries(self, reports: Sequence[tuple[int | None, str | None, str, str | None]]) -> list[bool]:
+        """`record_delivery` for reports that arrived together, in one transaction: a statement each, one commit.
+
+        Rows are updated in id order (a message's own reports in the order they came), as the sends are
+        recorded, so two such transactions never wait on each other in a circle; a batch that fails anyway
+        is recorded report by report.
+        """
+        order = sorted(range(len(reports)), key=lambda n: (reports[n][0] is None, reports[n][0] or 0))
+        try:
+            with self.sessions.begin() as session:
+                found = {n: self._record_one(session, *reports[n]) for n in order}
+        except Exception:  # the batch's one catch-all: each report alone, so one bad row fails only its own callback
+            if len(reports) == 1:
+                raise
+            log.warning("outbox: recording %d delivery reports together failed; one by one", len(reports),
+                        exc_info=True)
+            return [self.record_delivery(*report) for report in reports]
+        return [found[n] for n in range(len(reports))]
+
+    def _record_one(self, session: Session, message_id: int | None, provider_message_id: str | None, status: str,
+                    error: str | None) -> bool:
+        after = outbox.record_delivery(session, message_id, provider_message_id, status, error)
+        if after == OutboxStatus.FAILED:
             log.warning("outbox: message %s delivery %s", message_id or "?", status)
-        return found is not None
+        return after is not None

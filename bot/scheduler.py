@@ -1,4 +1,4 @@
-"""APScheduler jobs rebuilt from code at start: every `handlers.SCHEDULED` tick and the started-flow opener.
+"""APScheduler jobs rebuilt at start: every tick the features declare (`handlers.SCHEDULED`), the started-flow opener.
 
 Due work is derived from the tables by each tick and written to the outbox under idempotency keys,
 so jobs keep no state of their own (MemoryJobStore) and a restart neither loses nor repeats a message.

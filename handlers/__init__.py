@@ -1,4 +1,4 @@
-"""The explicit `FLOWS` and `COMMANDS` registries (no discovery) and `dispatch()`."""
+"""`FLOWS`, `COMMANDS` and `SCHEDULED`, derived from `handlers.features.FEATURES`, and `dispatch()`."""
 
 from __future__ import annotations
 
@@ -7,40 +7,29 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from handlers import access, engine, maintenance, onboarding, parse, rakor, rawan
-from handlers.checkin import CHECKIN, CHECKIN_COMMANDS, CHECKIN_TICK
-from handlers.commands import COMMANDS as _COMMANDS
+from handlers import access, engine, onboarding, parse
 from handlers.commands import role_help
-from handlers.digest import DIGEST_COMMANDS, DIGEST_TICK
+from handlers.feature import Command, Tap
+from handlers.features import FEATURES
 from handlers.flow import Flow
-from handlers.incident import INCIDENT
 from handlers.limits import MAX_INBOUND_CHARS, bound_reply, too_long
-from handlers.onboarding import JOIN_COMMANDS, PROFILE
+from handlers.onboarding import PROFILE
 from handlers.parse import match_choice
-from handlers.reports import REPORT_COMMANDS
 from handlers.texts import CATALOGUE, t
 from handlers.types import IDLE, Choice, Ctx, Inbound, Reply, StartFlow, State, Tick
-from handlers.verification import REJECT, STATUS_COMMANDS
-from handlers.web import WEB_COMMANDS
 from storage import outbox
 from storage.models import Role
 
 __all__ = ["COMMANDS", "FLOWS", "SCHEDULED", "accepts_media", "dispatch", "lapsed", "parse_command", "pending"]
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (INCIDENT, PROFILE, REJECT, CHECKIN, *rakor.FLOWS)}
+FLOWS: dict[str, Flow] = {flow.name: flow for feature in FEATURES for flow in feature.flows}
 FLOW_COMMANDS: dict[str, Flow] = {cmd: f for f in FLOWS.values() for cmd in f.commands}
-# Heads of office: the map, reading reports, verification, the digest on request, check-ins and pauses;
-# rakor and their agreements.
-COMMANDS = {**_COMMANDS, **rawan.COMMANDS, **REPORT_COMMANDS, **STATUS_COMMANDS, **DIGEST_COMMANDS,
-            **CHECKIN_COMMANDS, **rakor.COMMANDS, **WEB_COMMANDS}
+COMMANDS: dict[str, Command] = {name: run for feature in FEATURES for name, run in feature.commands.items()}
+JOIN_COMMANDS = frozenset(word for feature in FEATURES for word in feature.join_words)
+TAPS: tuple[Tap, ...] = tuple(tap for feature in FEATURES for tap in feature.taps)
 _BARE_WORDS = set(FLOW_COMMANDS) | set(COMMANDS) | JOIN_COMMANDS
 # Time-driven work (reminders, digests, check-ins), run by bot/scheduler.py.
-SCHEDULED: tuple[Tick, ...] = (maintenance.PRUNE, rawan.MONTHLY_REPORT, DIGEST_TICK, CHECKIN_TICK, *rakor.TICKS)
-# A guest (a rakor participant from another institution) may answer what Siaga asks them, set their name and
-# language, read the help, see the rakor they are invited to and the agreements they answer for; everything
-# else is refused without showing any data.
-GUEST_FLOWS = rakor.GUEST_FLOWS | {PROFILE.name}
-GUEST_COMMANDS = {"bantuan", "help", "bahasa", "language", "kesepakatan", "agreements", "rakor"}
+SCHEDULED: tuple[Tick, ...] = tuple(tick for feature in FEATURES for tick in feature.ticks)
 
 
 def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
@@ -62,6 +51,11 @@ def parse_command(inbound: Inbound, *, bare: bool) -> tuple[str, str] | None:
     if bare and head.lower() in _BARE_WORDS:
         return head.lower(), rest
     return None
+
+
+def tap_of(inbound: Inbound) -> Tap | None:
+    """Return the feature button a message is (an RSVP tap), if any."""
+    return next((tap for tap in TAPS if tap.matches(inbound)), None)
 
 
 # What a command name can be (Telegram's rule); "/ 2 jam lalu" or "/12" is text, not a command.
@@ -122,13 +116,14 @@ def _dispatch(state: State, inbound: Inbound, ctx: Ctx) -> tuple[State, list[Rep
         if state.flow is not None:
             return state, lead + [engine.reprompt(FLOWS[state.flow], state, ctx, lead=hint)]
         return IDLE, lead + [Reply(hint)]
-    if ctx.officer.role == Role.GUEST and state.flow not in GUEST_FLOWS:
+    if ctx.officer.role == Role.GUEST and (state.flow is None or not access.allowed(state.flow, Role.GUEST)):
         return _guest(state, inbound, ctx, lead)
 
-    if state.flow is not None and rakor.taps_other_invitation(state.flow, state.answers, inbound):
-        # An RSVP button of another invitation (an old one, or a reminder's): answered on its own; the open
-        # question is put again.
-        return state, rakor.rsvp_tap(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
+    tap = tap_of(inbound)
+    if tap is not None and state.flow is not None and tap.elsewhere(state.flow, state.answers, inbound):
+        # A button of another question (an RSVP of an old invitation, or a reminder's): answered on its own; the
+        # open question is put again.
+        return state, tap.answer(inbound, ctx) + [engine.reprompt(FLOWS[state.flow], state, ctx)]
     if state.flow is not None:
         flow = FLOWS[state.flow]
         command = parse_command(inbound, bare=False)
@@ -194,7 +189,7 @@ def _numbered_pick(inbound: Inbound, ctx: Ctx) -> str | None:
     # A reply to one of our messages answers that message's list (an earlier alert's); else the latest list.
     listed = listed or outbox.list_last_choices(ctx.session, ctx.channel, ctx.address, since)
     offered = tuple(Choice(i, label) for i, label in listed
-                    if i.startswith("/") or rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=i)))
+                    if i.startswith("/") or tap_of(Inbound(ctx.channel, ctx.address, choice=i)) is not None)
     picked = match_choice(inbound, offered) if offered else None
     return picked.id if picked else None
 
@@ -213,9 +208,9 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
     if picked is not None:
         inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
-    if rakor.is_rsvp_tap(inbound):
-        # An RSVP button of an invitation or a reminder (or its number), answered with no question open.
-        return IDLE, rakor.rsvp_tap(inbound, ctx)
+    if (tap := tap_of(inbound)) is not None:
+        # A button of an invitation or a reminder (or its number), answered with no question open.
+        return IDLE, tap.answer(inbound, ctx)
     command = parse_command(inbound, bare=True)
     if command is None:
         return IDLE, [Reply(t("engine.idle", ctx.lang))]
@@ -223,10 +218,7 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
     if (name in FLOW_COMMANDS or name in COMMANDS) and not access.allowed(name, ctx.officer.role):
         return IDLE, access.refuse(name, ctx)
     if name in FLOW_COMMANDS:
-        flow = FLOW_COMMANDS[name]
-        if flow.roles is not None and ctx.officer.role.value not in flow.roles:
-            return IDLE, [Reply(t("engine.not_allowed", ctx.lang))]
-        return engine.start(flow, ctx)
+        return engine.start(FLOW_COMMANDS[name], ctx)
     if name in COMMANDS:
         return IDLE, COMMANDS[name](args, ctx)
     if name in JOIN_COMMANDS:
@@ -237,21 +229,18 @@ def _idle(inbound: Inbound, ctx: Ctx) -> tuple[State, list[Reply]]:
 
 
 def _guest(state: State, inbound: Inbound, ctx: Ctx, lead: list[Reply]) -> tuple[State, list[Reply]]:
-    """Answer a guest outside their RSVP: help and language only, everything else refused politely."""
+    """Answer a guest outside their RSVP: the commands their rules allow, everything else refused politely."""
     assert ctx.officer is not None
     if not ctx.officer.name:
         return engine.start(PROFILE, ctx)
     picked = _numbered_pick(inbound, ctx) if parse_command(inbound, bare=True) is None else None
-    if picked is not None and rakor.is_rsvp_tap(Inbound(ctx.channel, ctx.address, choice=picked)):
+    if picked is not None and tap_of(Inbound(ctx.channel, ctx.address, choice=picked)) is not None:
         inbound = Inbound(ctx.channel, ctx.address, choice=picked, message_id=inbound.message_id)
-    if rakor.is_rsvp_tap(inbound):
-        return _open_own_start(IDLE, lead + rakor.rsvp_tap(inbound, ctx), ctx)
+    if (tap := tap_of(inbound)) is not None:
+        return _open_own_start(IDLE, lead + tap.answer(inbound, ctx), ctx)
     command = parse_command(inbound, bare=True)
-    if command is not None and command[0] in GUEST_COMMANDS:
-        name, args = command
-        if name in ("bantuan", "help"):
-            return IDLE, lead + [Reply(role_help(ctx.officer.role.value, ctx.lang))]
-        return IDLE, lead + COMMANDS[name](args, ctx)
+    if command is not None and command[0] in COMMANDS and access.allowed(command[0], Role.GUEST):
+        return IDLE, lead + COMMANDS[command[0]](command[1], ctx)
     if command is not None and (command[0] in COMMANDS or command[0] in FLOW_COMMANDS):
         access.refuse(command[0], ctx)  # audited like every refused command; a guest is told what they get
     return IDLE, lead + [Reply(t("guest.refused", ctx.lang))]

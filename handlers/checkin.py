@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from handlers.daily import DailyJob, due_offices
+from handlers.feature import Feature
 from handlers.flow import Answers, Flow, Step
 from handlers.holidays import holiday_name
 from handlers.localtime import DATE, at_local, day_bounds, day_start, local, local_date
@@ -128,3 +129,5 @@ CHECKIN = Flow(
 )
 CHECKIN_TICK = Tick(name="checkin", every=timedelta(minutes=1), run=run_checkins)
 CHECKIN_COMMANDS = {"nihil": nihil_command, "jeda": pause_command, "pause": pause_command}
+
+FEATURE = Feature("checkin", flows=(CHECKIN,), commands=CHECKIN_COMMANDS, ticks=(CHECKIN_TICK,))

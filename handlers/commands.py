@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from handlers.engine import zone_name
+from handlers.feature import EVERYONE, Command, Feature, Rule
+from handlers.localtime import zone_name
 from handlers.texts import LANGUAGES, t
 from handlers.types import Ctx, Reply
 from storage import incidents, people
 
 MY_REPORTS_LIMIT = 5
-
-Command = Callable[[str, Ctx], list[Reply]]
 
 
 def role_help(role: str, lang: str) -> str:
@@ -85,3 +82,6 @@ COMMANDS: dict[str, Command] = {
     "bahasa": language,
     "language": language,
 }
+# Help and language are a guest's too; /laporanku is every member's.
+FEATURE = Feature("commands", commands=COMMANDS,
+                  rules={name: Rule(EVERYONE) for name in ("bantuan", "help", "bahasa", "language")})

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers import chart, rakor
 from handlers.daily import DailyJob, due_offices
+from handlers.feature import READERS, Feature, Rule
 from handlers.holidays import holiday_name
 from handlers.localtime import (
     DATE,
@@ -320,3 +321,6 @@ def run_digests(session: Session, now: datetime) -> list[Effect]:
 
 DIGEST_TICK = Tick(name="digest", every=timedelta(minutes=1), run=run_digests)
 DIGEST_COMMANDS = {"ringkasan": digest_command, "digest": digest_command}
+
+FEATURE = Feature("digest", commands=DIGEST_COMMANDS, ticks=(DIGEST_TICK,), digest_sections=(undelivered_lines,),
+                  rules={name: Rule(READERS) for name in DIGEST_COMMANDS})

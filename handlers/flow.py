@@ -56,8 +56,6 @@ class Flow:
     review: bool = True
     # How long a draft may sit unanswered; None means the configured default (an RSVP waits until its meeting).
     draft_ttl: timedelta | None = None
-    # Roles that may start it by command; None: every role but guests.
-    roles: frozenset[str] | None = None
     # Whether a draft (or a start waiting to open) still applies, judged against the world: None when it
     # does, else the sentence telling the sender why it was closed (an invitation to a cancelled rakor).
     lapsed: Callable[[Answers, Ctx], str | None] | None = None

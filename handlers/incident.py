@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers import alerts, parse
-from handlers.engine import zone_name
+from handlers.feature import Feature
 from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
+from handlers.localtime import zone_name
 from handlers.parse import Invalid
 from handlers.texts import t
 from handlers.types import Choice, Ctx, Inbound, Location, Proposal, Reply
@@ -225,3 +226,5 @@ INCIDENT = Flow(
     ),
     submit=submit_incident,
 )
+
+FEATURE = Feature("incident", flows=(INCIDENT,))

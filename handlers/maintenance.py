@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from handlers.feature import Feature
 from handlers.types import Effect, Tick
 from storage import retention, web
 from storage.db import Session
@@ -34,3 +35,5 @@ def prune(session: Session, now: datetime) -> list[Effect]:
 
 
 PRUNE = Tick("prune", timedelta(hours=6), prune)
+
+FEATURE = Feature("maintenance", ticks=(PRUNE,))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from handlers import parse
+from handlers.feature import EVERYONE, Feature, Rule
 from handlers.flow import Answers, Flow, Step
 from handlers.limits import excerpt
 from handlers.commands import role_help
@@ -14,7 +15,7 @@ from handlers.texts import t
 from handlers.types import Ctx, Reply
 from storage import audit, people
 
-JOIN_COMMANDS = {"start", "daftar", "join"}
+JOIN_COMMANDS = frozenset({"start", "daftar", "join"})
 
 
 def address_tag(channel: str, address: str) -> str:
@@ -88,3 +89,6 @@ PROFILE = Flow(
     submit=submit_profile,
     review=False,
 )
+
+# A guest answers the question of their own name too.
+FEATURE = Feature("onboarding", flows=(PROFILE,), join_words=JOIN_COMMANDS, rules={PROFILE.name: Rule(EVERYONE)})

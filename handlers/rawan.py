@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handlers.daily import DailyJob, due_offices
+from handlers.feature import Feature, Rule
 from handlers.localtime import at_local, day_start, local, local_date
 
 # The index and its data live in handlers.rawan_data; callers that know them as `rawan.X` (the CLI, the web
@@ -155,3 +156,7 @@ def monthly_reports(session: Session, now: datetime) -> list[Effect]:
 
 
 MONTHLY_REPORT = Tick("rawan.monthly_report", timedelta(minutes=30), monthly_reports)
+
+# The monthly report is this feature's tick; a member who is not a head or admin is told what /rawan is for.
+FEATURE = Feature("rawan", commands=COMMANDS, ticks=(MONTHLY_REPORT,),
+                  rules={"rawan": Rule(frozenset(ALLOWED_ROLES), refusal="rawan.not_allowed")})

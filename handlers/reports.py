@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from handlers import access
+from handlers import guard
 from handlers.alerts import action_choices, category_name, local_time
+from handlers.feature import READERS, Feature, Rule
 from handlers.texts import t
 from handlers.types import Ctx, Media, Reply
 from storage import incidents, regions
@@ -47,10 +48,10 @@ def visible_report(ctx: Ctx, number: str, command: str) -> tuple[IncidentReport 
     """Return a report the sender's office may see, or a refusal that does not tell whether it exists."""
     assert ctx.officer is not None
     report = incidents.get_report_by_number(ctx.session, number)
-    if report is not None and access.within(ctx.officer.office.region_code, report.kecamatan_code):
+    if report is not None and guard.within(ctx.officer.office.region_code, report.kecamatan_code):
         return report, []
     if report is not None:
-        access.refuse(command, ctx, reason="jurisdiction")
+        guard.refuse(command, ctx, reason="jurisdiction")
     return None, [Reply(t("reports.not_found", ctx.lang, number=number))]
 
 
@@ -237,3 +238,4 @@ def show_report(number: str, ctx: Ctx) -> list[Reply]:
 
 
 REPORT_COMMANDS = {"laporan": list_reports, "reports": list_reports}
+FEATURE = Feature("reports", commands=REPORT_COMMANDS, rules={name: Rule(READERS) for name in REPORT_COMMANDS})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import parse
 from handlers.alerts import action_choices, alert_office, local_time
+from handlers.feature import VERIFIERS, Feature, Rule
 from handlers.flow import Answers, Flow, Step
 from handlers.reports import STATUS_WORDS, normalise_number, visible_report
 from handlers.statuses import next_statuses
@@ -133,3 +134,4 @@ REJECT = Flow(
 )
 
 STATUS_COMMANDS = {"status": status_command}
+FEATURE = Feature("verification", flows=(REJECT,), commands=STATUS_COMMANDS, rules={"status": Rule(VERIFIERS)})

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from handlers.feature import READERS, Feature, Rule
 from handlers.texts import t
 from handlers.types import Ctx, Reply
 from storage import audit, web
@@ -46,3 +47,5 @@ def web_command(args: str, ctx: Ctx) -> list[Reply]:
 
 
 WEB_COMMANDS = {"web": web_command}
+
+FEATURE = Feature("web", commands=WEB_COMMANDS, rules={"web": Rule(READERS)})

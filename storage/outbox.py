@@ -64,22 +64,14 @@ def has_message(session: Session, key: str) -> bool:
     return session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None
 
 
-def get_message(session: Session, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
+def get_message(session: Session, message_id: int) -> OutboxMessage | None:
     """Return one outbox message."""
-    stmt = select(OutboxMessage).where(OutboxMessage.id == message_id)
-    return session.scalar(stmt.with_for_update() if for_update else stmt)
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
 
 
 def get_message_by_key(session: Session, key: str) -> OutboxMessage | None:
     """Return the outbox message with this idempotency key."""
     return session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-
-
-def get_message_by_provider_id(session: Session, provider_message_id: str, *,
-                               for_update: bool = False) -> OutboxMessage | None:
-    """Return the outbox message the provider knows under this id."""
-    stmt = select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_message_id)
-    return session.scalar(stmt.with_for_update() if for_update else stmt)
 
 
 def list_messages(session: Session, status: OutboxStatus | None = None, limit: int | None = 50) -> list[OutboxMessage]:
@@ -200,9 +192,13 @@ def mark_sent(session: Session, message_id: int, now: datetime, provider_message
 
 
 def mark_all_sent(session: Session, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
-    """Record that the provider accepted these (message id, provider id) in one statement."""
+    """Record that the provider accepted these (message id, provider id) in one statement.
+
+    Rows in id order, as delivery reports are recorded: two transactions never wait on each other in a circle.
+    """
     if sent:
-        session.execute(_MARK_SENT, [{"message_id": m, "provider_message_id": p, "now": now} for m, p in sent])
+        session.execute(_MARK_SENT, [{"message_id": m, "provider_message_id": p, "now": now}
+                                     for m, p in sorted(sent, key=lambda pair: pair[0])])
 
 
 def mark_retry(session: Session, message_id: int, next_attempt_at: datetime, error: str) -> None:
@@ -242,26 +238,58 @@ DELIVERY_ORDER = {
 DELIVERY_FAILED = {"failed", "undelivered", "canceled"}
 
 
+# The stored delivery status's rank in DELIVERY_ORDER, in SQL (none, or one we do not know: -1).
+_RANK = ("CASE delivery_status "
+         + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in DELIVERY_ORDER.items()) + " ELSE -1 END")
+
+
+def _delivery_statement(by: str, failed: bool) -> Any:
+    """The one UPDATE a status callback costs: move the delivery status forward, failing the message if it failed.
+
+    The rank is compared in the WHERE, so a late or repeated callback changes nothing, also when two race
+    (the row's lock makes the second re-check the condition).
+    """
+    table = OutboxMessage.__table__
+    failing = f", status = '{OutboxStatus.FAILED.value}', error = :error" if failed else ""
+    return (text(f"UPDATE outbox_messages SET delivery_status = :status{failing} "
+                 f"WHERE {by} = :key AND {_RANK} < :rank RETURNING status, kind, channel, address, sent_at, created_at")
+            .columns(table.c.status, table.c.kind, table.c.channel, table.c.address, table.c.sent_at,
+                     table.c.created_at))
+
+
+_DELIVERY = {(by, failed): _delivery_statement(by, failed)
+             for by in ("id", "provider_message_id") for failed in (False, True)}
+_STATUS_BY = {"id": select(OutboxMessage.status).where(OutboxMessage.id == bindparam("key")),
+              "provider_message_id": select(OutboxMessage.status)
+              .where(OutboxMessage.provider_message_id == bindparam("key")).limit(1)}
+
+
 def record_delivery(session: Session, message_id: int | None, provider_message_id: str | None, status: str,
                     error: str | None = None) -> OutboxStatus | None:
     """Move a sent message's delivery status forward; a failed delivery fails the message.
 
-    Returns the message's status afterwards, or None when no such message is known.
+    Returns the message's status afterwards, or None when no such message is known. One UPDATE in the
+    usual case (a status that moves forward); a late or repeated one, or an unknown id, reads the status.
     """
     status = status.lower()
-    row = get_message(session, message_id, for_update=True) if message_id is not None else None
-    if row is None and provider_message_id:
-        row = get_message_by_provider_id(session, provider_message_id, for_update=True)
-    if row is None:
-        return None
-    if DELIVERY_ORDER.get(status, -1) > DELIVERY_ORDER.get(row.delivery_status or "", -1):
-        row.delivery_status = status
-        if status in DELIVERY_FAILED:
-            row.status = OutboxStatus.FAILED
-            row.error = (error or f"delivery {status}")[:500]
-            if row.kind == "reply":
-                flag_reask(session, row.channel, row.address, row.sent_at or row.created_at)
-    return row.status
+    rank = DELIVERY_ORDER.get(status, -1)
+    failed = status in DELIVERY_FAILED
+    keys = [("id", message_id)] if message_id is not None else []
+    keys += [("provider_message_id", provider_message_id)] if provider_message_id else []
+    for by, key in keys:
+        if rank >= 0:
+            params: dict[str, Any] = {"key": key, "status": status, "rank": rank}
+            if failed:
+                params["error"] = (error or f"delivery {status}")[:500]
+            row = session.execute(_DELIVERY[by, failed], params).first()
+            if row is not None:
+                if failed and row.kind == "reply":
+                    flag_reask(session, row.channel, row.address, row.sent_at or row.created_at)
+                return OutboxStatus(row.status)
+        current = session.scalar(_STATUS_BY[by], {"key": key})
+        if current is not None:  # known, and this status does not move it forward
+            return OutboxStatus(current)
+    return None
 
 
 def count_business_recipients(session: Session, channel: str, since: datetime) -> int:

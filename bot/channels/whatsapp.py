@@ -8,12 +8,14 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+import aiohttp
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from starlette.datastructures import FormData
@@ -25,6 +27,7 @@ from twilio.http import AsyncHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from yarl import URL
 
 from bot.attachments import store_bytes
 from bot.sending import Capabilities, Outgoing, SendError
@@ -40,12 +43,17 @@ BODY_LIMIT = 1600
 # Free-form messages only within 24 hours of the contact's last message (error 63016); else a template.
 WINDOW = timedelta(hours=24)
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Twilio's webhooks carry a few dozen fields (ten media with two each, location, referral): far fewer than this.
+MAX_FORM_FIELDS = 500
 # Twilio's SIDs have 34 characters; inbound_messages.message_id holds 100.
 MAX_SID = 64
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Media downloads; sends get longer, so that a slow but accepted send is not repeated as a duplicate.
 HTTP_TIMEOUT = 15.0
 SEND_TIMEOUT = 60.0
+# Connections kept to Twilio: the sends in flight at a sender's rate (80-400 a second, ~0.1-0.3 s each).
+SEND_CONNECTIONS = 100
+_TIMEOUT_NAMES = {aiohttp.SocketTimeoutError: "ReadTimeout", aiohttp.ConnectionTimeoutError: "ConnectTimeout"}
 
 # Twilio fetches a message's files from us (MediaUrl); a link works this long and only with its signature.
 MEDIA_LINK_TTL = timedelta(hours=2)
@@ -53,8 +61,12 @@ MEDIA_PATH = "/whatsapp/media"
 # Twilio takes at most this many MediaUrl per message.
 MEDIA_PER_MESSAGE = 10
 
-# (outbox message id from the callback URL, Twilio MessageSid, status, error) -> whether the message is known.
-OnStatus = Callable[[int | None, str | None, str, str | None], Awaitable[bool]]
+# A delivery report: (outbox message id from the callback URL, Twilio MessageSid, status, error).
+StatusReport = tuple[int | None, str | None, str, str | None]
+# Records the reports that arrived together (in one transaction); says of each whether its message is known.
+OnStatus = Callable[[Sequence[StatusReport]], Awaitable[Sequence[bool]]]
+# At most this many delivery reports share a transaction.
+STATUS_BATCH = 100
 
 log = logging.getLogger(__name__)
 
@@ -178,30 +190,66 @@ def media_path(secret: bytes, token: str, now: float) -> str | None:
         return None
 
 
-class HttpxTwilioClient(AsyncHttpClient):
-    """The twilio client's transport over httpx: a configurable base URL, and 429 Retry-After kept."""
+class TwilioHttp(AsyncHttpClient):
+    """The twilio client's transport: one pooled aiohttp session, a configurable base URL, 429 Retry-After kept.
 
-    def __init__(self, base_url: str | None = None, timeout: float = HTTP_TIMEOUT) -> None:
+    aiohttp rather than httpx (twilio's own async transport is aiohttp too): a send cost 2.6-3.5 ms of CPU
+    through httpx and 0.25-0.35 ms through aiohttp on the bench machine (`BENCHMARKS.md`, WhatsApp), and a
+    Twilio sender takes 80 or more a second. The session (its connection pool) is made on first use, inside
+    the event loop that sends, and shared by every send.
+    """
+
+    def __init__(self, base_url: str | None = None, timeout: float = HTTP_TIMEOUT,
+                 connections: int = SEND_CONNECTIONS) -> None:
         super().__init__(logger=logging.getLogger("twilio.http_client"), is_async=True, timeout=timeout)
-        self._base = httpx.URL(base_url) if base_url else None
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._base = URL(base_url) if base_url else None
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+        self._authorization: dict[tuple[str, str], str] = {}
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # Timeouts per phase, as httpx had them: a slow but accepted send is not cut short as a whole.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout, sock_read=self.timeout))
+        return self._session
 
     async def request(self, method: str, url: str, params: Any = None, data: Any = None, headers: Any = None,
                       auth: Any = None, timeout: float | None = None, allow_redirects: bool = False
                       ) -> TwilioResponse:
-        target = httpx.URL(url)
+        target = URL(url)
         if self._base is not None:
-            target = target.copy_with(scheme=self._base.scheme, host=self._base.host, port=self._base.port)
-        response = await self._client.request(method, target, params=params, data=data, headers=headers, auth=auth,
-                                              timeout=timeout or self.timeout, follow_redirects=allow_redirects)
-        if response.status_code == 429:
-            # twilio's exception drops the headers, so the wait Twilio asks for is read here.
-            raise SendError("twilio 429 too many requests", retryable=True,
-                            retry_after=_seconds(response.headers.get("Retry-After")))
-        return TwilioResponse(response.status_code, response.text, response.headers)
+            target = target.with_scheme(self._base.scheme).with_host(self._base.raw_host or "") \
+                .with_port(self._base.port)
+        headers = dict(headers or {})
+        if auth is not None:
+            headers["Authorization"] = self._basic(*auth)
+        # Twilio's form: repeated keys for lists (MediaUrl), as the library's own transports encode it.
+        body = urlencode(data, doseq=True).encode() if data else None
+        options: dict[str, Any] = {}
+        if timeout:  # else the session's (aiohttp reads timeout=None as no timeout at all)
+            options["timeout"] = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        async with self._client().request(method, target, params=params, data=body, headers=headers,
+                                          allow_redirects=allow_redirects, **options) as response:
+            text = await response.text()
+            if response.status == 429:
+                # twilio's exception drops the headers, so the wait Twilio asks for is read here.
+                raise SendError("twilio 429 too many requests", retryable=True,
+                                retry_after=_seconds(response.headers.get("Retry-After")))
+            return TwilioResponse(response.status, text, response.headers)
+
+    def _basic(self, user: str, password: str) -> str:
+        header = self._authorization.get((user, password))
+        if header is None:
+            header = self._authorization[user, password] = \
+                "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        return header
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 def _seconds(value: str | None) -> float | None:
@@ -229,14 +277,17 @@ class WhatsAppChannel:
         self.templates = dict(settings.twilio_templates)
         self.capabilities = Capabilities(session_window=WINDOW, templates=self.templates, rate=settings.twilio_mps)
         self.validator = RequestValidator(token)
-        self._twilio_http = HttpxTwilioClient(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
+        self._twilio_http = TwilioHttp(settings.twilio_api_base_url, timeout=SEND_TIMEOUT)
         self.client = Client(settings.twilio_account_sid, token, http_client=self._twilio_http)
         self._credentials = (settings.twilio_account_sid, token)
         # Media links are signed with a key derived from the auth token, so no second secret is needed.
         self._media_key = hashlib.sha256(f"siaga-media:{token}".encode()).digest()
         self._media = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=True)
-        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback.
+        # Delivery reports are the app's bookkeeping; the channel only reads them off the callback, and hands
+        # those that arrive while a batch is being recorded over together (answered once they are committed).
         self.on_status = on_status
+        self._reports: list[tuple[StatusReport, asyncio.Future[bool]]] = []
+        self._recording: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/whatsapp/inbound", self.inbound, methods=["POST"]),
@@ -266,7 +317,13 @@ class WhatsAppChannel:
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
             log.warning("whatsapp: request that is not a url-encoded form refused path=%s", request.url.path)
             return Response(status_code=400)
-        form = await request.form()
+        try:
+            # The standard library's parser: python-multipart's (behind `request.form()`) costs several times more.
+            form = FormData(parse_qsl((await request.body()).decode(), keep_blank_values=True,
+                                      max_num_fields=MAX_FORM_FIELDS))
+        except (UnicodeDecodeError, ValueError):
+            log.warning("whatsapp: request with a malformed form refused path=%s", request.url.path)
+            return Response(status_code=400)
         url = public_url(self.public_base_url, request.url.path, request.url.query)
         if not self.validator.validate(url, form, signature):
             log.warning("whatsapp: request with a wrong signature refused path=%s", request.url.path)
@@ -307,12 +364,42 @@ class WhatsAppChannel:
         code = form.get("ErrorCode")
         if self.on_status is None:
             return Response()
-        found = await self.on_status(
-            int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
-            str(form.get("MessageSid") or "") or None, status, f"twilio {status} error {code}" if code else None)
+        found = await self._record((int(outbox_id) if outbox_id and outbox_id.isdigit() else None,
+                                    str(form.get("MessageSid") or "") or None, status,
+                                    f"twilio {status} error {code}" if code else None))
         if not found:
             log.info("whatsapp: status callback for an unknown message")
         return Response()
+
+    async def _record(self, report: StatusReport) -> bool:
+        """Record a delivery report with the others that arrive meanwhile: one transaction for all of them.
+
+        A status callback is a row update; its own transaction (and hop to a database thread) cost more than
+        the update. The first report goes at once; those arriving while it is recorded go in the next batch.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._reports.append((report, future))
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._record_batches())
+        return await future
+
+    async def _record_batches(self) -> None:
+        assert self.on_status is not None
+        try:
+            while self._reports:
+                batch, self._reports = self._reports[:STATUS_BATCH], self._reports[STATUS_BATCH:]
+                try:
+                    found = await self.on_status([report for report, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - handed to each waiting callback: it fails as it did alone
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), known in zip(batch, found, strict=True):
+                    if not future.done():
+                        future.set_result(known)
+        finally:
+            self._recording = None
 
     async def _media_of(self, message: Inbound) -> tuple[Media, ...]:
         """Download media only for a known officer at a question that takes it, and only from Twilio."""
@@ -408,9 +495,10 @@ class WhatsAppChannel:
             created = await self.client.messages.create_async(from_=self.sender, **fields)
         except TwilioRestException as exc:
             raise SendError(f"twilio {exc.status} error {exc.code}", retryable=exc.status >= 500) from None
-        except httpx.TimeoutException as exc:
-            raise SendError(f"twilio timeout {type(exc).__name__}", retryable=True) from None
-        except httpx.TransportError as exc:
+        except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors; named as before for the operator
+            raise SendError(f"twilio timeout {_TIMEOUT_NAMES.get(type(exc), type(exc).__name__)}",
+                            retryable=True) from None
+        except aiohttp.ClientError as exc:
             raise SendError(f"twilio connection {type(exc).__name__}", retryable=True) from None
         return str(created.sid)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.access import within
+from handlers.guard import within
 
 
 @pytest.mark.parametrize(("scope", "code", "sees"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -13,6 +14,7 @@ import handlers
 from bot.config import Settings
 from bot.runner import draft_ttl
 from handlers import engine, rakor
+from handlers.rakor.schedule import managed_choices
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, StartFlow, State, ToRole
 from storage import people
 from storage import rakor as store
@@ -653,7 +655,7 @@ def test_officers_guests_and_other_offices_heads_are_refused_and_audited(session
     assert stranger.say(f"/rakor_batal {meeting.rakor_id}") == \
         f"Tidak ada rakor #{meeting.rakor_id} mendatang yang Anda selenggarakan. Lihat nomornya dengan /rakor."
     with sessions.begin() as s:  # what /rakor_batal offers them: their own rakor only
-        assert [c.label for c in rakor.managed_choices(stranger.ctx(s))] == [
+        assert [c.label for c in managed_choices(stranger.ctx(s))] == [
             f"#{theirs} Rakor Kalteng (Selasa, 24/11/2026 08:00 WIB)"]
     refused = audits(sessions, "access.refused")
     assert [(actor, subject, detail["reason"]) for actor, subject, detail in refused] == [
@@ -752,7 +754,7 @@ def test_an_agreement_recorded_after_its_reminders_is_reminded_on_the_due_day_an
     while now < recorded + timedelta(days=10):
         sent.extend((now, e) for e in tick(sessions, rakor.remind_owners, now))
         now += timedelta(hours=1)
-    moments = [f"{m.astimezone(rakor.ZoneInfo('Asia/Makassar')):%a %d %H:%M}" for m, _ in sent]
+    moments = [f"{m.astimezone(ZoneInfo('Asia/Makassar')):%a %d %H:%M}" for m, _ in sent]
     # Tuesday 08:00 (the due day), Wednesday 08:00 (overdue), then a week later while still open.
     assert moments == ["Tue 24 08:00", "Wed 25 08:00", "Wed 02 08:00"]
     assert all(e.officer_id == meeting.guest.id for _, e in sent)
@@ -789,3 +791,11 @@ def test_a_progress_note_is_passed_to_the_organising_office(sessions, meeting):
     text = rendered(sessions, notice, meeting.head.id)
     assert "Pemutakhiran daftar pemilih" in text and "Data pemilih baru sudah dicocokkan" in text
     assert "Tamu KPU" in text
+
+
+@pytest.mark.parametrize("module", ["handlers.rakor.common", "handlers.rakor.invitations", "handlers.rakor.minutes"])
+def test_the_rakor_doctests_pass(module):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(module)).failed == 0

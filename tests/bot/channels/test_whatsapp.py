@@ -78,9 +78,9 @@ def scenario(runner, settings, steps: Steps) -> Any:
     async def main() -> Any:
         box: Outbox | None = None
 
-        async def on_status(*report: Any) -> bool:
+        async def on_status(reports: Any) -> list[bool]:
             assert box is not None
-            return await asyncio.to_thread(box.record_delivery, *report)
+            return await asyncio.to_thread(box.record_deliveries, reports)
 
         channel = WhatsAppChannel(settings, runner, on_status=on_status)
         box = Outbox(runner.sessions, {"whatsapp": channel}, clock=runner.clock)
@@ -271,6 +271,23 @@ def test_replies_go_out_with_a_status_callback_and_callbacks_move_status_forward
         (message,) = outbox.list_messages(s)
         assert (message.status, message.delivery_status) == (OutboxStatus.SENT, "read")
         assert message.provider_message_id == fake.messages[0]["sid"]
+
+
+def test_callbacks_that_arrive_together_are_each_answered_and_recorded(runner, wa_settings, whatsapp_officer, fake):
+    async def steps(channel, client):
+        await post(client, INBOUND, inbound_params(OFFICER, "/lapor"))
+        await channel.outbox.drain()
+        sent = fake.messages[0]
+        # Recorded together (one transaction for the reports that arrive while one is recorded), answered each.
+        calls = [post(client, sent["StatusCallback"], {"MessageSid": sent["sid"], "MessageStatus": status})
+                 for status in ("queued", "sent", "delivered", "read", "sent")]
+        calls.append(post(client, STATUS, {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"}))
+        return [r.status_code for r in await asyncio.gather(*calls)]
+
+    assert scenario(runner, wa_settings, steps) == [200] * 6  # an unknown message's report is answered too
+    with runner.sessions.begin() as s:
+        (message,) = outbox.list_messages(s)
+    assert (message.status, message.delivery_status) == (OutboxStatus.SENT, "read")
 
 
 def test_a_failed_delivery_is_marked_failed_with_the_error_code(runner, wa_settings, whatsapp_officer, fake):
