@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections import deque
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,7 +30,7 @@ from handlers.limits import clean_inbound
 from handlers.texts import t
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, Reply, StartFlow, State, Tick, ToOfficer
 from storage import conversations, flow_starts, outbox, people, turns
-from storage.db import Session
+from storage.db import Session, is_conflict
 from storage.models import Conversation, FlowStart, FlowStartStatus, Officer, Role
 
 log = logging.getLogger(__name__)
@@ -112,8 +114,9 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     # Once, before anything reads it: no NUL (PostgreSQL refuses it), no control or escape codes, NFC.
     inbound = clean_inbound(inbound)
     chat = turns.read_chat(session, inbound.channel, inbound.address)
-    identity = chat.identity
-    officer = identity.officer if identity is not None and identity.officer.active else None
+    officer = (people.officer_for_turn(session, chat.officer_id, chat.who_version)
+               if chat.officer_id is not None else None)
+    officer = officer if officer is not None and officer.active else None
     state = (
         State.load(chat.flow, chat.step, chat.data or {}, chat.updated_at)
         if chat.conversation_id is not None else IDLE
@@ -133,13 +136,13 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         new_state, opened = _open_waiting(session, officer, inbound.channel, inbound.address, now, settings, deps)
         replies = replies + opened
     # The sender's last message opens WhatsApp's 24-hour window (an identity made by joining sets its own).
-    released = 0
-    if identity is not None and (
-        identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_TOUCH_INTERVAL
+    released, touch = 0, None
+    if chat.identity_id is not None and (
+        chat.last_inbound_at is None or now - chat.last_inbound_at >= INBOUND_TOUCH_INTERVAL
     ):
         if officer is not None:
             released = release_held(session, inbound.channel, inbound.address, now)
-        identity.last_inbound_at = now
+        touch = chat.identity_id
     # The language may have changed during the turn (/bahasa).
     lang = (officer.language if officer else None) or settings.language
     replies = [replace(r, lang=lang) for r in replies]
@@ -168,7 +171,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         # The replies go into the outbox with the turn's one write: the same `Outbound` values as every
         # other message, stored by the outbox's `outbox_payload`.
         replies=[(o.key, outbox_payload(o)) for o in outbound], claimed_by=delivery.boot_id if claiming else None,
-        lease_until=now + LEASE)
+        lease_until=now + LEASE, touch_identity=touch)
     if not written.claimed:
         raise DuplicateMessage(inbound.channel)
     if not written.saved:
@@ -378,6 +381,8 @@ class Runner:
         # At most this many waiting turns commit together (1: every turn its own transaction).
         self.group_commit = settings.group_commit
         self._waiting: deque[_Waiting] = deque()
+        self._turn_sessions = threading.local()
+        self._turn_connections: list[Connection] = []
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work off the event loop, on the runner's database threads."""
@@ -422,8 +427,11 @@ class Runner:
         self.wake()
 
     def close(self) -> None:
-        """Wait for running database work, then release the threads."""
+        """Wait for running database work, then release the threads and their connections."""
         self._executor.shutdown(wait=True)
+        for connection in self._turn_connections:
+            connection.close()
+        self._turn_connections.clear()
 
     def pending(self, channel: str, address: str) -> list[Reply]:
         """Return the question an officer's chat waits on (to show it again after a restart), else nothing."""
@@ -476,7 +484,7 @@ class Runner:
             return self._turn(session, inbound, on_replies, queued)
 
         try:
-            replies = self._transaction(work, inbound.channel)
+            replies = self._turn_transaction(work, inbound.channel)
         except DuplicateMessage:
             queued.clear()
             log.info("duplicate message ignored channel=%s", inbound.channel)
@@ -529,8 +537,9 @@ class Runner:
         """
         done: list[tuple[_Waiting, list[Reply]]] = []
         failed: list[_Waiting] = []
+        session = self._turn_session()
         try:
-            with self.sessions.begin() as session:
+            with session.begin():
                 stopped: set[tuple[str, str]] = set()
                 for waiting in group:
                     waiting.queued.clear()
@@ -552,8 +561,10 @@ class Runner:
                     else:
                         done.append((waiting, replies))
         except Exception:
+            people.forget_who(session)
             log.warning("group commit of %d turns failed, retrying them one by one", len(group), exc_info=True)
             return group
+        people.keep_only_who(session)
         for waiting, replies in done:
             if not waiting.queued.caller_draws:  # committed: as `run_turn` does
                 waiting.queued.draw()
@@ -602,6 +613,48 @@ class Runner:
                        for start in flow_starts.list_due_starts(session, now))
 
         return self._transaction(work, "flow starts")
+
+    def _turn_session(self) -> Session:
+        """This database thread's session for turns: it lives across their transactions, so the officers one
+        turn loaded serve the next (`people.officer_for_turn`, checked against the who-is-who version)."""
+        session: Session | None = getattr(self._turn_sessions, "session", None)
+        if session is None:
+            # No autobegin: touching it between transactions fails loudly instead of holding a transaction
+            # (and, on SQLite, the write lock) until the next turn.
+            bind = self.sessions.kw.get("bind")
+            if isinstance(bind, Engine):
+                # The thread keeps its connection too: no pool checkout and return per turn, and on
+                # PostgreSQL no pre-ping round trip (a connection found dead runs the turn again, below).
+                connection = bind.connect()
+                self._turn_connections.append(connection)
+                session = self.sessions(bind=connection, autobegin=False)
+            else:  # already bound to one connection (the test suite's)
+                session = self.sessions(autobegin=False)
+            self._turn_sessions.session = session
+            people.keep_who(session)
+        return session
+
+    def _turn_transaction(self, work: Callable[[Session], T], what: str) -> T:
+        """`_transaction` on this thread's turn session; a failed attempt empties it (its objects are stale)."""
+        session = self._turn_session()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with session.begin():
+                    result = work(session)
+            except BaseException as error:
+                people.forget_who(session)
+                # A concurrent turn of the chat saved first, or (PostgreSQL) a deadlock on the who-is-who version,
+                # or the thread's connection was found dead (rolled back: the next attempt reconnects).
+                if attempt == MAX_ATTEMPTS or not (
+                        isinstance(error, (StaleDataError, IntegrityError)) or is_conflict(error)
+                        or (isinstance(error, DBAPIError) and error.connection_invalidated)):
+                    raise
+                log.info("conflict, retrying %s attempt=%d", what, attempt)
+                time.sleep(0.01 * attempt)
+                continue
+            people.keep_only_who(session)
+            return result
+        raise AssertionError("unreachable")
 
     def _transaction(self, work: Callable[[Session], T], what: str) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):

@@ -565,3 +565,17 @@ class Agreement(Base):
     report: Mapped[RakorReport] = relationship(back_populates="agreements", lazy="joined")
     owner_office: Mapped[Office | None] = relationship(lazy="joined")
     owner_officer: Mapped[Officer | None] = relationship(lazy="joined")
+
+
+class WhoVersion(Base):
+    """One row: a number that every committed change to who-is-who (officers, their kecamatan, offices,
+    regions, which chat address speaks for whom) moves on, by database triggers (migration 0016).
+
+    Each turn reads it with the conversation state, so a process may keep who-is-who in memory
+    (`storage.people.officer_for_turn`) and knows, in that same round trip, when to stop trusting it.
+    """
+
+    __tablename__ = "who_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

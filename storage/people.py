@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy import bindparam, event, select, update
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from storage.models import ChannelIdentity, Invite, Office, Officer, OfficerKecamatan, Region, Role
 
@@ -112,8 +114,8 @@ def add_identity(session: Session, officer: Officer, channel: str, address: str,
     return identity
 
 
-# Every turn starts here: the statement is built once, and only the kecamatan step reads the officer's
-# kecamatan or the office's region, so those load on first use instead of with a second query and a third join.
+# Every lookup of an officer by address: the statement is built once, and only the kecamatan step reads the
+# officer's kecamatan or the office's region, so those load on first use instead of with a second query and a join.
 _officer = defaultload(ChannelIdentity.officer)
 _IDENTITY_BY_ADDRESS = (
     select(ChannelIdentity)
@@ -125,6 +127,74 @@ _IDENTITY_BY_ADDRESS = (
 def get_identity(session: Session, channel: str, address: str) -> ChannelIdentity | None:
     """Return the identity for a chat address, with its officer and office loaded."""
     return session.scalar(_IDENTITY_BY_ADDRESS, {"channel": channel, "address": address})
+
+
+# -- who-is-who for turns: the officers a session has loaded, kept while the database says they hold ----------
+
+# Officers kept per session (each turn thread keeps one session, so per thread); the oldest go first.
+WHO_CACHE_SIZE = 4096
+# The ORM objects of who-is-who: the version (models.WhoVersion) moves on at every committed change to their
+# tables, so while it stands still, those loaded before are what the database holds.
+WHO_CLASSES = (Officer, Office, Region, OfficerKecamatan)
+_OFFICER_BY_ID = (
+    select(Officer).where(Officer.id == bindparam("officer_id"))
+    .options(lazyload(Officer.kecamatan), defaultload(Officer.office).lazyload(Office.region))
+    .execution_options(populate_existing=True)
+)
+
+
+@dataclass
+class _Who:
+    version: int
+    officers: OrderedDict[int, Officer]
+
+
+def officer_for_turn(session: Session, officer_id: int, version: int) -> Officer:
+    """Return an officer with their office, from this session's who-is-who cache while `version` (read in the
+    turn's own statement, `turns.read_chat`) is the one the cache was filled at; else load it (one SELECT).
+
+    The session must live across transactions for the cache to pay (`keep_only_who` after each of them).
+    """
+    who: _Who | None = session.info.get("who")
+    if who is None or who.version != version:
+        if who is not None:  # something changed, anywhere: nothing loaded before is trusted
+            session.expunge_all()
+        who = session.info["who"] = _Who(version, OrderedDict())
+    officer = who.officers.get(officer_id)
+    if officer is None:
+        officer = session.execute(_OFFICER_BY_ID, {"officer_id": officer_id}).scalar_one()
+        who.officers[officer_id] = officer
+        if len(who.officers) > WHO_CACHE_SIZE:
+            session.expunge(who.officers.popitem(last=False)[1])
+    return officer
+
+
+def keep_who(session: Session) -> None:
+    """Make `session` keep who-is-who between its transactions (`keep_only_who`): it notes what else it holds."""
+    def note(session: Session, instance: object) -> None:
+        if not isinstance(instance, WHO_CLASSES):
+            session.info.setdefault("others", []).append(instance)
+
+    for name in ("loaded_as_persistent", "pending_to_persistent", "detached_to_persistent"):
+        event.listen(session, name, note)
+
+
+def keep_only_who(session: Session) -> None:
+    """After a transaction: drop from the session every object but who-is-who, which the version guards.
+
+    Anything else a turn loaded (reports, starts, outbox rows) may change in another process without any
+    sign here, so the next transaction reads it afresh.
+    """
+    for obj in session.info.pop("others", ()):
+        if obj in session:
+            session.expunge(obj)
+
+
+def forget_who(session: Session) -> None:
+    """Empty the session and its who-is-who cache (after a rollback: the objects' state is not the database's)."""
+    session.expunge_all()
+    session.info.pop("who", None)
+    session.info.pop("others", None)
 
 
 def list_officers(session: Session, office_id: int | None = None) -> list[Officer]:

@@ -2,56 +2,88 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, exists, literal_column, select, text
-from sqlalchemy.orm import Session, defaultload
-
-from storage.models import (
-    ChannelIdentity,
-    Conversation,
-    JSONType,
-    Office,
-    Officer,
-    OutboxMessage,
-    OutboxStatus,
-    UTCDateTime,
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Dialect,
+    Integer,
+    String,
+    TextClause,
+    bindparam,
+    text,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
-_conv = Conversation.__table__
-_out = OutboxMessage.__table__
-_officer = defaultload(ChannelIdentity.officer)
+from storage.models import JSONType, OutboxStatus, UTCDateTime
 
-# One statement for everything a turn reads before the handlers run: the sender's identity with their
-# officer and office (ORM objects: the handlers use them), their conversation (plain values: the turn
-# writes it back with Core, so the ORM need not track it) and whether their chat has messages still open
-# (the replies must then queue behind them). A stranger has no identity and may have a conversation
-# (joining), so both are outer-joined to a one-row subquery. Built once: every turn runs it.
-_READ = (
-    select(
-        ChannelIdentity, _conv.c.id, _conv.c.flow, _conv.c.step, _conv.c.data, _conv.c.version,
-        _conv.c.updated_at, _conv.c.reask_at,
-        exists().where(_out.c.channel == bindparam("channel"), _out.c.address == bindparam("address"),
-                       _out.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])).label("has_open"),
-    )
-    .select_from(select(literal_column("1").label("one")).subquery("one"))
-    .outerjoin(ChannelIdentity, and_(ChannelIdentity.channel == bindparam("channel"),
-                                     ChannelIdentity.address == bindparam("address")))
-    .outerjoin(_conv, and_(_conv.c.channel == bindparam("channel"), _conv.c.address == bindparam("address")))
-    # Only the kecamatan step reads these: loaded on first use, not joined into every turn.
-    .options(_officer.lazyload(Officer.kecamatan), _officer.defaultload(Officer.office).lazyload(Office.region))
+
+@dataclass(frozen=True, slots=True)
+class _Driver:
+    """A fixed statement as its driver runs it: SQLAlchemy compiled it once for the dialect (SQL in the driver's
+    parameter style, bind order, the columns' own bind and result conversions), so each execution skips the
+    cache-key and compilation work and goes straight to `exec_driver_sql` (events, error wrapping and hidden
+    parameters as for any statement)."""
+
+    sql: str
+    order: tuple[str, ...] | None  # positional drivers (SQLite): the parameter names in order
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def run(self, connection: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        values = dict(params)
+        for name, convert in self.binds:
+            values[name] = convert(values[name])
+        rows = connection.exec_driver_sql(
+            self.sql, tuple(values[n] for n in self.order) if self.order is not None else values).all()
+        if not any(self.results):
+            return [tuple(row) for row in rows]
+        return [tuple(value if convert is None else convert(value) for value, convert in zip(row, self.results))
+                for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _driver(statement: TextClause, dialect: Dialect, result_types: tuple[TypeEngine[Any], ...] = ()) -> _Driver:
+    compiled = statement.compile(dialect=dialect)
+    binds = tuple((bind.key, convert) for bind in compiled.binds.values()
+                  if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+    results = tuple(t.dialect_impl(dialect).result_processor(dialect, None) for t in result_types)
+    order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    return _Driver(compiled.string, order, binds, results)
+
+
+# One statement for everything a turn reads before the handlers run, as plain values: which officer the
+# address speaks for (the officer and office come from the who-is-who cache, `people.officer_for_turn`) and
+# the cache's version, their conversation, and whether their chat has messages still open (the replies must
+# then queue behind them). A stranger has no identity and may have a conversation (joining), so both are
+# outer-joined to a one-row subquery.
+_READ = text(
+    "SELECT i.id, i.officer_id, i.last_inbound_at, c.id, c.flow, c.step, c.data, c.version, c.updated_at, "
+    "c.reask_at, EXISTS (SELECT 1 FROM outbox_messages o WHERE o.channel = :channel AND o.address = :address "
+    f"AND o.status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')), "
+    "(SELECT w.version FROM who_version w WHERE w.id = 1) "
+    "FROM (SELECT 1 AS one) AS one "
+    "LEFT OUTER JOIN channel_identities i ON i.channel = :channel AND i.address = :address "
+    "LEFT OUTER JOIN conversations c ON c.channel = :channel AND c.address = :address"
 )
+_READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(), JSONType, Integer(), UTCDateTime(),
+               UTCDateTime(), Boolean(), Integer())
 
 
 @dataclass(frozen=True, slots=True)
 class Chat:
-    """What one turn reads: who writes from the address, their conversation (id None: none yet), open messages."""
+    """What one turn reads: which identity and officer write from the address (None: a stranger), when they
+    last wrote, their conversation (id None: none yet), open messages, and the who-is-who version."""
 
-    identity: ChannelIdentity | None
+    identity_id: int | None
+    officer_id: int | None
+    last_inbound_at: datetime | None
     conversation_id: int | None
     flow: str | None
     step: str | None
@@ -60,12 +92,14 @@ class Chat:
     updated_at: datetime | None
     reask_at: datetime | None
     has_open: bool
+    who_version: int
 
 
 def read_chat(session: Session, channel: str, address: str) -> Chat:
     """Read the sender, their conversation and whether their chat has messages still open, in one statement."""
-    row = session.execute(_READ, {"channel": channel, "address": address}).one()
-    return Chat(*row[:8], has_open=bool(row[8]))
+    connection = session.connection()
+    (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, {"channel": channel, "address": address})
+    return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11])
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +131,8 @@ _INSERT_STATE = ("INSERT INTO conversations (channel, address, flow, step, data,
 # The version check: of two workers stepping the same chat at once, the second saves nothing and runs again.
 _UPDATE_STATE = ("UPDATE conversations SET flow = :flow, step = :step, data = :data, updated_at = :now, "
                  "version = version + 1{reask} WHERE id = :conversation_id AND version = :version RETURNING 1")
+# WhatsApp's 24-hour window opens at the contact's last message; not a who-is-who change (no trigger fires).
+_TOUCH = "UPDATE channel_identities SET last_inbound_at = :now WHERE id = :identity_id RETURNING 1"
 
 
 def _outbox_insert(replies: int) -> str:
@@ -115,7 +151,7 @@ def _typed(sql: str, replies: int) -> TextClause:
 
 
 @cache
-def _write_statements(combined: bool, claim: bool, state: str | None,
+def _write_statements(combined: bool, claim: bool, state: str | None, touch: bool,
                       replies: int) -> tuple[tuple[str, TextClause], ...]:
     """The write of one shape of turn: one statement of CTEs on PostgreSQL, a statement per part on SQLite
     (which has no data-modifying CTEs; its round trips are function calls). Each shape is built once."""
@@ -126,6 +162,8 @@ def _write_statements(combined: bool, claim: bool, state: str | None,
         parts.append(("state", _INSERT_STATE))
     elif state is not None:
         parts.append(("state", _UPDATE_STATE.format(reask=", reask_at = NULL" if state == "update_reask" else "")))
+    if touch:
+        parts.append(("touch", _TOUCH))
     if replies:
         parts.append(("outbox", _outbox_insert(replies)))
     if not combined or not parts:
@@ -141,9 +179,10 @@ def _write_statements(combined: bool, claim: bool, state: str | None,
 def write_turn(
     session: Session, channel: str, address: str, now: datetime, *, message_id: str | None,
     state: StateWrite | None, replies: Sequence[tuple[str, dict[str, Any]]], claimed_by: str | None,
-    lease_until: datetime,
+    lease_until: datetime, touch_identity: int | None = None,
 ) -> Written:
-    """Claim the message id, save the state and queue the replies: one round trip on PostgreSQL.
+    """Claim the message id, save the state, queue the replies and (`touch_identity`) set when the identity
+    last wrote: one round trip on PostgreSQL.
 
     The caller rolls the transaction back when the message id was claimed before (the turn is a
     redelivery) or the state was not saved (a concurrent turn of the chat won; run the turn again).
@@ -153,7 +192,8 @@ def write_turn(
     shape = None if state is None else (
         "insert" if state.conversation_id is None else "update_reask" if state.clear_reask else "update")
     combined = session.get_bind().dialect.name == "postgresql"
-    params: dict[str, Any] = {"channel": channel, "address": address, "now": now, "message_id": message_id}
+    params: dict[str, Any] = {"channel": channel, "address": address, "now": now, "message_id": message_id,
+                              "identity_id": touch_identity}
     if state is not None:
         params.update(conversation_id=state.conversation_id, version=state.version, flow=state.flow,
                       step=state.step, data=state.data)
@@ -166,12 +206,13 @@ def write_turn(
             params[f"key_{n}"], params[f"payload_{n}"] = key, payload
     claimed, saved, ids = message_id is None, state is None, {}
     connection = session.connection()
-    for name, statement in _write_statements(combined, message_id is not None, shape, len(replies)):
-        rows = connection.execute(statement, params).all()
+    for name, statement in _write_statements(combined, message_id is not None, shape, touch_identity is not None,
+                                             len(replies)):
+        rows = _driver(statement, connection.dialect).run(connection, params)
         if name == "all":
             marks = {key for key, _ in rows}
             claimed, saved = claimed or "claim" in marks, saved or "state" in marks
-            ids = {key: value for key, value in rows if key not in ("claim", "state")}
+            ids = {key: value for key, value in rows if key not in ("claim", "state", "touch")}
         elif name == "outbox":
             ids = {key: value for key, value in rows}
         elif rows:

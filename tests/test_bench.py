@@ -29,6 +29,13 @@ def test_the_engine_bench_files_reports_and_prints_its_ratio_lines(capsys):
     assert out.strip().splitlines()[-1].startswith("SUMMARY engine:")
 
 
+def test_the_engine_bench_times_ordinary_turns_against_the_cpu_target(capsys):
+    engine.main(["--database", DATABASE, "--officers", "2", "--stored-reports", "0", "--ordinary"])
+    out = capsys.readouterr().out
+    assert f"{DATABASE} ordinary turns, one at a time: 16 turns" in out
+    assert f"target {DATABASE} ordinary cpu/turn <= " in out
+
+
 def test_the_memory_bench_keeps_drafts_in_the_database_and_prints_its_ratio_line(capsys):
     memory.main(["--database", DATABASE, "--drafts", "3,6", "--workers", "2", "--reports", "20,40"])
     out = capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import event
 
 import handlers
 from bot.runner import Delivery, Runner
@@ -15,10 +16,20 @@ from tests.conftest import add_officer
 
 
 class CountingSessions:
-    """The runner's session factory, counting the transactions it opens."""
+    """The runner's session factory, counting the transactions it opens (turns keep a session per thread
+    across their transactions, so those are counted as the session begins them)."""
 
     def __init__(self, sessions) -> None:
         self.inner, self.kw, self.transactions = sessions, sessions.kw, 0
+
+    def __call__(self, **kw):
+        session = self.inner(**kw)
+        event.listen(session, "after_transaction_create", self._created)
+        return session
+
+    def _created(self, _session, transaction) -> None:
+        if transaction.parent is None:  # a savepoint (a turn of the group) is not a transaction of its own
+            self.transactions += 1
 
     def begin(self):
         self.transactions += 1

@@ -5,7 +5,7 @@ rawan report kept the last month sent in `offices.rawan_report_sent`. Both becom
 nothing already sent is sent again on the upgrade day: a monthly report run stands for the first day of the
 month it was sent in (the month after the one it reports).
 
-Revision ID: 0018
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-03
 """
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
