@@ -32,7 +32,8 @@ from bench.common import (
 )
 from bench.workers import loadavg
 from bot.config import Settings
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from handlers.types import IDLE, Inbound, Reply, State
 from storage import incidents
 from storage.db import make_sessions

@@ -17,7 +17,8 @@ from bot.channels.base import ChannelService
 from bot.config import Settings
 from bot.deps import dependencies
 from bot.outbox import Outbox, new_boot_id
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from bot.scheduler import Presence, Scheduler
 from bot.web import Server, build_web, make_server
 from storage import migrations, seed

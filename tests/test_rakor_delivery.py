@@ -17,7 +17,8 @@ import handlers
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.config import Settings
 from bot.outbox import Outbox
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from handlers import rakor
 from handlers.types import Inbound
 from storage import outbox, people

@@ -49,7 +49,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
 def _send_digest(settings: Settings, session: Session, notify: Any, now: datetime) -> None:
     from storage import audit
 
-    from bot.runner import Delivery, queue_effects
+    from bot.effects import Delivery, queue_effects
 
     # The scheduled digest's key: sending by hand after it went (or twice) adds nothing.
     queued = queue_effects(session, [notify], now, settings,

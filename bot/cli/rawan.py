@@ -94,7 +94,7 @@ def cmd_rawan_report(settings: Settings, args: argparse.Namespace) -> None:
     from storage import audit
 
     from bot.deps import dependencies
-    from bot.runner import Delivery, queue_effects
+    from bot.effects import Delivery, queue_effects
     from handlers import monthly_report, monthly_report_pdf, rawan, rawan_data
 
     lang = args.lang or settings.language

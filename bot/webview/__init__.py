@@ -23,7 +23,8 @@ from starlette.types import Receive, Scope, Send
 
 from bot.config import Settings
 from bot.webview.common import Refused, SecurityHeaders, Viewer
-from bot.runner import Runner, queue_effects
+from bot.effects import queue_effects
+from bot.runner import Runner
 from handlers import access, rawan_data, statuses, verification
 from handlers.alerts import category_name, local_time
 from handlers.reports import normalise_number

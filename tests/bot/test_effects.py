@@ -10,7 +10,8 @@ import pytest
 import handlers
 from bot.sending import Capabilities, SendError
 from bot.outbox import Outbox
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from handlers.flow import Flow, Step
 from handlers.texts import CATALOGUE
 from handlers.types import Choice, Ctx, Inbound, Notify, Reply, StartFlow, Tick, ToOfficer, ToRole
@@ -99,7 +100,7 @@ def test_an_officer_is_reached_on_the_identity_used_last(delivering, sessions, c
     say(delivering, "111", "halo", channel="telegram")  # wrote on Telegram last
     with sessions.begin() as s:
         effect = Notify("notice:1", "notice", ToOfficer(head.id), lambda o, lang: [Reply("Pemberitahuan")])
-        from bot.runner import queue_effects
+        from bot.effects import queue_effects
         assert queue_effects(s, [effect], clock(), delivering.settings, delivering.delivery) == 1
     [row] = queued(delivering, "notice:").values()
     assert (row.channel, row.address) == ("telegram", "111")

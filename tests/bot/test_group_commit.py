@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import event
 
 import handlers
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from handlers.types import Inbound
 from storage import conversations, outbox, turns
 from storage.models import InboundMessage, OutboxMessage

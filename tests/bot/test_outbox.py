@@ -14,7 +14,8 @@ import pytest
 
 from bot.sending import Capabilities, Rate, SendError
 from bot.outbox import LEASE, Outbound, Outbox, Outgoing, enqueue
-from bot.runner import Delivery, DuplicateMessage, Queued, turn
+from bot.effects import Delivery
+from bot.runner import DuplicateMessage, Queued, turn
 from handlers.types import Inbound, Reply
 from storage import outbox
 from storage.db import make_sessions

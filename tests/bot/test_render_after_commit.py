@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from handlers import chart, rawan_map
 from handlers.digest import DIGEST_TICK
 from handlers.types import Inbound

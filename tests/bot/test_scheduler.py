@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.outbox import new_boot_id
-from bot.runner import Delivery, Runner
+from bot.effects import Delivery
+from bot.runner import Runner
 from bot.scheduler import Presence, Scheduler
 from handlers.types import Notify, Reply, Tick, ToRole
 from storage import outbox

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 import handlers
 from bot.config import Settings
-from bot.runner import draft_ttl
+from bot.effects import draft_ttl
 from handlers import engine, rakor
 from handlers.rakor.schedule import managed_choices
 from handlers.types import IDLE, Ctx, Effect, Inbound, Notify, StartFlow, State, ToRole

@@ -279,7 +279,7 @@ def test_a_command_addressed_to_the_bot_in_a_group_is_answered_once_through_the_
 
 
 def delivering_runner(runner):
-    from bot.runner import Delivery
+    from bot.effects import Delivery
 
     runner.delivery = Delivery(outbox_channels=frozenset({"telegram"}))
     return runner

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from bot import outbox as bot_outbox
 from bot.outbox import Outbox
-from bot.runner import Delivery
+from bot.effects import Delivery
 from bot.channels.whatsapp import BODY_LIMIT, WhatsAppChannel, render, split_body, to_inbound
 from bot.web import build_web
 from handlers.types import Choice, Inbound, Location, Media, Reply
