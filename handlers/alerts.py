@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-# local_time is also imported from here by verification, reports and the web view (owned elsewhere).
 from handlers.localtime import local_time
 from handlers.statuses import next_statuses
 from handlers.texts import t

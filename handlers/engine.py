@@ -7,10 +7,7 @@ from typing import Any
 
 from handlers.flow import Flow, Step
 from handlers.limits import excerpt
-
-# local_iso and zone_abbreviation belong to handlers.localtime; rakor, rawan_map, rawan_data, monthly_report and
-# bot/cli/operations (each being reshaped by its owner now) still import them from here until pointed there.
-from handlers.localtime import local_iso, zone_abbreviation, zone_name  # noqa: F401
+from handlers.localtime import zone_name
 from handlers.parse import Invalid, match_choice, split_items
 from handlers.parse import required_text as parse_required_text
 from handlers.texts import t

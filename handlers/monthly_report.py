@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from handlers import rawan_data
-from handlers.engine import zone_abbreviation
+from handlers.localtime import zone_abbreviation
 from handlers.texts import t
 from storage import incidents, people, regions
 from storage.db import Session

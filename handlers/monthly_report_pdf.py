@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers import rawan_data
-from handlers.engine import zone_abbreviation
+from handlers.localtime import zone_abbreviation
 from handlers.monthly_report import (
     MonthlyReport,
     clock_text,

@@ -223,7 +223,7 @@ def apportion(values: list[float], places: int) -> list[float]:
 
 def explanation_lines(x: Explanation, tz: str, lang: str) -> list[str]:
     """Write how a kecamatan's score follows from its reports, in the reader's language and the office's zone."""
-    from handlers.engine import zone_abbreviation
+    from handlers.localtime import zone_abbreviation
 
     zone = ZoneInfo(tz)
 

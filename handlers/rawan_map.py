@@ -21,7 +21,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
-from handlers.engine import zone_abbreviation
+from handlers.localtime import zone_abbreviation
 from handlers.rawan_data import KecamatanScore, RawanData, period_text
 from handlers.rawan_map_labels import HALO, Label, place_labels
 from handlers.texts import t

@@ -8,8 +8,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from handlers import guard
-from handlers.alerts import action_choices, category_name, local_time
+from handlers.alerts import action_choices, category_name
 from handlers.feature import READERS, Feature, Rule
+from handlers.localtime import local_time
 from handlers.texts import t
 from handlers.types import Ctx, Media, Reply
 from storage import incidents, regions

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from handlers import parse
-from handlers.alerts import action_choices, alert_office, local_time
+from handlers.alerts import action_choices, alert_office
 from handlers.feature import VERIFIERS, Feature, Rule
 from handlers.flow import Answers, Flow, Step
+from handlers.localtime import local_time
 from handlers.reports import STATUS_WORDS, normalise_number, visible_report
 from handlers.statuses import next_statuses
 from handlers.texts import t

@@ -54,7 +54,7 @@ def cmd_regions_import(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_audit_list(settings: Settings, args: argparse.Namespace) -> None:
-    from handlers.engine import local_iso
+    from handlers.localtime import local_iso
     from storage import audit
 
     with common.sessions(settings).begin() as session:
@@ -79,7 +79,7 @@ def mask_address(address: str) -> str:
 
 
 def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
-    from handlers.engine import local_iso
+    from handlers.localtime import local_iso
     from storage import outbox
 
     status = OutboxStatus(args.status) if args.status else None

@@ -22,11 +22,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from bot.config import Settings
-from bot.webview.common import Refused, SecurityHeaders, Viewer
 from bot.effects import queue_effects
 from bot.runner import Runner
+from bot.webview.common import Refused, SecurityHeaders, Viewer
 from handlers import access, rawan_data, statuses, verification
-from handlers.alerts import category_name, local_time
+from handlers.alerts import category_name
+from handlers.localtime import local_time
 from handlers.reports import normalise_number
 from handlers.texts import CATALOGUE, t
 from handlers.types import Ctx
