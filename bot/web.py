@@ -41,5 +41,6 @@ class Server(uvicorn.Server):
 
 def make_server(app: Starlette, host: str, port: int) -> Server:
     """Return a uvicorn server for the app, quiet access log (it would log client addresses)."""
+    # httptools (C) parses HTTP instead of h11 (pure Python, ~25 % of a WhatsApp webhook's CPU in the profile).
     return Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                                 lifespan="off"))
+                                 lifespan="off", http="httptools"))
