@@ -1,8 +1,12 @@
 """Telegram adapter (python-telegram-bot): `Update` ↔ `Inbound`, `Reply` → Bot API call; polling or webhook.
 
-PTB receives updates and sends files. Plain text replies (with or without a keyboard) are posted through
-PTB's request object as plain JSON: building and freezing a `Message` per reply cost more than the rest of
-the send. Pacing (Telegram's flood limits) is the outbox's, from `CAPABILITIES`.
+PTB receives updates (its `Updater` polls and parses them) and sends files. A private message without a
+file takes the lean way: the turns of one getUpdates batch go to the database threads in one hop, without
+PTB's per-update dispatch (a task, its handler lookup and context each); taps, files and group commands go
+through PTB's handlers. One chat's updates are handled in arrival order either way. Plain text replies
+(with or without a keyboard) are posted through PTB's request object as plain JSON: building and freezing a
+`Message` per reply cost more than the rest of the send. Pacing (Telegram's flood limits) is the outbox's,
+from `CAPABILITIES`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import mimetypes
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,10 +39,10 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 from telegram.request import BaseRequest, RequestData
@@ -46,7 +51,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.attachments import store_bytes
 from bot.config import Settings
-from bot.runner import Runner
+from bot.runner import Queued, Runner
 from bot.sending import Capabilities, Outbound, Outgoing, Rate, SendError
 from handlers.commands import menu_for
 from handlers.limits import ELLIPSIS, MAX_REPLY_PARTS
@@ -93,6 +98,27 @@ def message_inbound(message: Message, media: Sequence[Media] = ()) -> Inbound:
         message_id=f"{message.chat.id}:{message.message_id}",
         display_name=user.full_name if user else None,
     )
+
+
+def chat_of(update: Update) -> int | None:
+    """The id of the chat an update belongs to (its order is kept per chat), if any."""
+    message = update.message or (update.callback_query.message if update.callback_query else None)
+    if message is not None:
+        return message.chat.id
+    chat = update.effective_chat
+    return chat.id if chat is not None else None
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """A private message taken the lean way: its update and the `Inbound` it became."""
+
+    update: Update
+    inbound: Inbound
+
+
+# Put on the update queue by `stop`: the consumer takes what is queued before it, then ends.
+_STOP = object()
 
 
 def callback_inbound(update: Update) -> Inbound | None:
@@ -214,40 +240,6 @@ async def retrying(retries: int, backoff: float, call: Callable[..., Awaitable[T
     raise AssertionError("unreachable")
 
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Run different chats' updates concurrently and one chat's updates in arrival order."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await super().process_update(update, coroutine)
-            return
-        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
-        self._locks[chat.id] = (lock, users + 1)
-        try:
-            async with lock:  # taken before the semaphore, so one busy chat cannot hold every slot
-                await super().process_update(update, coroutine)
-        finally:
-            lock, users = self._locks[chat.id]
-            if users == 1:
-                del self._locks[chat.id]
-            else:
-                self._locks[chat.id] = (lock, users - 1)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
 def webhook_secret(settings: Settings) -> str:
     """Return the webhook secret: TELEGRAM_WEBHOOK_SECRET, or one derived from the bot token."""
     if settings.telegram_webhook_secret is not None:
@@ -286,16 +278,23 @@ class TelegramChannel:
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
-            .concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
             .job_queue(None)
+            # PTB's own update queue stays empty: updates come to `_take` (polled or posted).
+            .updater(None)
         )
         if request is not None:  # an in-memory Bot API, for benchmarks
             builder = builder.request(request).get_updates_request(request)
         else:
             builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT).media_write_timeout(SEND_TIMEOUT)
-        if self.webhook:
-            builder = builder.updater(None)
         self.app = builder.build()
+        # PTB's poller, on a queue of our own: `_consume` takes what one getUpdates call brought as one batch.
+        self._updates: asyncio.Queue[object] = asyncio.Queue()
+        self.updater = None if self.webhook else Updater(self.app.bot, self._updates)
+        self._consumer: asyncio.Task[None] | None = None
+        # Chat id -> when that chat's last taken update is done: the next one of the chat waits for it.
+        self._tails: dict[int, asyncio.Future[Any]] = {}
+        # Updates through PTB's handlers (taps, files) at once at most: downloads and Bot API calls.
+        self._others = asyncio.Semaphore(concurrent_updates)
         # One handler feeds the runner; the other only tells a group where reports are filed.
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE, self._on_message))
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.COMMAND,
@@ -321,20 +320,31 @@ class TelegramChannel:
             self._accepting = True
             log.info("telegram bot id=%s: webhook set at path %s", self.app.bot.id, WEBHOOK_PATH)
         else:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+            assert self.updater is not None
+            await self.updater.initialize()
+            self._consumer = asyncio.create_task(self._consume(), name="telegram-updates")
+            await self.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
             log.info("telegram bot id=%s: long polling", self.app.bot.id)
 
     async def stop(self) -> None:
         """Stop taking updates, let in-flight turns finish (each is saved as it ends), then close."""
         self._accepting = False
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()  # also confirms the fetched updates to Telegram
+        if self.updater is not None and self.updater.running:
+            await self.updater.stop()  # also confirms the fetched updates to Telegram
+        if self._consumer is not None:
+            # Every fetched update is confirmed now: each one still queued is taken before the consumer ends.
+            self._updates.put_nowait(_STOP)
+            await self._consumer
+            self._consumer = None
+        while self._tails:
+            await asyncio.wait(set(self._tails.values()))
         if self.app.running:
-            await self.app.stop()  # drains the update queue and waits for running handlers
+            await self.app.stop()
 
     async def close(self) -> None:
         """Release the Bot API client (after the outbox sent its last round through it)."""
+        if self.updater is not None:
+            await self.updater.shutdown()
         await self.app.shutdown()  # PTB returns at once if the app was never initialised
 
     async def _set_commands(self) -> None:
@@ -368,8 +378,147 @@ class TelegramChannel:
             log.warning("telegram: webhook body that is not an update refused")
             return Response(status_code=400)
         # Answer only after the turn: if we die mid-turn, Telegram redelivers and the runner dedupes.
-        await self.app.update_processor.process_update(update, self.app.process_update(update))
+        # Shielded: a dropped request must not cancel a turn other updates of the chat wait for.
+        await asyncio.shield(self._take([update])[0])
         return Response()
+
+    # -------------------------------------------------------- intake: updates in batches, one chat in order
+
+    async def _consume(self) -> None:
+        """Take the polled updates, everything one getUpdates call queued at a time, until `_STOP`."""
+        while True:
+            batch = [await self._updates.get()]
+            while not self._updates.empty():
+                batch.append(self._updates.get_nowait())
+            updates = [u for u in batch if isinstance(u, Update)]
+            if updates:
+                self._take(updates)
+            if any(u is _STOP for u in batch):
+                return
+
+    def _take(self, updates: Sequence[Update]) -> list[asyncio.Future[Any]]:
+        """Start handling updates in arrival order; return, for each, when it is done.
+
+        The private messages without a file whose chat has nothing in progress run as one group: one hop to
+        the database threads. Any other update, or a chat's update while an earlier one is in progress,
+        waits for its chat's previous update, then goes alone (a tap or a file through PTB's handlers).
+        """
+        loop = asyncio.get_running_loop()
+        group: list[_Turn] = []
+        grouped: asyncio.Future[None] = loop.create_future()
+        done: list[asyncio.Future[Any]] = []
+        for update in updates:
+            chat = chat_of(update)
+            tail = self._tails.get(chat) if chat is not None else None
+            turn = self._lean(update)
+            finished: asyncio.Future[Any]
+            if turn is not None and (tail is None or tail is grouped):
+                group.append(turn)
+                finished = grouped
+            elif turn is not None:
+                finished = loop.create_task(self._after(tail, self._turns, [turn]))
+            else:
+                finished = loop.create_task(self._after(tail, self._other, update))
+            if chat is not None:
+                self._track(chat, finished)
+            done.append(finished)
+        if group:
+            loop.create_task(self._turns(group)).add_done_callback(lambda _: grouped.set_result(None))
+        else:
+            grouped.cancel()
+        return done
+
+    def _track(self, chat: int, finished: asyncio.Future[Any]) -> None:
+        self._tails[chat] = finished
+
+        def forget(_: object) -> None:
+            if self._tails.get(chat) is finished:
+                del self._tails[chat]
+
+        finished.add_done_callback(forget)
+
+    @staticmethod
+    async def _after(tail: asyncio.Future[Any] | None, work: Callable[[T], Awaitable[None]], arg: T) -> None:
+        if tail is not None:
+            await asyncio.wait([tail])  # its outcome is its own; only its being over matters here
+        await work(arg)
+
+    def _lean(self, update: Update) -> _Turn | None:
+        """A private message without a file, as the turn it becomes; else None (PTB's handlers take it)."""
+        message = update.message
+        if message is None or message.chat.type != "private" or message.photo or message.document:
+            return None
+        return _Turn(update, message_inbound(message))
+
+    async def _other(self, update: Update) -> None:
+        async with self._others:
+            await self.app.process_update(update)  # PTB's handlers; their failures go to `_on_error`
+
+    async def _turns(self, turns: list[_Turn]) -> None:
+        """Run turns on the database threads, a hop per thread's share (one chat's on one thread, in order)."""
+        try:
+            shares = min(self.runner.db_threads, len(turns))
+            if shares <= 1:
+                await self._run_turns(turns)
+            else:  # the chats dealt out in turn, each chat's turns to one share
+                parts: list[list[_Turn]] = [[] for _ in range(shares)]
+                slots: dict[str, int] = {}
+                for turn in turns:
+                    parts[slots.setdefault(turn.inbound.address, len(slots) % shares)].append(turn)
+                await asyncio.gather(*(self._run_turns(part) for part in parts if part))
+        except Exception:  # the lean way's one catch-all, as PTB's error handler is for the rest
+            log.exception("telegram: updates failed update_ids=%s", [turn.update.update_id for turn in turns])
+
+    async def _run_turns(self, turns: list[_Turn]) -> None:
+        """One hop: every turn in its own transaction, then the replies they claimed handed to the outbox."""
+        done = await self.runner.call(self._run_turns_here, turns)
+        wake = False
+        later: list[Awaitable[Any]] = []
+        for turn, queued, who in done:
+            if queued is None:  # failed: the apology was queued instead
+                wake = True
+                continue
+            if queued.drawings:  # committed: drawn off the database threads, then sent
+                later.append(self._draw_and_send(queued))
+            elif queued.claimed:
+                self._send_now(queued)
+            wake = wake or bool(queued.pending)
+            if who is not None:
+                later.append(self._set_chat_menu(turn.inbound.address, who))
+        if wake:
+            self.runner.wake()
+        if later:
+            await asyncio.gather(*later)
+
+    def _run_turns_here(self, turns: list[_Turn]) -> list[tuple[_Turn, Queued | None, tuple[str, str] | None]]:
+        """On a database thread: the turns one after the other (a failed one is apologised for at once)."""
+        done: list[tuple[_Turn, Queued | None, tuple[str, str] | None]] = []
+        for turn in turns:
+            queued = Queued(caller_draws=True)
+            try:
+                self.runner.run_turn(turn.inbound, None, queued)
+            except Exception as exc:  # as `_on_error` for PTB's handlers: logged, apologised
+                update_id = turn.update.update_id
+                log.error("telegram update failed update_id=%s", update_id, exc_info=exc)
+                try:
+                    self.runner.apologise(CHANNEL, turn.inbound.address, self._lang_of(turn.update))
+                except Exception:  # noqa: BLE001 - the database may be what failed; the log above has the cause
+                    log.warning("telegram: could not queue the error notice update_id=%s", update_id)
+                done.append((turn, None, None))
+                continue
+            done.append((turn, queued, self._menu_due(turn.inbound) if self._menu_wanted(turn.inbound) else None))
+        return done
+
+    async def _draw_and_send(self, queued: Queued) -> None:
+        await asyncio.to_thread(queued.draw)
+        if queued.claimed:
+            self._send_now(queued)
+
+    def _send_now(self, queued: Queued) -> None:
+        if self.runner.send_now is not None:
+            self.runner.send_now(queued.claimed)
+        else:  # nobody here sends straight away: the drain sends them after their lease
+            log.warning("runner: %d claimed reply(ies) without a sender", len(queued.claimed))
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -430,27 +579,36 @@ class TelegramChannel:
     async def _turn(self, inbound: Inbound) -> None:
         # The runner writes the replies to the outbox with the turn and wakes it: they leave from there.
         await self.runner.run_turn_async(inbound)
-        await self._chat_menu(inbound)
+        if self._menu_wanted(inbound):
+            who = await self.runner.call(self._menu_due, inbound)
+            if who is not None:
+                await self._set_chat_menu(inbound.address, who)
 
-    async def _chat_menu(self, inbound: Inbound) -> None:
-        """Give a chat the command menu of its officer's role, in their language, once per process.
+    def _menu_wanted(self, inbound: Inbound) -> bool:
+        """Tell whether a chat's command menu may need setting: once per chat and process, again after a
+        language switch (a role changed by `siaga officer set` shows after a restart)."""
+        return inbound.address not in self._chat_menus or (
+            (inbound.text or "").lstrip("/").split(" ", 1)[0].lower() in ("bahasa", "language"))
 
-        Asked again after a language switch; a role changed by `siaga officer set` shows after a restart.
-        """
-        switched = (inbound.text or "").lstrip("/").split(" ", 1)[0].lower() in ("bahasa", "language")
-        if inbound.address in self._chat_menus and not switched:
-            return
-        who = await self.runner.call(self.runner.role_of, CHANNEL, inbound.address)
-        if who is None or self._chat_menus.get(inbound.address) == who:
-            return
+    def _menu_due(self, inbound: Inbound) -> tuple[str, str] | None:
+        """On a database thread: the (role, language) of the chat's officer if their menu is to be set, else None."""
+        try:
+            who = self.runner.role_of(CHANNEL, inbound.address)
+        except Exception:  # the menu is cosmetic: the turn was saved and answered
+            log.warning("telegram: could not read a chat's role for its menu", exc_info=True)
+            return None
+        return None if who is None or self._chat_menus.get(inbound.address) == who else who
+
+    async def _set_chat_menu(self, address: str, who: tuple[str, str]) -> None:
+        """Give a chat the command menu of its officer's role, in their language."""
         role, lang = who
         try:
             await self.app.bot.set_my_commands([BotCommand(name, text) for name, text in menu_for(role, lang)],
-                                               scope=BotCommandScopeChat(int(inbound.address)))
+                                               scope=BotCommandScopeChat(int(address)))
         except TelegramError as exc:
             log.warning("telegram: could not set a chat's command menu (%s)", exc.__class__.__name__)
             return
-        self._chat_menus[inbound.address] = who
+        self._chat_menus[address] = who
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The one catch-all of the Telegram entry point.
