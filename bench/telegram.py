@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -52,7 +53,8 @@ class Load:
     """The closed loop: each chat sends its next message when the bot has answered the previous one."""
 
     scripts: dict[int, deque[str]]
-    think: float = 0.0  # seconds an officer takes between a reply and their next message
+    think: float = 0.0  # seconds an officer takes between a reply and their next message (on average)
+    jitter: random.Random = field(default_factory=lambda: random.Random(24))
     pending: list[dict[str, Any]] = field(default_factory=list)
     waiting: dict[int, float] = field(default_factory=dict)  # chat -> when its last update was handed out
     latencies: list[float] = field(default_factory=list)
@@ -72,7 +74,9 @@ class Load:
 
     def answered(self, chat: int) -> None:
         if self.think and self.scripts[chat]:
-            asyncio.get_running_loop().call_later(self.think, self.queue_next, chat)
+            # Between half and one and a half think times, so that the officers do not march in step.
+            pause = self.think * (0.5 + self.jitter.random())
+            asyncio.get_running_loop().call_later(pause, self.queue_next, chat)
         else:
             self.queue_next(chat)
 
@@ -151,13 +155,18 @@ class FakeBotApi(BaseRequest):
 
 def make_load(chats: int, reports: int, think: float = 0.0) -> Load:
     load = Load({FIRST_CHAT + n: deque(REPORT * reports) for n in range(chats)}, think)
-    for chat in load.scripts:
-        load.queue_next(chat)
+    if not think:  # a closed loop: everyone at once (with think time, `drive` spreads the first messages)
+        for chat in load.scripts:
+            load.queue_next(chat)
     return load
 
 
 async def drive(app: Application, load: Load, start: Callable[[], Any], stop: Callable[[], Any]) -> float:
     await start()
+    loop = asyncio.get_running_loop()
+    if load.think:  # the officers start one after another over one think time, not in one burst
+        for n, chat in enumerate(load.scripts):
+            loop.call_later(n * load.think / len(load.scripts), load.queue_next, chat)
     await asyncio.wait_for(load.done.wait(), timeout=600)
     await stop()
     return load.finished - load.started

@@ -470,44 +470,46 @@ class TelegramChannel:
             log.exception("telegram: updates failed update_ids=%s", [turn.update.update_id for turn in turns])
 
     async def _run_turns(self, turns: list[_Turn]) -> None:
-        """One hop: every turn in its own transaction, then the replies they claimed handed to the outbox."""
-        done = await self.runner.call(self._run_turns_here, turns)
-        wake = False
-        later: list[Awaitable[Any]] = []
-        for turn, queued, who in done:
+        """One hop there: every turn in its own transaction; each one's replies go to the outbox as it commits."""
+        loop = asyncio.get_running_loop()
+        later: list[asyncio.Future[Any]] = []
+
+        def committed(turn: _Turn, queued: Queued | None, who: tuple[str, str] | None) -> None:
+            # On the event loop, as soon as the turn committed: a slow turn in the batch delays no other's replies.
             if queued is None:  # failed: the apology was queued instead
-                wake = True
-                continue
+                self.runner.wake()
+                return
             if queued.drawings:  # committed: drawn off the database threads, then sent
-                later.append(self._draw_and_send(queued))
+                later.append(loop.create_task(self._draw_and_send(queued)))
             elif queued.claimed:
                 self._send_now(queued)
-            wake = wake or bool(queued.pending)
+            if queued.pending:
+                self.runner.wake()
             if who is not None:
-                later.append(self._set_chat_menu(turn.inbound.address, who))
-        if wake:
-            self.runner.wake()
+                later.append(loop.create_task(self._set_chat_menu(turn.inbound.address, who)))
+
+        def run_here() -> None:
+            for turn in turns:
+                loop.call_soon_threadsafe(committed, *self._run_turn_here(turn))
+
+        await self.runner.call(run_here)  # its result is told after every `committed` above ran
         if later:
             await asyncio.gather(*later)
 
-    def _run_turns_here(self, turns: list[_Turn]) -> list[tuple[_Turn, Queued | None, tuple[str, str] | None]]:
-        """On a database thread: the turns one after the other (a failed one is apologised for at once)."""
-        done: list[tuple[_Turn, Queued | None, tuple[str, str] | None]] = []
-        for turn in turns:
-            queued = Queued(caller_draws=True)
+    def _run_turn_here(self, turn: _Turn) -> tuple[_Turn, Queued | None, tuple[str, str] | None]:
+        """On a database thread: the turn in its own transaction (a failed one is logged and apologised for)."""
+        queued = Queued(caller_draws=True)
+        try:
+            self.runner.run_turn(turn.inbound, None, queued)
+        except Exception as exc:  # as `_on_error` for PTB's handlers: logged, apologised
+            update_id = turn.update.update_id
+            log.error("telegram update failed update_id=%s", update_id, exc_info=exc)
             try:
-                self.runner.run_turn(turn.inbound, None, queued)
-            except Exception as exc:  # as `_on_error` for PTB's handlers: logged, apologised
-                update_id = turn.update.update_id
-                log.error("telegram update failed update_id=%s", update_id, exc_info=exc)
-                try:
-                    self.runner.apologise(CHANNEL, turn.inbound.address, self._lang_of(turn.update))
-                except Exception:  # noqa: BLE001 - the database may be what failed; the log above has the cause
-                    log.warning("telegram: could not queue the error notice update_id=%s", update_id)
-                done.append((turn, None, None))
-                continue
-            done.append((turn, queued, self._menu_due(turn.inbound) if self._menu_wanted(turn.inbound) else None))
-        return done
+                self.runner.apologise(CHANNEL, turn.inbound.address, self._lang_of(turn.update))
+            except Exception:  # noqa: BLE001 - the database may be what failed; the log above has the cause
+                log.warning("telegram: could not queue the error notice update_id=%s", update_id)
+            return turn, None, None
+        return turn, queued, self._menu_due(turn.inbound) if self._menu_wanted(turn.inbound) else None
 
     async def _draw_and_send(self, queued: Queued) -> None:
         await asyncio.to_thread(queued.draw)
