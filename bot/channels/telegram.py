@@ -111,10 +111,15 @@ def chat_of(update: Update) -> int | None:
 
 @dataclass(frozen=True)
 class _Turn:
-    """A private message taken the lean way: its update and the `Inbound` it became."""
+    """A private message taken the lean way: its update, the `Inbound` it became, and when its turn is over."""
 
     update: Update
     inbound: Inbound
+    done: asyncio.Future[None]
+
+    def over(self, _: object = None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -429,20 +434,28 @@ class TelegramChannel:
         for update in updates:
             chat = chat_of(update)
             tail = self._tails.get(chat) if chat is not None else None
-            turn = self._lean(update)
+            turn = self._lean(update, loop)
             finished: asyncio.Future[Any]
             if turn is not None and (tail is None or tail is grouped):
                 group.append(turn)
                 finished = grouped
             elif turn is not None:
                 finished = loop.create_task(self._after(tail, self._turns, [turn]))
+                finished.add_done_callback(turn.over)
             else:
                 finished = loop.create_task(self._after(tail, self._other, update))
             if chat is not None:
                 self._track(chat, finished)
-            done.append(finished)
+            # A turn is over once it committed and its replies went to the outbox (its chat's next update
+            # still waits for the whole group, menus included).
+            done.append(turn.done if turn is not None else finished)
         if group:
-            loop.create_task(self._turns(group)).add_done_callback(lambda _: grouped.set_result(None))
+            def over(_: object) -> None:
+                for turn in group:  # also those a failure left unfinished
+                    turn.over()
+                grouped.set_result(None)
+
+            loop.create_task(self._turns(group)).add_done_callback(over)
         else:
             grouped.cancel()
         return done
@@ -462,12 +475,12 @@ class TelegramChannel:
             await asyncio.wait([tail])  # its outcome is its own; only its being over matters here
         await work(arg)
 
-    def _lean(self, update: Update) -> _Turn | None:
+    def _lean(self, update: Update, loop: asyncio.AbstractEventLoop) -> _Turn | None:
         """A private message without a file, as the turn it becomes; else None (PTB's handlers take it)."""
         message = update.message
         if message is None or message.chat.type != "private" or message.photo or message.document:
             return None
-        return _Turn(update, message_inbound(message))
+        return _Turn(update, message_inbound(message), loop.create_future())
 
     async def _other(self, update: Update) -> None:
         async with self._others:
@@ -495,6 +508,7 @@ class TelegramChannel:
 
         def committed(turn: _Turn, queued: Queued | None, who: tuple[str, str] | None) -> None:
             # On the event loop, as soon as the turn committed: a slow turn in the batch delays no other's replies.
+            turn.over()
             if queued is None:  # failed: the apology was queued instead
                 self.runner.wake()
                 return

@@ -96,6 +96,8 @@ def take(channel: TelegramChannel, *batches: list[Update]) -> None:
         async with channel.app:
             done = [finished for batch in batches for finished in channel._take(batch)]
             await asyncio.wait(done)
+            while channel._tails:  # and what follows the turns (menus), as `stop` waits for it
+                await asyncio.wait(set(channel._tails.values()))
     asyncio.run(main())
 
 
@@ -201,6 +203,27 @@ def test_webhook_updates_waiting_together_go_in_one_hop_and_each_is_answered_aft
                 channel._updates.put_nowait(request)
             await asyncio.wait_for(asyncio.gather(*(request.done for request in posted)), 5)
             assert len(runner.turns) == 5  # no request is answered before its turn
+            await channel.stop()
+
+    asyncio.run(main())
+    assert runner.hops == ["run_here"]
+
+
+def test_a_webhook_request_is_answered_when_its_own_turn_committed_not_after_a_slow_one_behind_it(fake, settings):
+    runner = SpyRunner()
+    channel = channel_for(fake, settings.model_copy(update={"public_base_url": "https://siaga.example"}), runner)
+
+    async def main() -> None:
+        async with channel.app:
+            channel._consumer = asyncio.create_task(channel._consume())
+            loop = asyncio.get_running_loop()
+            quick, slow = (_Posted(update(n, 7000 + n, text=text), loop.create_future())
+                           for n, text in ((1, "cepat"), (2, "lambat")))
+            channel._updates.put_nowait(quick)
+            channel._updates.put_nowait(slow)
+            await asyncio.wait_for(quick.done, 5)
+            assert "lambat" not in runner.ended  # still running when the first request was answered
+            await asyncio.wait_for(slow.done, 5)
             await channel.stop()
 
     asyncio.run(main())
