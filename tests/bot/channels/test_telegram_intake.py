@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.channels.telegram import TelegramChannel, _Posted
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.runner import Queued
 from handlers.types import Inbound
@@ -190,41 +190,18 @@ def test_a_repeated_update_in_one_batch_is_answered_once(fake, settings, runner,
     assert [c.params["text"] for c in fake.calls_of("sendMessage")] == ["Jenis kejadian apa?"]
 
 
-def test_webhook_updates_waiting_together_go_in_one_hop_and_each_is_answered_after_its_turn(fake, settings):
+
+def test_an_update_is_over_when_its_own_turn_committed_not_after_a_slow_one_behind_it_in_its_batch(fake, settings):
     runner = SpyRunner()
-    channel = channel_for(fake, settings.model_copy(update={"public_base_url": "https://siaga.example"}), runner)
+    channel = channel_for(fake, settings, runner)
 
     async def main() -> None:
         async with channel.app:
-            channel._consumer = asyncio.create_task(channel._consume())
-            loop = asyncio.get_running_loop()
-            posted = [_Posted(update(n, 7000 + n, text=str(n)), loop.create_future()) for n in range(1, 6)]
-            for request in posted:  # five requests that came while the event loop was busy
-                channel._updates.put_nowait(request)
-            await asyncio.wait_for(asyncio.gather(*(request.done for request in posted)), 5)
-            assert len(runner.turns) == 5  # no request is answered before its turn
-            await channel.stop()
-
-    asyncio.run(main())
-    assert runner.hops == ["run_here"]
-
-
-def test_a_webhook_request_is_answered_when_its_own_turn_committed_not_after_a_slow_one_behind_it(fake, settings):
-    runner = SpyRunner()
-    channel = channel_for(fake, settings.model_copy(update={"public_base_url": "https://siaga.example"}), runner)
-
-    async def main() -> None:
-        async with channel.app:
-            channel._consumer = asyncio.create_task(channel._consume())
-            loop = asyncio.get_running_loop()
-            quick, slow = (_Posted(update(n, 7000 + n, text=text), loop.create_future())
-                           for n, text in ((1, "cepat"), (2, "lambat")))
-            channel._updates.put_nowait(quick)
-            channel._updates.put_nowait(slow)
-            await asyncio.wait_for(quick.done, 5)
-            assert "lambat" not in runner.ended  # still running when the first request was answered
-            await asyncio.wait_for(slow.done, 5)
-            await channel.stop()
+            quick, _ = channel._take([update(1, 7001, text="cepat"), update(2, 7002, text="lambat")])
+            await asyncio.wait_for(quick, 5)
+            assert "lambat" not in runner.ended  # still running when the first update was over
+            while channel._tails:
+                await asyncio.wait(set(channel._tails.values()))
 
     asyncio.run(main())
     assert runner.hops == ["run_here"]
