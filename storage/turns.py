@@ -28,8 +28,10 @@ from storage.models import JSONType, OutboxStatus, UTCDateTime
 class _Driver:
     """A fixed statement as its driver runs it: SQLAlchemy compiled it once for the dialect (SQL in the driver's
     parameter style, bind order, the columns' own bind and result conversions), so each execution skips the
-    cache-key and compilation work and goes straight to `exec_driver_sql` (events, error wrapping and hidden
-    parameters as for any statement)."""
+    cache-key, compilation and result-object work and goes to the DB-API cursor through the path SQLAlchemy
+    itself takes for statements it runs outside `execute` (sequences, defaults): `Connection._cursor_execute`,
+    with the connection's events, echo and error wrapping (`_handle_dbapi_exception`: the `handle_error`
+    events that cut a driver's message to its first line, hidden parameters, a dead connection invalidated)."""
 
     sql: str
     order: tuple[str, ...] | None  # positional drivers (SQLite): the parameter names in order
@@ -40,10 +42,18 @@ class _Driver:
         values = dict(params)
         for name, convert in self.binds:
             values[name] = convert(values[name])
-        rows = connection.exec_driver_sql(
-            self.sql, tuple(values[n] for n in self.order) if self.order is not None else values).all()
+        args = tuple(values[n] for n in self.order) if self.order is not None else values
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, args)  # noqa: SLF001 - see the class docstring
+            try:
+                rows = cursor.fetchall()
+            except BaseException as error:  # a row's error surfaces while stepping: wrapped the same way
+                connection._handle_dbapi_exception(error, self.sql, args, cursor, None)  # noqa: SLF001
+        finally:
+            cursor.close()
         if not any(self.results):
-            return [tuple(row) for row in rows]
+            return rows
         return [tuple(value if convert is None else convert(value) for value, convert in zip(row, self.results))
                 for row in rows]
 
