@@ -82,6 +82,20 @@ _READ = text(
     "LEFT OUTER JOIN channel_identities i ON i.channel = :channel AND i.address = :address "
     "LEFT OUTER JOIN conversations c ON c.channel = :channel AND c.address = :address"
 )
+# The same values returned by the claim of the message id (SQLite): one statement, no row for a redelivery. SQLite
+# allows subqueries in RETURNING; a column each, every one a lookup by a unique index.
+_IDENTITY = "FROM channel_identities i WHERE i.channel = :channel AND i.address = :address"
+_CONVERSATION = "FROM conversations c WHERE c.channel = :channel AND c.address = :address"
+_CLAIM_AND_READ = text(
+    "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES (:channel, :message_id, :now) "
+    "ON CONFLICT DO NOTHING RETURNING "
+    + ", ".join(f"(SELECT i.{column} {_IDENTITY})" for column in ("id", "officer_id", "last_inbound_at")) + ", "
+    + ", ".join(f"(SELECT c.{column} {_CONVERSATION})"
+                for column in ("id", "flow", "step", "data", "version", "updated_at", "reask_at"))
+    + ", EXISTS (SELECT 1 FROM outbox_messages o WHERE o.channel = :channel AND o.address = :address "
+    f"AND o.status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')), "
+    "(SELECT w.version FROM who_version w WHERE w.id = 1)"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 _READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(), JSONType, Integer(), UTCDateTime(),
                UTCDateTime(), Boolean(), Integer())
 
@@ -89,7 +103,8 @@ _READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(
 @dataclass(frozen=True, slots=True)
 class Chat:
     """What one turn reads: which identity and officer write from the address (None: a stranger), when they
-    last wrote, their conversation (id None: none yet), open messages, and the who-is-who version."""
+    last wrote, their conversation (id None: none yet), open messages, the who-is-who version, and whether the
+    read claimed the message id (SQLite; then the write does not)."""
 
     identity_id: int | None
     officer_id: int | None
@@ -103,13 +118,29 @@ class Chat:
     reask_at: datetime | None
     has_open: bool
     who_version: int
+    claimed: bool = False
 
 
-def read_chat(session: Session, channel: str, address: str) -> Chat:
-    """Read the sender, their conversation and whether their chat has messages still open, in one statement."""
+def read_chat(session: Session, channel: str, address: str, *, message_id: str | None = None,
+              now: datetime | None = None) -> Chat | None:
+    """Read the sender, their conversation and whether their chat has messages still open, in one statement.
+
+    On SQLite, which has no data-modifying CTEs to carry the claim of `message_id` in the write, the same
+    statement claims it (at `now`); None: the id was claimed before (a redelivery, whose transaction the caller
+    rolls back). On PostgreSQL the write claims it, in its one round trip.
+    """
     connection = session.connection()
-    (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, {"channel": channel, "address": address})
-    return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11])
+    params = {"channel": channel, "address": address}
+    if message_id is not None and connection.dialect.name == "sqlite":
+        rows = _driver(_CLAIM_AND_READ, connection.dialect, _READ_TYPES).run(
+            connection, {**params, "message_id": message_id, "now": now})
+        if not rows:
+            return None
+        row, claimed = rows[0], True
+    else:
+        (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, params)
+        claimed = False
+    return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11], claimed=claimed)
 
 
 @dataclass(frozen=True, slots=True)
