@@ -82,15 +82,12 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     """Run one chat turn: identify the sender, step their conversation, save it, queue what it decided.
 
     Two round trips in the ordinary case: one read (who, where, open messages) and one write (dedupe,
-    state, replies). The message id is claimed in the write, after the handlers ran (on SQLite, which has no
-    data-modifying CTEs, by the read's statement instead): a redelivery raises `DuplicateMessage` and the caller
-    rolls back whatever the turn did.
+    state, replies). The message id is claimed in the write, after the handlers ran: a redelivery raises
+    `DuplicateMessage` and the caller rolls back whatever the turn did.
     """
     # Once, before anything reads it: no NUL (PostgreSQL refuses it), no control or escape codes, NFC.
     inbound = clean_inbound(inbound)
-    chat = turns.read_chat(session, inbound.channel, inbound.address, message_id=inbound.message_id, now=now)
-    if chat is None:  # SQLite claims the message id in the read: this one was handled before
-        raise DuplicateMessage(inbound.channel)
+    chat = turns.read_chat(session, inbound.channel, inbound.address)
     officer = (people.officer_for_turn(session, chat.officer_id, chat.who_version)
                if chat.officer_id is not None else None)
     officer = officer if officer is not None and officer.active else None
@@ -142,7 +139,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
     # An unknown sender gets no row: strangers cannot fill the table by writing to the bot.
     save = chat.conversation_id is not None or new_state.flow is not None
     written = turns.write_turn(
-        session, inbound.channel, inbound.address, now, message_id=None if chat.claimed else inbound.message_id,
+        session, inbound.channel, inbound.address, now, message_id=inbound.message_id,
         state=turns.StateWrite(chat.conversation_id, chat.version, new_state.flow, new_state.step, new_state.data(),
                                clear_reask=chat.reask_at is not None) if save else None,
         # The replies go into the outbox with the turn's one write: the same `Outbound` values as every

@@ -52,11 +52,11 @@ class _Driver:
         args = tuple([values[n] for n in self.order]) if self.order is not None else values
         cursor = connection.connection.cursor()
         try:
-            connection._cursor_execute(cursor, self.sql, args)  # noqa: SLF001 - see the class docstring
+            connection._cursor_execute(cursor, self.sql, args)  # see the class docstring
             try:
                 rows = cursor.fetchall()
-            except BaseException as error:  # a row's error surfaces while stepping: wrapped the same way
-                connection._handle_dbapi_exception(error, self.sql, args, cursor, None)  # noqa: SLF001
+            except BaseException as error:  # noqa: BLE001 - a row's error surfaces while stepping: re-raised, wrapped
+                connection._handle_dbapi_exception(error, self.sql, args, cursor, None)
         finally:
             cursor.close()
         if not self.results:
@@ -99,28 +99,13 @@ _READ = text(
     "LEFT OUTER JOIN channel_identities i ON i.channel = :channel AND i.address = :address "
     "LEFT OUTER JOIN conversations c ON c.channel = :channel AND c.address = :address"
 )
-# The same values returned by the claim of the message id (SQLite): one statement, no row for a redelivery. SQLite
-# allows subqueries in RETURNING; a column each, every one a lookup by a unique index.
-_IDENTITY = "FROM channel_identities i WHERE i.channel = :channel AND i.address = :address"
-_CONVERSATION = "FROM conversations c WHERE c.channel = :channel AND c.address = :address"
-_CLAIM_AND_READ = text(
-    "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES (:channel, :message_id, :now) "
-    "ON CONFLICT DO NOTHING RETURNING "
-    + ", ".join(f"(SELECT i.{column} {_IDENTITY})" for column in ("id", "officer_id", "last_inbound_at")) + ", "
-    + ", ".join(f"(SELECT c.{column} {_CONVERSATION})"
-                for column in ("id", "flow", "step", "data", "version", "updated_at", "reask_at"))
-    + ", EXISTS (SELECT 1 FROM outbox_messages o WHERE o.channel = :channel AND o.address = :address "
-    f"AND o.status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')), "
-    "(SELECT w.version FROM who_version w WHERE w.id = 1)"
-).bindparams(bindparam("now", type_=UTCDateTime()))
 _READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(), JSONType, Integer(), UTCDateTime(),
                UTCDateTime(), Boolean(), Integer())
 
 
 class Chat(NamedTuple):  # a tuple: built on every turn, a frozen dataclass's __init__ cost 2% of it
     """What one turn reads: which identity and officer write from the address (None: a stranger), when they
-    last wrote, their conversation (id None: none yet), open messages, the who-is-who version, and whether the
-    read claimed the message id (SQLite; then the write does not)."""
+    last wrote, their conversation (id None: none yet), open messages, and the who-is-who version."""
 
     identity_id: int | None
     officer_id: int | None
@@ -134,29 +119,13 @@ class Chat(NamedTuple):  # a tuple: built on every turn, a frozen dataclass's __
     reask_at: datetime | None
     has_open: bool
     who_version: int
-    claimed: bool = False
 
 
-def read_chat(session: Session, channel: str, address: str, *, message_id: str | None = None,
-              now: datetime | None = None) -> Chat | None:
-    """Read the sender, their conversation and whether their chat has messages still open, in one statement.
-
-    On SQLite, which has no data-modifying CTEs to carry the claim of `message_id` in the write, the same
-    statement claims it (at `now`); None: the id was claimed before (a redelivery, whose transaction the caller
-    rolls back). On PostgreSQL the write claims it, in its one round trip.
-    """
+def read_chat(session: Session, channel: str, address: str) -> Chat:
+    """Read the sender, their conversation and whether their chat has messages still open, in one statement."""
     connection = session.connection()
-    params = {"channel": channel, "address": address}
-    if message_id is not None and connection.dialect.name == "sqlite":
-        rows = _driver(_CLAIM_AND_READ, connection.dialect, _READ_TYPES).run(
-            connection, {**params, "message_id": message_id, "now": now})
-        if not rows:
-            return None
-        row, claimed = rows[0], True
-    else:
-        (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, params)
-        claimed = False
-    return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11], claimed=claimed)
+    (row,) = _driver(_READ, connection.dialect, _READ_TYPES).run(connection, {"channel": channel, "address": address})
+    return Chat(*row[:10], has_open=bool(row[10]), who_version=row[11])
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,8 +96,8 @@ def test_a_turn_that_fails_in_a_group_rolls_back_alone_and_runs_again_alone(grou
 
     def flaky(session, channel, address, now, *, message_id, **kw):
         written = write(session, channel, address, now, message_id=message_id, **kw)
-        if address == "b" and not failures:  # b's first turn, "b-0" (on SQLite its read claimed the id)
-            failures.append("b-0")
+        if message_id == "b-0" and not failures:
+            failures.append(message_id)
             # After the turn claimed its id and wrote state and replies: only its savepoint may undo that,
             # else its retry would find the id claimed and answer nothing.
             raise RuntimeError("database hiccup")

@@ -73,24 +73,3 @@ def test_the_turns_statements_reach_the_connections_events(sessions):
     assert written.claimed and written.saved and set(written.outbox_ids) == {"reply:wamid.2:0"}
     # Every statement went through the connection's events (one CTE statement on PostgreSQL).
     assert seen[0] == "SELECT" and len(seen) in (2, 4)
-
-
-def test_a_message_id_is_claimed_once_by_the_read_on_sqlite_and_by_the_write_on_postgresql(sessions):
-    with sessions.begin() as s:
-        add_officer(s, PHONE, channel="whatsapp")
-    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
-    with sessions.begin() as s:
-        chat = turns.read_chat(s, "whatsapp", PHONE, message_id="wamid.3", now=FROZEN_NOW)
-        assert chat is not None and chat.officer_id is not None and chat.claimed is sqlite
-        written = turns.write_turn(s, "whatsapp", PHONE, FROZEN_NOW, message_id=None if chat.claimed else "wamid.3",
-                                   state=None, replies=[], claimed_by=None, lease_until=FROZEN_NOW)
-        assert written.claimed
-    with sessions.begin() as s:
-        again = turns.read_chat(s, "whatsapp", PHONE, message_id="wamid.3", now=FROZEN_NOW)
-        if sqlite:
-            assert again is None  # a redelivery: the caller rolls back and answers nothing
-        else:
-            assert again is not None and not again.claimed
-            written = turns.write_turn(s, "whatsapp", PHONE, FROZEN_NOW, message_id="wamid.3", state=None,
-                                       replies=[], claimed_by=None, lease_until=FROZEN_NOW)
-            assert not written.claimed
