@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 
 import pytest
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.runner import Runner
+from handlers.types import Inbound
 from storage import turns
+from storage.db import make_sessions
 from storage.models import UTCDateTime
-from tests.conftest import FROZEN_NOW, add_officer
+from tests.conftest import FROZEN_NOW, add_officer, prepare
 
 PHONE = "whatsapp:+6281234567890"
 
@@ -73,3 +77,28 @@ def test_the_turns_statements_reach_the_connections_events(sessions):
     assert written.claimed and written.saved and set(written.outbox_ids) == {"reply:wamid.2:0"}
     # Every statement went through the connection's events (one CTE statement on PostgreSQL).
     assert seen[0] == "SELECT" and len(seen) in (2, 4)
+
+
+def test_a_turn_whose_connection_died_runs_again_on_a_new_one(database_factory, settings, clock, caplog):
+    url = database_factory()
+    if not url.startswith("postgresql"):
+        pytest.skip("a server ending the connection: PostgreSQL")
+    engine = prepare(url)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        add_officer(s, "a1")
+    runner = Runner(sessions, settings, clock=clock)
+    try:
+        assert runner.run_turn(Inbound("console", "a1", text="/lapor", message_id="m1"))
+        # The turn thread keeps its connection; the server ends it between two turns (a restart, a failover).
+        pid = runner._turn_connections[0].connection.driver_connection.info.backend_pid
+        with engine.begin() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # The read finds it dead: SQLAlchemy's error says so (connection_invalidated), the turn runs again.
+        with caplog.at_level(logging.INFO, logger="bot.runner"):
+            replies = runner.run_turn(Inbound("console", "a1", text="1", message_id="m2"))
+        assert "retrying console attempt=1" in caplog.text
+        assert replies and "kecamatan" in replies[0].text.lower()
+    finally:
+        runner.close()
+        engine.dispose()
