@@ -6,7 +6,16 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from storage._sql import insert_ignore
@@ -83,20 +92,32 @@ def list_messages(session: Session, status: OutboxStatus | None = None, limit: i
 
 
 def _claim_candidates(channels: tuple[str, ...]) -> Any:
+    """Due pending messages with no older open message to the same chat that holds it up, oldest first.
+
+    The older message is looked up once per candidate, through `ix_outbox_messages_open`: the OFFSET 0 keeps
+    PostgreSQL from turning the NOT EXISTS into an anti-join, which it planned, whenever its statistics were
+    stale (a new table, or one a fan-out had just filled), as a nested loop over the channel's open rows for
+    each candidate: 70% of its CPU per WhatsApp webhook in the bench, and 58 s for one claim with 10,000
+    messages waiting. The statuses are SQL constants, not parameters, so the partial index serves a
+    prepared statement's generic plan too.
+    """
     older = aliased(OutboxMessage)
     now = bindparam("now")
-    blocked = exists().where(
-        older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
-        older.id < OutboxMessage.id, older.status.in_(_OPEN),
-        # A message held back by its not_before (never tried yet) does not hold up the chat; a retry does,
-        # so that a chat's messages keep their order.
-        or_(older.status == OutboxStatus.SENDING, older.attempts > 0, older.next_attempt_at <= now),
+    pending, sending = (literal(s.value, literal_execute=True) for s in _OPEN)
+    blocked = (
+        select(older.id)
+        .where(older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
+               older.id < OutboxMessage.id, older.status.in_([pending, sending]),
+               # A message held back by its not_before (never tried yet) does not hold up the chat; a retry
+               # does, so that a chat's messages keep their order.
+               or_(older.status == sending, older.attempts > 0, older.next_attempt_at <= now))
+        .offset(literal_column("0"))
     )
     return (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
+        .where(OutboxMessage.status == pending, OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
-               OutboxMessage.channel.in_(channels), ~blocked)
+               OutboxMessage.channel.in_(channels), ~blocked.exists())
         .order_by(OutboxMessage.id).limit(bindparam("limit"))
     )
 
