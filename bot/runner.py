@@ -119,7 +119,7 @@ def turn(session: Session, inbound: Inbound, now: datetime, settings: Settings,
         touch = chat.identity_id
     # The language may have changed during the turn (/bahasa).
     lang = (officer.language if officer else None) or settings.language
-    replies = [replace(r, lang=lang) for r in replies]
+    replies = [r if r.lang == lang else replace(r, lang=lang) for r in replies]
     queued = queued if queued is not None else Queued()
     outbound: list[Outbound] = []
     # The usual case: nothing of this chat is still open, so the replies are claimed here and sent right

@@ -161,16 +161,15 @@ def _applicable(flow: Flow, answers: dict, ctx: Ctx) -> list[Step]:
 
 def _advance(flow: Flow, state: State, after: Step | None, ctx: Ctx) -> tuple[State, list[Reply]]:
     """Go to the next question: the next applicable one, or after an edit the first unanswered one."""
-    steps = _applicable(flow, state.answers, ctx)
-    if state.editing:
-        following = [s for s in steps if s.id not in state.answers]
-    elif after is None:
-        following = [s for s in steps if s.id not in state.answers]
+    # The first step that applies, judged lazily: an ordinary answer looks only at the steps after it.
+    if state.editing or after is None:
+        candidates = (s for s in flow.steps if s.id not in state.answers)
     else:
-        ids = [s.id for s in flow.steps]
-        following = [s for s in steps if ids.index(s.id) > ids.index(after.id)]
-    if following:
-        return _enter(flow, following[0], state.at(following[0].id), ctx)
+        position = next(n for n, s in enumerate(flow.steps) if s.id == after.id)
+        candidates = iter(flow.steps[position + 1:])
+    following = next((s for s in candidates if flow.applies(s, state.answers, ctx)), None)
+    if following is not None:
+        return _enter(flow, following, state.at(following.id), ctx)
     if not flow.review:
         return IDLE, flow.submit(_clean(flow, state.answers, ctx), ctx)
     reviewed = state.at(REVIEW, editing=False)

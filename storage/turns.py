@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -28,24 +28,50 @@ from storage.models import JSONType, OutboxStatus, UTCDateTime
 class _Driver:
     """A fixed statement as its driver runs it: SQLAlchemy compiled it once for the dialect (SQL in the driver's
     parameter style, bind order, the columns' own bind and result conversions), so each execution skips the
-    cache-key and compilation work and goes straight to `exec_driver_sql` (events, error wrapping and hidden
-    parameters as for any statement)."""
+    cache-key, compilation and result-object work and goes to the DB-API cursor through the path SQLAlchemy
+    itself takes for statements it runs outside `execute` (sequences, defaults): `Connection._cursor_execute`,
+    with the connection's events, echo and error wrapping (`_handle_dbapi_exception`: the `handle_error`
+    events that cut a driver's message to its first line, hidden parameters, a dead connection invalidated)."""
 
     sql: str
     order: tuple[str, ...] | None  # positional drivers (SQLite): the parameter names in order
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
-    results: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, conversion) for the columns that have one
 
-    def run(self, connection: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def run(self, connection: Connection, params: dict[str, Any],
+            converted: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Execute with `params`; `converted` keeps bound values already converted by an earlier statement of the
+        same turn (the same name is the same value and type in all of them: `now` is formatted once)."""
         values = dict(params)
+        converted = {} if converted is None else converted
         for name, convert in self.binds:
-            values[name] = convert(values[name])
-        rows = connection.exec_driver_sql(
-            self.sql, tuple(values[n] for n in self.order) if self.order is not None else values).all()
-        if not any(self.results):
-            return [tuple(row) for row in rows]
-        return [tuple(value if convert is None else convert(value) for value, convert in zip(row, self.results))
-                for row in rows]
+            value = converted.get(name, _UNSET)
+            if value is _UNSET:
+                value = converted[name] = convert(values[name])
+            values[name] = value
+        args = tuple([values[n] for n in self.order]) if self.order is not None else values
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, args)  # see the class docstring
+            try:
+                rows = cursor.fetchall()
+            except BaseException as error:  # noqa: BLE001 - a row's error surfaces while stepping: re-raised, wrapped
+                connection._handle_dbapi_exception(error, self.sql, args, cursor, None)
+        finally:
+            cursor.close()
+        if not self.results:
+            return rows
+        converted_rows = []
+        for row in rows:
+            out = list(row)
+            for column, convert in self.results:
+                if (value := out[column]) is not None:  # NULL is None for every type a turn reads
+                    out[column] = convert(value)
+            converted_rows.append(tuple(out))
+        return converted_rows
+
+
+_UNSET = object()
 
 
 @lru_cache(maxsize=256)
@@ -53,7 +79,8 @@ def _driver(statement: TextClause, dialect: Dialect, result_types: tuple[TypeEng
     compiled = statement.compile(dialect=dialect)
     binds = tuple((bind.key, convert) for bind in compiled.binds.values()
                   if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
-    results = tuple(t.dialect_impl(dialect).result_processor(dialect, None) for t in result_types)
+    results = tuple((column, convert) for column, t in enumerate(result_types)
+                    if (convert := t.dialect_impl(dialect).result_processor(dialect, None)) is not None)
     order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
     return _Driver(compiled.string, order, binds, results)
 
@@ -76,8 +103,7 @@ _READ_TYPES = (Integer(), Integer(), UTCDateTime(), Integer(), String(), String(
                UTCDateTime(), Boolean(), Integer())
 
 
-@dataclass(frozen=True, slots=True)
-class Chat:
+class Chat(NamedTuple):  # a tuple: built on every turn, a frozen dataclass's __init__ cost 2% of it
     """What one turn reads: which identity and officer write from the address (None: a stranger), when they
     last wrote, their conversation (id None: none yet), open messages, and the who-is-who version."""
 
@@ -205,10 +231,10 @@ def write_turn(
         for n, (key, payload) in enumerate(replies):
             params[f"key_{n}"], params[f"payload_{n}"] = key, payload
     claimed, saved, ids = message_id is None, state is None, {}
-    connection = session.connection()
+    connection, converted = session.connection(), {}
     for name, statement in _write_statements(combined, message_id is not None, shape, touch_identity is not None,
                                              len(replies)):
-        rows = _driver(statement, connection.dialect).run(connection, params)
+        rows = _driver(statement, connection.dialect).run(connection, params, converted)
         if name == "all":
             marks = {key for key, _ in rows}
             claimed, saved = claimed or "claim" in marks, saved or "state" in marks
