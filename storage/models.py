@@ -326,6 +326,10 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+# The outbox rows still to be sent: the predicate of its partial index, and of the claim that uses it.
+OPEN_ROWS = f"status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')"
+
+
 class OutboxMessage(Base):
     """One outgoing message, written in the transaction that decided to send it; sent once per key."""
 
@@ -336,6 +340,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_channel_address_status", "channel", "address", "status"),
         # What waits for a contact to write (asked when a quiet contact writes again).
         Index("ix_outbox_messages_channel_address_held_at", "channel", "address", "held_at"),
+        # Each chat's first open message (the claim): as small as the queue, however long the history.
+        Index("ix_outbox_messages_open", "channel", "address", "id",
+              postgresql_where=text(OPEN_ROWS), sqlite_where=text(OPEN_ROWS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,17 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from storage._sql import insert_ignore
@@ -83,20 +93,32 @@ def list_messages(session: Session, status: OutboxStatus | None = None, limit: i
 
 
 def _claim_candidates(channels: tuple[str, ...]) -> Any:
+    """Due pending messages with no older open message to the same chat that holds it up, oldest first.
+
+    The older message is looked up once per candidate, through `ix_outbox_messages_open`: the OFFSET 0 keeps
+    PostgreSQL from turning the NOT EXISTS into an anti-join, which it planned, whenever its statistics were
+    stale (a new table, or one a fan-out had just filled), as a nested loop over the channel's open rows for
+    each candidate: 70% of its CPU per WhatsApp webhook in the bench, and 58 s for one claim with 10,000
+    messages waiting. The statuses are SQL constants, not parameters, so the partial index serves a
+    prepared statement's generic plan too.
+    """
     older = aliased(OutboxMessage)
     now = bindparam("now")
-    blocked = exists().where(
-        older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
-        older.id < OutboxMessage.id, older.status.in_(_OPEN),
-        # A message held back by its not_before (never tried yet) does not hold up the chat; a retry does,
-        # so that a chat's messages keep their order.
-        or_(older.status == OutboxStatus.SENDING, older.attempts > 0, older.next_attempt_at <= now),
+    pending, sending = (literal(s.value, literal_execute=True) for s in _OPEN)
+    blocked = (
+        select(older.id)
+        .where(older.channel == OutboxMessage.channel, older.address == OutboxMessage.address,
+               older.id < OutboxMessage.id, older.status.in_([pending, sending]),
+               # A message held back by its not_before (never tried yet) does not hold up the chat; a retry
+               # does, so that a chat's messages keep their order.
+               or_(older.status == sending, older.attempts > 0, older.next_attempt_at <= now))
+        .offset(literal_column("0"))
     )
     return (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
+        .where(OutboxMessage.status == pending, OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
-               OutboxMessage.channel.in_(channels), ~blocked)
+               OutboxMessage.channel.in_(channels), ~blocked.exists())
         .order_by(OutboxMessage.id).limit(bindparam("limit"))
     )
 
@@ -115,12 +137,14 @@ _CLAIM = (
 
 def claim_due(
     session: Session, channels: Collection[str], now: datetime, lease_until: datetime, limit: int,
-    claimed_by: str | None = None,
+    claimed_by: str | None = None, *, per_chat: int = 1,
 ) -> list[OutboxMessage]:
-    """Mark due messages as being sent by `claimed_by` and return them; at most one per address, oldest first.
+    """Mark due messages as being sent by `claimed_by` and return them, oldest first.
 
-    A message waits while an older one to the same address is still open, so a chat's messages
-    keep their order. The conditional update makes two workers claiming the same row safe.
+    At most `limit` chats, and `per_chat` consecutive messages of each: a message waits while an older
+    one to the same address is still open and not claimed with it, so a chat's messages keep their order
+    (the caller sends a chat's messages one after another). The conditional update makes two workers
+    claiming the same row safe.
     """
     key = tuple(sorted(channels))
     stmt = _CANDIDATES.get(key)
@@ -129,6 +153,8 @@ def claim_due(
     candidates = session.scalars(stmt, {"now": now, "limit": limit}).all()
     if not candidates:
         return []
+    if per_chat > 1:
+        candidates = _with_followers(session, candidates, now, per_chat)
     # One conditional UPDATE for the whole batch (a statement per row was a sixth of a fan-out's CPU); a row
     # another worker claimed first no longer matches `pending` and is not returned.
     claimed = session.execute(_CLAIM, {"ids": candidates, "lease_until": lease_until,
@@ -137,6 +163,44 @@ def claim_due(
         return []
     session.expire_all()
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)))
+
+
+def _with_followers(session: Session, heads: Sequence[int], now: datetime, per_chat: int) -> list[int]:
+    """The heads and, after each, the messages of its chat that are due next in a row (up to `per_chat`).
+
+    Without them a chat's next message was claimed only once its previous send was recorded: one
+    message per record-and-claim round trip, which held a busy chat (and the WhatsApp bench) well under
+    the sender's rate. A chat's run ends at the first message that cannot go now (a retry waiting for its
+    backoff, one expired); one held back by its not_before is passed over, as it holds up nobody.
+    """
+    head_ids = set(heads)
+    chats = select(OutboxMessage.channel, OutboxMessage.address).where(OutboxMessage.id.in_(heads))
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address, OutboxMessage.status,
+               OutboxMessage.attempts, OutboxMessage.next_attempt_at, OutboxMessage.expires_at)
+        .where(OutboxMessage.status.in_(_OPEN), OutboxMessage.id >= min(heads),
+               tuple_(OutboxMessage.channel, OutboxMessage.address).in_(chats))
+        .order_by(OutboxMessage.id)
+    ).all()
+    taken: dict[tuple[str, str], int] = {}
+    ids: list[int] = []
+    for row in rows:
+        chat = (row.channel, row.address)
+        count = taken.get(chat)
+        if row.id in head_ids:
+            taken[chat] = 1
+            ids.append(row.id)
+        elif count is None or count >= per_chat:
+            continue  # before its chat's head (held back, blocking nothing), or the chat's run is full
+        elif row.status == OutboxStatus.PENDING and row.attempts == 0 and row.next_attempt_at > now:
+            continue
+        elif (row.status == OutboxStatus.PENDING and row.next_attempt_at <= now
+              and (row.expires_at is None or row.expires_at > now)):
+            taken[chat] = count + 1
+            ids.append(row.id)
+        else:
+            taken[chat] = per_chat  # the run ends here
+    return ids
 
 
 def expire_due(session: Session, channels: Collection[str], now: datetime) -> int:

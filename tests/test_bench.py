@@ -128,9 +128,11 @@ def test_the_fanout_bench_delivers_every_message_across_a_sigkill_and_prints_its
     assert final.startswith(f"SUMMARY fanout {DATABASE}:") and "delivered 160/160; losses 0;" in final
 
 
-def test_the_claim_bench_claims_every_message_both_ways_and_prints_the_ratio(capsys):
+def test_the_claim_bench_claims_every_message_both_ways_on_stale_and_fresh_statistics(capsys):
     assert claim.main(["--database", DATABASE, "--messages", "120", "--batch", "50"]) == 0
     out = capsys.readouterr().out
-    assert f"{DATABASE} per-row  claim of 120 messages" in out and f"{DATABASE} batch    claim of 120" in out
-    assert f"ratio {DATABASE} per-row/batch cpu:" in out
+    for stats in ("stale   ", "analyzed"):
+        assert f"{DATABASE} {stats} anti-join claim of 120 messages" in out
+        assert f"{DATABASE} {stats} first     claim of 120 messages" in out
+        assert f"ratio {DATABASE} {stats.strip()} anti-join/first wall:" in out
     assert out.strip().splitlines()[-1].startswith("SUMMARY claim: ")
