@@ -326,7 +326,8 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-# The outbox rows still to be sent: the predicate of its partial index, and of the claim that uses it.
+# The outbox rows still to be sent: the predicate of its partial index (the claim writes the same statuses
+# as SQL constants, so PostgreSQL proves the index applies).
 OPEN_ROWS = f"status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}')"
 
 
